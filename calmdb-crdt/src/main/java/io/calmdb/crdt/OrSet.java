@@ -633,25 +633,7 @@ public final class OrSet<E> implements Crdt<OrSet<E>>, CausalValue<OrSet<E>> {
     /** The codec for sets whose elements {@code elementCodec} encodes. */
     public static <E> StateCodec<OrSet<E>> codec(ValueCodec<E> elementCodec) {
         Checks.notNull(elementCodec, "elementCodec");
-        CausalType<OrSet<E>> type = type(elementCodec);
-        return new StateCodec<>() {
-            @Override
-            public CrdtType type() {
-                return CrdtType.OR_SET;
-            }
-
-            @Override
-            public void write(ByteWriter out, OrSet<E> state) {
-                CausalEncoding.writeHeader(out, state.partial, state.context);
-                type.writeStore(out, state);
-            }
-
-            @Override
-            public OrSet<E> read(ByteReader in) throws CodecException {
-                CausalEncoding.Header header = CausalEncoding.readHeader(in);
-                return type.readStore(in, header.context(), header.partial(), 0);
-            }
-        };
+        return CausalCodec.of(type(elementCodec));
     }
 
     /** The type descriptor for nesting sets inside an {@link OrMap}. */
