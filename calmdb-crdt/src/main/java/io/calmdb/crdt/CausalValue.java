@@ -1,7 +1,7 @@
 package io.calmdb.crdt;
 
 /**
- * The package-private contract of a causal CRDT: a dot store paired with a {@link CausalContext}, after
+ * The contract of a causal CRDT: a dot store paired with a {@link CausalContext}, after
  * Almeida, Shoker and Baquero, "Delta State Replicated Data Types" (2018), section 6. Every causal type
  * ({@link OrSet}, {@link MvRegister}, {@link EnableWinsFlag}, {@link CausalCounter}, {@link OrMap}) implements
  * it, which is what lets an {@link OrMap} nest any of them: the nested values share the map's context, so
@@ -12,8 +12,11 @@ package io.calmdb.crdt;
  * lacks has been removed) or <em>partial</em> (a delta produced by a mutator: its context covers only dots of
  * the entries its store lists, possibly with empty dot sets). The flag only lets a join skip entries the other
  * side could not affect; the result is the causal join either way.
+ *
+ * <p>Implement it (with a {@link CausalType}) to nest a type of your own inside an {@link OrMap}: a composite
+ * value can hold several causal values sharing one context and join each of them in turn.
  */
-interface CausalValue<T extends CausalValue<T>> {
+public interface CausalValue<T extends CausalValue<T>> {
     /** The context this value's dots are drawn from; shared with the enclosing map when nested. */
     CausalContext context();
 
