@@ -187,6 +187,11 @@ public final class CausalCounter implements Crdt<CausalCounter>, CausalValue<Cau
         }
 
         @Override
+        public CausalCounter emptyDelta(CausalContext sharedContext) {
+            return new CausalCounter(new DotFunction<>(), sharedContext, true);
+        }
+
+        @Override
         public void writeStore(ByteWriter out, CausalCounter counter) {
             counter.store.write(out, counter.context, (o, totals) -> {
                 o.writeVarLong(totals.increments());

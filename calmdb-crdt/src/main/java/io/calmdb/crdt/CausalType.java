@@ -13,6 +13,12 @@ public interface CausalType<V extends Crdt<V>> {
     /** A new empty, complete value that draws its dots from {@code sharedContext}. */
     V empty(CausalContext sharedContext);
 
+    /**
+     * A new empty value marked partial: the starting point of a delta, which lists nothing and so removes
+     * nothing when joined.
+     */
+    V emptyDelta(CausalContext sharedContext);
+
     /** Writes the store of {@code value} (not its context). */
     void writeStore(ByteWriter out, V value);
 

@@ -13,7 +13,11 @@ public enum CrdtType {
     OR_SET(6),
     OR_MAP(7),
     BOUNDED_COUNTER(8),
-    CAUSAL_COUNTER(9);
+    CAUSAL_COUNTER(9),
+    /** A keyspace string: register plus counter (calmdb-replication's {@code StringValue}). */
+    KEYSPACE_STRING(10),
+    /** One key of the keyspace with its type tag and typed slots (calmdb-replication's {@code KeyValue}). */
+    KEYSPACE_VALUE(11);
 
     private final int tag;
 

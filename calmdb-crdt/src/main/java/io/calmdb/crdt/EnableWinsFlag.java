@@ -146,6 +146,11 @@ public final class EnableWinsFlag implements Crdt<EnableWinsFlag>, CausalValue<E
         }
 
         @Override
+        public EnableWinsFlag emptyDelta(CausalContext sharedContext) {
+            return new EnableWinsFlag(new DotFunction<>(), sharedContext, true);
+        }
+
+        @Override
         public void writeStore(ByteWriter out, EnableWinsFlag flag) {
             flag.store.write(out, flag.context, (o, ignored) -> { });
         }

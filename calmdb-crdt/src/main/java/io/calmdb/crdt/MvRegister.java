@@ -174,6 +174,11 @@ public final class MvRegister<V> implements Crdt<MvRegister<V>>, CausalValue<MvR
             }
 
             @Override
+            public MvRegister<V> emptyDelta(CausalContext sharedContext) {
+                return new MvRegister<>(new DotFunction<>(), sharedContext, true);
+            }
+
+            @Override
             public void writeStore(ByteWriter out, MvRegister<V> register) {
                 register.store.write(out, register.context, (o, write) -> {
                     o.writeVarLong(write.timestamp().physicalMillis());

@@ -43,7 +43,7 @@ public final class OrMap<K, V extends Crdt<V>> implements Crdt<OrMap<K, V>>, Cau
 
     private OrMap(CausalType<V> valueType, CausalContext context, boolean partial) {
         Checks.notNull(valueType, "valueType");
-        Checks.argument(valueType.empty(new CausalContext()) instanceof CausalValue<?>, "valueType",
+        Checks.argument(valueType.emptyDelta(new CausalContext()) instanceof CausalValue<?>, "valueType",
                 "must describe one of CalmDB's causal types (OrSet, MvRegister, EnableWinsFlag, CausalCounter, OrMap)");
         this.valueType = valueType;
         this.entries = new HashMap<>();
@@ -176,7 +176,8 @@ public final class OrMap<K, V extends Crdt<V>> implements Crdt<OrMap<K, V>>, Cau
             K key = entry.getKey();
             V value = entries.get(key);
             if (value == null) {
-                value = valueType.empty(context);
+                // Inside a delta, a key we did not list starts out partial: it knows nothing, so removes nothing.
+                value = partial ? valueType.emptyDelta(context) : valueType.empty(context);
                 entries.put(key, value);
             }
             causal(value).joinStore(entry.getValue(), thisContext, otherContext);
@@ -311,6 +312,11 @@ public final class OrMap<K, V extends Crdt<V>> implements Crdt<OrMap<K, V>>, Cau
             @Override
             public OrMap<K, V> empty(CausalContext sharedContext) {
                 return new OrMap<>(valueType, sharedContext, false);
+            }
+
+            @Override
+            public OrMap<K, V> emptyDelta(CausalContext sharedContext) {
+                return new OrMap<>(valueType, sharedContext, true);
             }
 
             @Override

@@ -651,6 +651,11 @@ public final class OrSet<E> implements Crdt<OrSet<E>>, CausalValue<OrSet<E>> {
             }
 
             @Override
+            public OrSet<E> emptyDelta(CausalContext sharedContext) {
+                return new OrSet<>(sharedContext, true, 0);
+            }
+
+            @Override
             public void writeStore(ByteWriter out, OrSet<E> set) {
                 // The context's view of each replica: its index in the encoding and its highest counter, which
                 // lets a dot be written as the (usually tiny) distance below that maximum.

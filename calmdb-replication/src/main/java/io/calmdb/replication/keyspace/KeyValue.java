@@ -1,0 +1,281 @@
+package io.calmdb.replication.keyspace;
+
+import io.calmdb.crdt.ByteReader;
+import io.calmdb.crdt.ByteWriter;
+import io.calmdb.crdt.Bytes;
+import io.calmdb.crdt.CausalContext;
+import io.calmdb.crdt.CausalType;
+import io.calmdb.crdt.CausalValue;
+import io.calmdb.crdt.CodecException;
+import io.calmdb.crdt.Crdt;
+import io.calmdb.crdt.CrdtType;
+import io.calmdb.crdt.HlcTimestamp;
+import io.calmdb.crdt.MvRegister;
+import io.calmdb.crdt.OrMap;
+import io.calmdb.crdt.OrSet;
+import io.calmdb.crdt.ValueCodec;
+
+/**
+ * Everything one key holds: a slot per Redis type (a {@link StringValue}, an {@link OrSet} of members, an
+ * {@link OrMap} of hash fields) and a small register naming the key's kind, all sharing the keyspace's causal
+ * context, so {@code DEL} removes exactly what the deleter observed in every slot.
+ *
+ * <p>Normally one slot is in use. Two replicas can still create the same key concurrently with different types
+ * (a {@code SET} in Tokyo while Frankfurt runs {@code SADD}); both slots then survive the merge and the kind
+ * register holds both creations. The visible kind is the one whose creation has the greatest hybrid-logical
+ * timestamp (then replica id) among slots still holding data; when the kind register is empty (a concurrent
+ * {@code DEL} removed the creation it saw) the first non-empty slot in the order string, hash, set is visible.
+ * The losing slot stays hidden until a {@code SET} or {@code DEL} that observed it clears it.
+ */
+public final class KeyValue implements Crdt<KeyValue>, CausalValue<KeyValue> {
+    private static final CausalType<MvRegister<Long>> KIND = MvRegister.type(ValueCodec.LONG);
+    private static final CausalType<StringValue> STRING = StringValue.type();
+    private static final CausalType<OrSet<Bytes>> SET = OrSet.type(ValueCodec.BYTES);
+    private static final CausalType<OrMap<Bytes, StringValue>> HASH = OrMap.type(ValueCodec.BYTES, StringValue.type());
+
+    private final MvRegister<Long> kind;
+    private final StringValue string;
+    private final OrSet<Bytes> set;
+    private final OrMap<Bytes, StringValue> hash;
+    private final CausalContext context;
+    private boolean partial;
+
+    private KeyValue(MvRegister<Long> kind, StringValue string, OrSet<Bytes> set, OrMap<Bytes, StringValue> hash,
+                     CausalContext context, boolean partial) {
+        this.kind = kind;
+        this.string = string;
+        this.set = set;
+        this.hash = hash;
+        this.context = context;
+        this.partial = partial;
+    }
+
+    static KeyValue empty(CausalContext context) {
+        return new KeyValue(KIND.empty(context), STRING.empty(context), SET.empty(context), HASH.empty(context),
+                context, false);
+    }
+
+    /** The kind readers see, or null when the key holds no data. */
+    public Kind kind() {
+        Kind newest = null;
+        HlcTimestamp newestTime = null;
+        String newestReplica = null;
+        for (var write : kind.writes()) {
+            Kind candidate = Kind.ofCode(write.getValue().value());
+            if (candidate == null || slotIsEmpty(candidate)) {
+                continue;
+            }
+            HlcTimestamp time = write.getValue().timestamp();
+            String replica = write.getKey().replica().name();
+            if (newest == null || time.compareTo(newestTime) > 0
+                    || (time.compareTo(newestTime) == 0 && replica.compareTo(newestReplica) > 0)) {
+                newest = candidate;
+                newestTime = time;
+                newestReplica = replica;
+            }
+        }
+        if (newest != null) {
+            return newest;
+        }
+        for (Kind candidate : new Kind[] {Kind.STRING, Kind.HASH, Kind.SET}) {
+            if (!slotIsEmpty(candidate)) {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    private boolean slotIsEmpty(Kind candidate) {
+        return switch (candidate) {
+            case STRING -> string.isBottom();
+            case SET -> set.isEmpty();
+            case HASH -> hash.isEmpty();
+        };
+    }
+
+    /** For reading: the string slot. */
+    public StringValue string() {
+        return string;
+    }
+
+    /** For reading: the set slot. */
+    public OrSet<Bytes> set() {
+        return set;
+    }
+
+    /** For reading: the hash slot. */
+    public OrMap<Bytes, StringValue> hash() {
+        return hash;
+    }
+
+    /** For inspection: the kind register (several writes after a concurrent creation with different types). */
+    public MvRegister<Long> kindRegister() {
+        return kind;
+    }
+
+    // ------------------------------------------------------------------------------------------------------
+    // Mutations. Each returns a delta of this key; the nested deltas are gathered under one fresh context.
+
+    /**
+     * Gathers one key's delta from nested deltas, each of which arrives with its own fresh context. A slot no
+     * nested delta touched stays a partial empty value, so applying the delta leaves that slot alone.
+     */
+    static final class DeltaBuilder {
+        private final CausalContext context = new CausalContext();
+        private final KeyValue delta = new KeyValue(KIND.emptyDelta(context), STRING.emptyDelta(context),
+                SET.emptyDelta(context), HASH.emptyDelta(context), context, true);
+
+        DeltaBuilder kind(MvRegister<Long> kindDelta) {
+            delta.kind.joinStore(kindDelta, context, kindDelta.context());
+            context.merge(kindDelta.context());
+            return this;
+        }
+
+        DeltaBuilder string(StringValue stringDelta) {
+            delta.string.joinStore(stringDelta, context, stringDelta.context());
+            context.merge(stringDelta.context());
+            return this;
+        }
+
+        DeltaBuilder set(OrSet<Bytes> setDelta) {
+            delta.set.joinStore(setDelta, context, setDelta.context());
+            context.merge(setDelta.context());
+            return this;
+        }
+
+        DeltaBuilder hash(OrMap<Bytes, StringValue> hashDelta) {
+            delta.hash.joinStore(hashDelta, context, hashDelta.context());
+            context.merge(hashDelta.context());
+            return this;
+        }
+
+        KeyValue build() {
+            return delta;
+        }
+    }
+
+    MvRegister<Long> kindSlot() {
+        return kind;
+    }
+
+    /** Clears every slot (what this replica observed) and returns the removal deltas gathered in {@code builder}. */
+    void clearInto(DeltaBuilder builder) {
+        builder.kind(kind.clear());
+        builder.string(string.clearAll());
+        builder.set(set.clear());
+        builder.hash(hash.clear());
+    }
+
+    // ------------------------------------------------------------------------------------------------------
+    // Lattice plumbing
+
+    @Override
+    public CausalContext context() {
+        return context;
+    }
+
+    @Override
+    public boolean isPartial() {
+        return partial;
+    }
+
+    @Override
+    public boolean isBottom() {
+        return kind.isBottom() && string.isBottom() && set.isBottom() && hash.isBottom();
+    }
+
+    @Override
+    public void joinStore(KeyValue other, CausalContext thisContext, CausalContext otherContext) {
+        kind.joinStore(other.kind, thisContext, otherContext);
+        string.joinStore(other.string, thisContext, otherContext);
+        set.joinStore(other.set, thisContext, otherContext);
+        hash.joinStore(other.hash, thisContext, otherContext);
+        partial = partial && other.partial;
+    }
+
+    @Override
+    public void collectDots(CausalContext into) {
+        kind.collectDots(into);
+        string.collectDots(into);
+        set.collectDots(into);
+        hash.collectDots(into);
+    }
+
+    @Override
+    public KeyValue copyWith(CausalContext sharedContext) {
+        return new KeyValue(kind.copyWith(sharedContext), string.copyWith(sharedContext), set.copyWith(sharedContext),
+                hash.copyWith(sharedContext), sharedContext, partial);
+    }
+
+    @Override
+    public KeyValue merge(KeyValue other) {
+        if (other != this) {
+            joinStore(other, context, other.context);
+            context.merge(other.context);
+        }
+        return this;
+    }
+
+    @Override
+    public KeyValue copy() {
+        return copyWith(context.copy());
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof KeyValue other && partial == other.partial && kind.equals(other.kind)
+                && string.equals(other.string) && set.equals(other.set) && hash.equals(other.hash);
+    }
+
+    @Override
+    public int hashCode() {
+        return kind.hashCode() * 31 + string.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        Kind visible = kind();
+        return "KeyValue(" + (visible == null ? "empty" : visible.redisName()) + ")";
+    }
+
+    /** The type descriptor of a key's value inside the keyspace map. */
+    public static CausalType<KeyValue> type() {
+        return TYPE;
+    }
+
+    private static final CausalType<KeyValue> TYPE = new CausalType<>() {
+        @Override
+        public CrdtType crdtType() {
+            return CrdtType.KEYSPACE_VALUE;
+        }
+
+        @Override
+        public KeyValue empty(CausalContext sharedContext) {
+            return KeyValue.empty(sharedContext);
+        }
+
+        @Override
+        public KeyValue emptyDelta(CausalContext sharedContext) {
+            return new KeyValue(KIND.emptyDelta(sharedContext), STRING.emptyDelta(sharedContext),
+                    SET.emptyDelta(sharedContext), HASH.emptyDelta(sharedContext), sharedContext, true);
+        }
+
+        @Override
+        public void writeStore(ByteWriter out, KeyValue value) {
+            Composite.writeNested(out, KIND, value.kind);
+            Composite.writeNested(out, STRING, value.string);
+            Composite.writeNested(out, SET, value.set);
+            Composite.writeNested(out, HASH, value.hash);
+        }
+
+        @Override
+        public KeyValue readStore(ByteReader in, CausalContext context, boolean partial, int depth)
+                throws CodecException {
+            MvRegister<Long> kind = Composite.readNested(in, KIND, context, depth);
+            StringValue string = Composite.readNested(in, STRING, context, depth);
+            OrSet<Bytes> set = Composite.readNested(in, SET, context, depth);
+            OrMap<Bytes, StringValue> hash = Composite.readNested(in, HASH, context, depth);
+            return new KeyValue(kind, string, set, hash, context, partial);
+        }
+    };
+}
