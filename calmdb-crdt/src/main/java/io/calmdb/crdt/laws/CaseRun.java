@@ -391,8 +391,9 @@ final class CaseRun<T extends Crdt<T>, O> {
                             + " are equal but encode to " + hex(firstBytes) + " and " + hex(otherBytes));
             Object otherValue = model.value(other);
             require(Objects.equals(otherValue, firstValue), Law.CONVERGENCE,
-                    () -> "the converged states are equal but " + replicas[0] + " reads " + describe(firstValue)
-                            + " and " + replicas[index] + " reads " + describe(otherValue));
+                    () -> "the converged states are equal but " + replicas[0] + " reads "
+                            + describe(firstValue, otherValue) + " and " + replicas[index] + " reads "
+                            + describe(otherValue, firstValue));
         }
         roundTrip(first, "the converged state");
         if (!causalDelivery) {
@@ -402,10 +403,12 @@ final class CaseRun<T extends Crdt<T>, O> {
                     + " (unordered delivery: oracle not consulted)");
             return;
         }
-        Object expected = model.oracleValue(List.copyOf(events));
+        List<Event<O>> history = List.copyOf(events);
+        Object expected = model.oracleValue(history);
         require(Objects.equals(firstValue, expected), Law.ORACLE,
-                () -> "the replicas converged to the value " + describe(firstValue) + " but the oracle expects "
-                        + describe(expected) + " (converged state: " + show(first) + ")");
+                () -> "the replicas converged to the value " + describe(firstValue, expected)
+                        + " but the oracle expects " + describe(expected, firstValue) + " (converged state: "
+                        + show(first) + "); the oracle's history: " + show(history));
         record("end: all " + replicas.length + " replicas equal, value " + brief(firstValue) + ", oracle agrees");
     }
 
@@ -478,9 +481,14 @@ final class CaseRun<T extends Crdt<T>, O> {
         return truncate(String.valueOf(value), DETAIL_VALUE_CHARACTERS_MAX);
     }
 
-    /** Shows a value with its class, since {@code 3} (Integer) and {@code 3} (Long) print alike but differ. */
-    private static String describe(Object value) {
-        return value == null ? "null" : show(value) + " (" + value.getClass().getSimpleName() + ")";
+    /**
+     * Shows a value, adding its class when it prints like the value it is compared with, since {@code 3}
+     * (Integer) and {@code 3} (Long) look alike but are not equal.
+     */
+    private static String describe(Object value, Object comparedWith) {
+        String shown = show(value);
+        boolean printsAlike = value != null && shown.equals(String.valueOf(comparedWith));
+        return printsAlike ? shown + " (" + value.getClass().getName() + ")" : shown;
     }
 
     private static String truncate(String text, int charactersMax) {
