@@ -86,7 +86,8 @@ public final class ByteReader {
     public int readCount(int max, int minBytesEach, String what) throws CodecException {
         int start = position;
         long count = readVarLong();
-        if (count > max) {
+        // Compare unsigned: a varint above Long.MAX_VALUE reads as a negative long and must fail the bound too.
+        if (Long.compareUnsigned(count, max) > 0) {
             throw fail(what + " count " + Long.toUnsignedString(count) + " exceeds the bound " + max, start);
         }
         if (count * Math.max(1, minBytesEach) > remaining()) {
@@ -99,7 +100,7 @@ public final class ByteReader {
     public byte[] readBytes(int maxLength, String what) throws CodecException {
         int start = position;
         long length = readVarLong();
-        if (length > maxLength) {
+        if (Long.compareUnsigned(length, maxLength) > 0) {
             throw fail(what + " length " + Long.toUnsignedString(length) + " exceeds the bound " + maxLength, start);
         }
         if (length > remaining()) {
