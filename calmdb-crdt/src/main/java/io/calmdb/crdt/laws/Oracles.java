@@ -48,6 +48,17 @@ public final class Oracles {
      */
     public static <O, E> Set<E> addWinsSet(List<Event<O>> history, Function<? super O, ? extends E> added,
             Function<? super O, ? extends E> removed) {
+        return addWinsSet(history, added, removed, operation -> false);
+    }
+
+    /**
+     * An add-wins set that also has a clear: as {@link #addWinsSet(List, Function, Function)}, where a clear
+     * removes every element it has seen added.
+     *
+     * @param clears whether an operation removes every element (an observed-remove of all adds it has seen)
+     */
+    public static <O, E> Set<E> addWinsSet(List<Event<O>> history, Function<? super O, ? extends E> added,
+            Function<? super O, ? extends E> removed, Predicate<? super O> clears) {
         Set<E> present = new LinkedHashSet<>();
         for (Event<O> add : history) {
             E element = added.apply(add.operation());
@@ -56,7 +67,8 @@ public final class Oracles {
             }
             boolean cancelled = false;
             for (Event<O> remove : history) {
-                if (remove.hasSeen(add) && element.equals(removed.apply(remove.operation()))) {
+                if (remove.hasSeen(add) && (clears.test(remove.operation())
+                        || element.equals(removed.apply(remove.operation())))) {
                     cancelled = true;
                     break;
                 }
@@ -123,6 +135,15 @@ public final class Oracles {
      * @return the surviving values (a set, so two concurrent writes of the same value count once)
      */
     public static <O, V> Set<V> multiValue(List<Event<O>> history, Function<? super O, ? extends V> written) {
+        return multiValue(history, written, operation -> false);
+    }
+
+    /**
+     * A multi-value register that also has a clear: as {@link #multiValue(List, Function)}, where a clear
+     * overwrites every write it has seen and writes nothing.
+     */
+    public static <O, V> Set<V> multiValue(List<Event<O>> history, Function<? super O, ? extends V> written,
+            Predicate<? super O> clears) {
         Set<V> values = new LinkedHashSet<>();
         for (Event<O> write : history) {
             V value = written.apply(write.operation());
@@ -131,7 +152,8 @@ public final class Oracles {
             }
             boolean overwritten = false;
             for (Event<O> later : history) {
-                if (later.hasSeen(write) && written.apply(later.operation()) != null) {
+                if (later.hasSeen(write)
+                        && (written.apply(later.operation()) != null || clears.test(later.operation()))) {
                     overwritten = true;
                     break;
                 }
