@@ -24,6 +24,7 @@ import java.util.TreeSet;
  * @param <O> the model's operation type
  */
 public record Event<O>(int id, ReplicaId replica, O operation, Set<Integer> causalPast) {
+    /** Validates the event and keeps {@code causalPast} as an immutable sorted copy. */
     public Event {
         Objects.requireNonNull(replica, "replica must not be null");
         Objects.requireNonNull(operation, "operation must not be null");

@@ -21,6 +21,7 @@ public record LawConfig(long seed, int cases, int replicasMin, int replicasMax, 
     public static final int CASES_DEFAULT = 1_000;
     /** Replicas per case by default: three to five, enough for three-way concurrency and relayed deltas. */
     public static final int REPLICAS_MIN_DEFAULT = 3;
+    /** See {@link #REPLICAS_MIN_DEFAULT}. */
     public static final int REPLICAS_MAX_DEFAULT = 5;
     /** Random steps per case by default, before the drain that delivers every outstanding delta. */
     public static final int STEPS_MAX_DEFAULT = 40;
@@ -31,6 +32,7 @@ public record LawConfig(long seed, int cases, int replicasMin, int replicasMax, 
     /** The most random steps a case may have, which bounds history length and oracle cost. */
     public static final int STEPS_LIMIT = 10_000;
 
+    /** Validates every bound; each message names the offending argument. */
     public LawConfig {
         requireArgument(cases >= 1, "cases", "must be >= 1, got " + cases);
         requireArgument(replicasMin >= 2, "replicasMin", "must be >= 2, got " + replicasMin);
@@ -47,22 +49,27 @@ public record LawConfig(long seed, int cases, int replicasMin, int replicasMax, 
                 STEPS_MAX_DEFAULT, SHRINK_REPLAYS_MAX_DEFAULT);
     }
 
+    /** This configuration with another base seed: a different, equally reproducible set of cases. */
     public LawConfig withSeed(long newSeed) {
         return new LawConfig(newSeed, cases, replicasMin, replicasMax, stepsMax, shrinkReplaysMax);
     }
 
+    /** This configuration running {@code newCases} cases. */
     public LawConfig withCases(int newCases) {
         return new LawConfig(seed, newCases, replicasMin, replicasMax, stepsMax, shrinkReplaysMax);
     }
 
+    /** This configuration with 2 to {@value #REPLICAS_LIMIT} replicas per case, the count drawn per case. */
     public LawConfig withReplicas(int newReplicasMin, int newReplicasMax) {
         return new LawConfig(seed, cases, newReplicasMin, newReplicasMax, stepsMax, shrinkReplaysMax);
     }
 
+    /** This configuration with up to {@code newStepsMax} random steps per case before the final drain. */
     public LawConfig withStepsMax(int newStepsMax) {
         return new LawConfig(seed, cases, replicasMin, replicasMax, newStepsMax, shrinkReplaysMax);
     }
 
+    /** This configuration letting the shrinker replay a failing case at most {@code newShrinkReplaysMax} times. */
     public LawConfig withShrinkReplaysMax(int newShrinkReplaysMax) {
         return new LawConfig(seed, cases, replicasMin, replicasMax, stepsMax, newShrinkReplaysMax);
     }
