@@ -390,6 +390,9 @@ final class RocksNodeStorage implements NodeStorage {
         if (action == null) {
             throw new IllegalArgumentException("action must not be null");
         }
+        if (positionExclusive == Long.MAX_VALUE) {
+            return;
+        }
         withOpenDatabase(() -> {
             try (RocksIterator iterator = database.newIterator(logFamily)) {
                 for (iterator.seek(RecordFormat.positionKey(positionExclusive + 1)); iterator.isValid();

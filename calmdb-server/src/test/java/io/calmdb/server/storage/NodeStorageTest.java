@@ -94,6 +94,11 @@ class NodeStorageTest {
             List<Long> retained = new ArrayList<>();
             storage.forEachLogRecordAfter(0, record -> retained.add(record.position()));
             assertThat(retained).containsExactly(4L, 5L, 6L);
+            List<Long> afterFive = new ArrayList<>();
+            storage.forEachLogRecordAfter(5, record -> afterFive.add(record.position()));
+            assertThat(afterFive).containsExactly(6L);
+            storage.forEachLogRecordAfter(Long.MAX_VALUE, record -> afterFive.add(record.position()));
+            assertThat(afterFive).containsExactly(6L);
             assertThat(storage.status().logTruncatedThroughPosition()).isEqualTo(3);
         }
         RecordingVisitor recovered = reopenAndClose(directory, FsyncPolicy.NEVER);
