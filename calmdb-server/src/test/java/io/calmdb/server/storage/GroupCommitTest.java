@@ -1,0 +1,154 @@
+package io.calmdb.server.storage;
+
+import static io.calmdb.server.storage.StorageFixtures.options;
+import static io.calmdb.server.storage.StorageFixtures.reopenAndClose;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.calmdb.server.storage.StorageFixtures.RecordingVisitor;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Many threads appending at once, under every policy: every future completes, per-writer order is kept. */
+class GroupCommitTest {
+    private static final int WRITERS = 8;
+    private static final int RECORDS_PER_WRITER = 1500;
+    private static final long SEED = 20_251_121L;
+
+    @TempDir
+    Path directory;
+
+    @ParameterizedTest
+    @EnumSource(FsyncPolicy.class)
+    void concurrentWriters_allComplete_inPositionOrder_andKeepEachWritersOrder(FsyncPolicy policy) throws Exception {
+        // ALWAYS pays one sync per record, so it gets fewer records to keep the suite fast.
+        int recordsPerWriter = policy == FsyncPolicy.ALWAYS ? RECORDS_PER_WRITER / 10 : RECORDS_PER_WRITER;
+        AtomicLong completedBeforeTheirPredecessor = new AtomicLong();
+        ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        List<List<CompletableFuture<Long>>> futuresByWriter = new ArrayList<>();
+        try (NodeStorage storage = NodeStorage.open(options(directory, policy), new RecordingVisitor())) {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Thread> threads = new ArrayList<>();
+            for (int writer = 0; writer < WRITERS; writer++) {
+                int writerIndex = writer;
+                List<CompletableFuture<Long>> futures = new ArrayList<>();
+                futuresByWriter.add(futures);
+                SplittableRandom random = new SplittableRandom(SEED + writer);
+                Thread thread = new Thread(() -> {
+                    try {
+                        start.await();
+                        CompletableFuture<Long> previous = null;
+                        for (int sequence = 1; sequence <= recordsPerWriter; sequence++) {
+                            byte[] payload = new byte[8 + random.nextInt(200)];
+                            ByteBuffer.wrap(payload).putInt(writerIndex).putInt(sequence);
+                            CompletableFuture<Long> future = storage.append(
+                                    StorageFixtures.bytes("writer-" + writerIndex), sequence, payload);
+                            CompletableFuture<Long> predecessor = previous;
+                            future.whenComplete((position, failure) -> {
+                                if (failure != null) {
+                                    failures.add(failure);
+                                }
+                                if (predecessor != null && !predecessor.isDone()) {
+                                    completedBeforeTheirPredecessor.incrementAndGet();
+                                }
+                            });
+                            futures.add(future);
+                            previous = future;
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }, "test-appender-" + writer);
+                threads.add(thread);
+                thread.start();
+            }
+            start.countDown();
+            for (Thread thread : threads) {
+                thread.join(TimeUnit.SECONDS.toMillis(60));
+                assertThat(thread.isAlive()).as("appender %s finished", thread.getName()).isFalse();
+            }
+            CompletableFuture.allOf(futuresByWriter.stream().flatMap(List::stream)
+                    .toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+            StorageStatus status = storage.status();
+            long total = (long) WRITERS * recordsPerWriter;
+            assertThat(status.writtenRecords()).isEqualTo(total);
+            assertThat(status.lastPosition()).isEqualTo(total);
+            assertThat(status.pendingWrites()).isZero();
+            if (policy == FsyncPolicy.BATCH) {
+                assertThat(status.committedGroups()).as("group commit shares syncs").isLessThan(total);
+                System.out.printf("batch policy: %d records in %d synced groups (%.1f records per sync)%n",
+                        total, status.committedGroups(), (double) total / status.committedGroups());
+            } else {
+                assertThat(status.committedGroups()).as("one write per record").isEqualTo(total);
+            }
+        }
+        assertThat(failures).isEmpty();
+        assertThat(completedBeforeTheirPredecessor.get()).as("futures that completed before an earlier one")
+                .isZero();
+        for (List<CompletableFuture<Long>> futures : futuresByWriter) {
+            List<Long> positions = futures.stream().map(CompletableFuture::join).toList();
+            assertThat(isIncreasing(positions)).as("one writer's positions follow its call order").isTrue();
+        }
+        RecordingVisitor recovered = reopenAndClose(directory, policy);
+        Map<Integer, Integer> lastSequenceByWriter = new HashMap<>();
+        for (LogRecord record : recovered.records) {
+            ByteBuffer payload = ByteBuffer.wrap(record.payload());
+            int writer = payload.getInt();
+            int sequence = payload.getInt();
+            assertThat(sequence).isEqualTo(record.originSequence());
+            int previous = lastSequenceByWriter.getOrDefault(writer, 0);
+            assertThat(sequence).as("writer %d's records in log order", writer).isEqualTo(previous + 1);
+            lastSequenceByWriter.put(writer, sequence);
+        }
+        assertThat(lastSequenceByWriter).hasSize(WRITERS).allSatisfy((writer, last) ->
+                assertThat(last).isEqualTo(recordsPerWriter));
+    }
+
+    private static boolean isIncreasing(List<Long> positions) {
+        for (int i = 1; i < positions.size(); i++) {
+            if (positions.get(i) <= positions.get(i - 1)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @ParameterizedTest
+    @EnumSource(FsyncPolicy.class)
+    void fsyncPolicy_isReportedAndNeverAcknowledgesBeforeReturning(FsyncPolicy policy) {
+        try (NodeStorage storage = NodeStorage.open(options(directory, policy), new RecordingVisitor())) {
+            assertThat(storage.fsyncPolicy()).isEqualTo(policy);
+            assertThat(storage.status().fsyncPolicy()).isEqualTo(policy);
+            CompletableFuture<Long> appended = storage.append(StorageFixtures.bytes("k"), 1, new byte[16]);
+            if (policy == FsyncPolicy.NEVER) {
+                assertThat(appended).as("never acknowledges as soon as RocksDB accepted the write").isCompleted();
+            }
+            assertThat(appended.join()).isEqualTo(1);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(FsyncPolicy.class)
+    void fsyncPolicy_parsesItsConfigName(FsyncPolicy policy) {
+        assertThat(FsyncPolicy.fromConfigName(policy.configName())).isEqualTo(policy);
+        assertThat(FsyncPolicy.fromConfigName(" " + policy.name() + " ")).isEqualTo(policy);
+    }
+
+    @org.junit.jupiter.api.Test
+    void fsyncPolicy_rejectsUnknownConfigNames() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> FsyncPolicy.fromConfigName("everysec"))
+                .hasMessageContaining("always, batch or never").hasMessageContaining("everysec");
+    }
+}
