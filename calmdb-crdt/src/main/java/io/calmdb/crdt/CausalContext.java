@@ -239,6 +239,28 @@ public final class CausalContext {
         }
     }
 
+    /** This context alone in the causal types' canonical encoding (for persisting it, as a checkpoint does). */
+    public byte[] encode() {
+        ByteWriter out = new ByteWriter();
+        CausalEncoding.writeHeader(out, false, this);
+        return out.toByteArray();
+    }
+
+    /**
+     * Decodes bytes written by {@link #encode()}.
+     *
+     * @throws CodecException if the bytes are not exactly one canonical context
+     */
+    public static CausalContext decode(byte[] bytes) throws CodecException {
+        ByteReader in = new ByteReader(bytes);
+        CausalEncoding.Header header = CausalEncoding.readHeader(in);
+        if (header.partial()) {
+            throw in.fail("a bare context carries no partial flag", 0);
+        }
+        in.expectEnd();
+        return header.context();
+    }
+
     // --- package-private access for the codec and the dot stores ---
 
     int replicaCount() {

@@ -143,6 +143,33 @@ public final class OrMap<K, V extends Crdt<V>> implements Crdt<OrMap<K, V>>, Cau
         return delta;
     }
 
+    /**
+     * A self-contained partial state holding just {@code key}'s value, with a context of exactly the dots that
+     * value holds. Merging it anywhere adds what it holds and removes nothing, so it can be stored on its own (a
+     * per-key checkpoint) or shipped on its own (a repair of one key). Null when the key is absent.
+     */
+    public OrMap<K, V> extract(K key) {
+        Checks.notNull(key, "key");
+        V value = entries.get(key);
+        if (value == null || causal(value).isBottom()) {
+            return null;
+        }
+        OrMap<K, V> extracted = new OrMap<>(valueType, new CausalContext(), true);
+        causal(value).collectDots(extracted.context);
+        extracted.entries.put(key, causal(value).copyWith(extracted.context));
+        return extracted;
+    }
+
+    /**
+     * Records {@code seen} as observed without changing any value. A dot that is seen but held by no value counts
+     * as removed, so this is only for restoring a context persisted alongside the values it describes, after
+     * those values have been restored (recovery from a checkpoint); it is not a merge and not a delta.
+     */
+    public void restoreContext(CausalContext seen) {
+        Checks.notNull(seen, "seen");
+        context.merge(seen);
+    }
+
     // ------------------------------------------------------------------------------------------------------
     // Lattice
 

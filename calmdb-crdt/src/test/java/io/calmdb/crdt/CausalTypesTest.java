@@ -192,6 +192,22 @@ class CausalTypesTest {
         assertThatThrownBy(() -> Codecs.decode(EnableWinsFlag.codec(), belowOne)).isInstanceOf(CodecException.class);
     }
 
+    @Test
+    void orMap_extract_isSelfContained_andRestoreContextRecordsRemovals() throws CodecException {
+        OrMap<String, OrSet<String>> map = new OrMap<>(OrSet.type(ValueCodec.STRING));
+        map.update("kept", set -> set.add(A, "x"));
+        OrMap<String, OrSet<String>> addGone = map.update("gone", set -> set.add(A, "y"));
+        map.remove("gone");
+        OrMap<String, OrSet<String>> restored = new OrMap<>(OrSet.type(ValueCodec.STRING));
+        restored.merge(map.extract("kept"));
+        assertThat(map.extract("gone")).isNull();
+        restored.restoreContext(CausalContext.decode(map.context().encode()));
+        assertThat(restored).isEqualTo(map);
+        // The add of the removed element, delivered again late, is recognised as already removed.
+        restored.merge(addGone);
+        assertThat(restored.keys()).containsExactly("kept");
+    }
+
     private static <T> void assertRoundTrip(StateCodec<T> codec, T state) throws CodecException {
         byte[] bytes = Codecs.encode(codec, state);
         T decoded = Codecs.decode(codec, bytes);
