@@ -96,7 +96,7 @@ final class PeerLink {
 
     boolean isWritable() {
         Channel current = channel;
-        return state == LinkState.UP && current != null && current.isWritable();
+        return state == LinkState.UP && current != null && current.isWritable() && !transport.isPartitioned(peer);
     }
 
     void setOneWayLatency(Duration latency) {
@@ -113,8 +113,11 @@ final class PeerLink {
 
     LinkSnapshot snapshot() {
         Channel current = channel;
-        return new LinkSnapshot(peer, config.host() + ":" + config.port(), state,
-                inbound.get() != null, current != null && current.isWritable() && state == LinkState.UP,
+        // The partition flag is set before the event loop applies it, and it already stops every write and
+        // delivery, so it is reported at once.
+        LinkState reported = state != LinkState.CLOSED && transport.isPartitioned(peer) ? LinkState.PARTITIONED : state;
+        return new LinkSnapshot(peer, config.host() + ":" + config.port(), reported,
+                inbound.get() != null, isWritable(),
                 Optional.ofNullable(lastError), bytesSent.get(), messagesSent.get(), bytesReceived.get(),
                 messagesReceived.get(), queuedMessages.get(), queuedBytes.get(), messagesRefused.get(),
                 connectAttempts.get(), Duration.ofNanos(oneWayLatencyNanos));
@@ -246,7 +249,8 @@ final class PeerLink {
         assert loop.inEventLoop();
         drainScheduled.set(false);
         Channel current = channel;
-        if (state != LinkState.UP || current == null || !current.isActive()) {
+        // The partition check covers a drain that was queued before partition() and runs before its task.
+        if (state != LinkState.UP || current == null || !current.isActive() || transport.isPartitioned(peer)) {
             return;
         }
         long latencyNanos = oneWayLatencyNanos;
