@@ -166,7 +166,7 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
         LOG.log(Level.WARNING, () -> transport.self() + ": refused connection from "
                 + context.channel().remoteAddress() + ": " + reason);
         if (known != null) {
-            known.recordError("refused inbound handshake: " + reason);
+            known.recordInboundError("refused inbound handshake: " + reason);
         }
         if (handshakeTimeout != null) {
             handshakeTimeout.cancel(false);
@@ -216,7 +216,7 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
             closeReason = reason;
             LOG.log(Level.WARNING, () -> transport.self() + ": closing inbound link: " + reason);
             if (link != null) {
-                link.recordError(reason);
+                link.recordInboundError(reason);
             }
         }
         context.close();

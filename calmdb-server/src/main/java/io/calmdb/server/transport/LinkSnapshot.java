@@ -16,7 +16,11 @@ import java.util.Optional;
  * @param inboundUp           whether an authenticated inbound connection from the peer is open
  * @param writable            whether the outbound channel exists and Netty reports it writable; {@code false}
  *                            means its socket buffer is above the high water mark and queued messages wait
- * @param lastError           the most recent reason a connection with this peer failed or was refused, if any
+ * @param lastError           the most recent reason this node's outbound link to the peer failed or was
+ *                            refused (including the peer's rejection text), if any
+ * @param lastInboundError    the most recent reason an inbound connection claiming to be this peer was refused
+ *                            or closed by this node, if any; kept apart so that the dialer's retries cannot
+ *                            overwrite it
  * @param bytesSent           frame bytes (headers included) handed to the outbound socket
  * @param messagesSent        messages handed to the outbound socket
  * @param bytesReceived       frame bytes (headers included) read from the peer after its handshake
@@ -34,6 +38,7 @@ public record LinkSnapshot(
         boolean inboundUp,
         boolean writable,
         Optional<String> lastError,
+        Optional<String> lastInboundError,
         long bytesSent,
         long messagesSent,
         long bytesReceived,
@@ -49,6 +54,7 @@ public record LinkSnapshot(
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(lastError, "lastError");
+        Objects.requireNonNull(lastInboundError, "lastInboundError");
         Objects.requireNonNull(oneWayLatency, "oneWayLatency");
     }
 }

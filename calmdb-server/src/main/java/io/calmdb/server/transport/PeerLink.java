@@ -56,6 +56,7 @@ final class PeerLink {
     private volatile LinkState state = LinkState.DOWN;
     private volatile Channel channel;
     private volatile String lastError;
+    private volatile String lastInboundError;
     private volatile long oneWayLatencyNanos;
 
     // Confined to the event loop.
@@ -107,8 +108,8 @@ final class PeerLink {
         });
     }
 
-    void recordError(String reason) {
-        lastError = reason;
+    void recordInboundError(String reason) {
+        lastInboundError = reason;
     }
 
     LinkSnapshot snapshot() {
@@ -118,7 +119,8 @@ final class PeerLink {
         LinkState reported = state != LinkState.CLOSED && transport.isPartitioned(peer) ? LinkState.PARTITIONED : state;
         return new LinkSnapshot(peer, config.host() + ":" + config.port(), reported,
                 inbound.get() != null, isWritable(),
-                Optional.ofNullable(lastError), bytesSent.get(), messagesSent.get(), bytesReceived.get(),
+                Optional.ofNullable(lastError), Optional.ofNullable(lastInboundError),
+                bytesSent.get(), messagesSent.get(), bytesReceived.get(),
                 messagesReceived.get(), queuedMessages.get(), queuedBytes.get(), messagesRefused.get(),
                 connectAttempts.get(), Duration.ofNanos(oneWayLatencyNanos));
     }

@@ -181,7 +181,7 @@ class HostilePeerTest {
         readUntilClosed(socket);
         awaitCondition("mallory's inbound link is gone", () -> !link(virginia, MALLORY).inboundUp());
         assertThat(virginiaInbox.from(MALLORY)).containsExactly("valid-before");
-        assertThat(link(virginia, MALLORY).lastError()).hasValueSatisfying(
+        assertThat(link(virginia, MALLORY).lastInboundError()).hasValueSatisfying(
                 error -> assertThat(error).contains("exceeds the bound"));
         int before = virginiaInbox.from(TOKYO).size();
         tokyo.send(VIRGINIA, text("after-oversized-frame"));
@@ -212,7 +212,7 @@ class HostilePeerTest {
             assertThat(rejection.reason()).as(each.expected().name()).isEqualTo(each.expected());
             assertThat(rejection.text()).isNotBlank();
         }
-        assertThat(link(virginia, MALLORY).lastError()).hasValueSatisfying(
+        assertThat(link(virginia, MALLORY).lastInboundError()).hasValueSatisfying(
                 error -> assertThat(error).contains("refused inbound handshake"));
         assertHealthyLinkStillWorks("after-impostors");
     }
