@@ -1,0 +1,224 @@
+package io.calmdb.server.transport;
+
+import io.calmdb.crdt.ReplicaId;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import java.lang.System.Logger.Level;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The acceptor's end of a link: authenticates the dialer's hello, answers it, then delivers the dialer's data
+ * frames to the listener. Anything unexpected closes the connection with a logged reason; an unauthenticated
+ * connection is never answered with more than one small rejection frame.
+ */
+final class InboundHandler extends ChannelInboundHandlerAdapter {
+    private static final System.Logger LOG = System.getLogger(InboundHandler.class.getName());
+
+    private final NettyPeerTransport transport;
+    private final FrameDecoder decoder;
+    private PeerLink link;
+    private String closeReason;
+    private ScheduledFuture<?> handshakeTimeout;
+
+    InboundHandler(NettyPeerTransport transport, FrameDecoder decoder) {
+        this.transport = transport;
+        this.decoder = decoder;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext context) {
+        TransportConfig config = transport.config();
+        handshakeTimeout = context.executor().schedule(
+                () -> refuse(context, null, "no handshake within " + config.handshakeTimeout().toMillis() + " ms"),
+                config.handshakeTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        context.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext context, Object message) {
+        WireProtocol.Frame frame = (WireProtocol.Frame) message;
+        if (closeReason != null) {
+            return;
+        }
+        if (link == null) {
+            handshake(context, frame);
+            return;
+        }
+        switch (frame.type()) {
+            case WireProtocol.TYPE_DATA -> deliver(frame);
+            case WireProtocol.TYPE_HEARTBEAT -> link.bytesReceived.addAndGet(frame.wireBytes());
+            default -> close(context, link.peer + " sent unexpected frame type " + frame.type());
+        }
+    }
+
+    private void deliver(WireProtocol.Frame frame) {
+        // The partition check per message makes partition() take effect at once, before the close lands here.
+        if (transport.isPartitioned(link.peer)) {
+            return;
+        }
+        link.bytesReceived.addAndGet(frame.wireBytes());
+        link.messagesReceived.incrementAndGet();
+        transport.deliver(link.peer, frame.payload());
+    }
+
+    private void handshake(ChannelHandlerContext context, WireProtocol.Frame frame) {
+        TransportConfig config = transport.config();
+        if (frame.type() != WireProtocol.TYPE_HELLO) {
+            refuse(context, null, "expected a handshake, got frame type " + frame.type());
+            return;
+        }
+        WireProtocol.Hello hello;
+        try {
+            hello = WireProtocol.decodeHello(frame.payload());
+        } catch (IllegalArgumentException malformed) {
+            refuse(context, null, "malformed handshake: " + malformed.getMessage());
+            return;
+        }
+        if (hello.magic() != WireProtocol.MAGIC) {
+            refuse(context, null, "bad magic 0x" + Integer.toHexString(hello.magic()));
+            return;
+        }
+        ReplicaId sender = hello.sender();
+        PeerLink candidate = transport.link(sender);
+        if (hello.version() != WireProtocol.PROTOCOL_VERSION) {
+            reject(context, candidate, WireProtocol.RejectReason.UNSUPPORTED_VERSION, "protocol version "
+                    + hello.version() + " is not supported, this node speaks " + WireProtocol.PROTOCOL_VERSION);
+        } else if (!hello.clusterName().equals(config.clusterName())) {
+            reject(context, candidate, WireProtocol.RejectReason.WRONG_CLUSTER, "cluster '" + hello.clusterName()
+                    + "' does not match this node's cluster '" + config.clusterName() + "'");
+        } else if (sender.equals(config.self())) {
+            reject(context, null, WireProtocol.RejectReason.SELF_CONNECTION,
+                    "the dialer claims this node's own id " + sender + " (self-connection)");
+        } else if (candidate == null) {
+            reject(context, null, WireProtocol.RejectReason.UNKNOWN_REPLICA,
+                    "replica " + sender + " is not a configured peer of " + config.self());
+        } else if (!hello.recipient().equals(config.self())) {
+            reject(context, candidate, WireProtocol.RejectReason.WRONG_RECIPIENT,
+                    "addressed to " + hello.recipient() + " but this node is " + config.self());
+        } else if (transport.isClosed()) {
+            reject(context, candidate, WireProtocol.RejectReason.SHUTTING_DOWN, config.self() + " is shutting down");
+        } else if (transport.isPartitioned(sender)) {
+            reject(context, candidate, WireProtocol.RejectReason.PARTITIONED,
+                    config.self() + " has partitioned itself from " + sender + " administratively");
+        } else if (!register(candidate, context.channel())) {
+            reject(context, candidate, WireProtocol.RejectReason.DUPLICATE_REPLICA,
+                    "a link from " + sender + " is already up");
+        } else if (transport.isPartitioned(sender)) {
+            // partition() may have run between the first check and the registration; it sets the flag before
+            // it closes registered channels, so checking again here closes the gap.
+            candidate.inbound.compareAndSet(context.channel(), null);
+            reject(context, candidate, WireProtocol.RejectReason.PARTITIONED,
+                    config.self() + " has partitioned itself from " + sender + " administratively");
+        } else {
+            link = candidate;
+            handshakeTimeout.cancel(false);
+            decoder.frameBytesMax(config.frameBytesMax());
+            context.pipeline().addFirst("idle", transport.idleStateHandler());
+            context.writeAndFlush(WireProtocol.encodeHello(context.alloc(), WireProtocol.TYPE_HELLO_ACCEPT,
+                    config.clusterName(), config.self(), sender));
+            LOG.log(Level.INFO, () -> config.self() + ": inbound link from " + sender + " is up ("
+                    + context.channel().remoteAddress() + ")");
+            transport.peerReachable(candidate);
+        }
+    }
+
+    /** Registers {@code channel} as the peer's only inbound link; a dead predecessor is replaced. */
+    private static boolean register(PeerLink candidate, Channel channel) {
+        while (true) {
+            Channel existing = candidate.inbound.get();
+            if (existing != null && existing.isActive()) {
+                return false;
+            }
+            if (candidate.inbound.compareAndSet(existing, channel)) {
+                return true;
+            }
+        }
+    }
+
+    /** Refuses a well-formed handshake: tells the dialer why, so its link state shows it, then closes. */
+    private void reject(ChannelHandlerContext context, PeerLink known, WireProtocol.RejectReason reason,
+            String text) {
+        if (recordRefusal(context, known, text)) {
+            context.writeAndFlush(WireProtocol.encodeReject(context.alloc(), reason, text))
+                    .addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    /** Closes a connection that never became a link, without answering: it did not speak the protocol. */
+    private void refuse(ChannelHandlerContext context, PeerLink known, String reason) {
+        if (recordRefusal(context, known, reason)) {
+            context.close();
+        }
+    }
+
+    /** Logs, counts and records a refusal once per connection; returns false if one was already recorded. */
+    private boolean recordRefusal(ChannelHandlerContext context, PeerLink known, String reason) {
+        if (closeReason != null) {
+            return false;
+        }
+        closeReason = reason;
+        transport.countRejectedConnection();
+        LOG.log(Level.WARNING, () -> transport.self() + ": refused connection from "
+                + context.channel().remoteAddress() + ": " + reason);
+        if (known != null) {
+            known.recordInboundError("refused inbound handshake: " + reason);
+        }
+        if (handshakeTimeout != null) {
+            handshakeTimeout.cancel(false);
+        }
+        return true;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext context, Object event) {
+        if (event instanceof IdleStateEvent idle && link != null) {
+            if (idle.state() == IdleState.WRITER_IDLE) {
+                context.writeAndFlush(WireProtocol.encodeHeartbeat(context.alloc()), context.voidPromise());
+            } else if (idle.state() == IdleState.READER_IDLE) {
+                close(context, "no frame from " + link.peer + " for "
+                        + transport.config().idleTimeout().toMillis() + " ms");
+            }
+            return;
+        }
+        context.fireUserEventTriggered(event);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
+        String reason = PeerLink.describe(cause);
+        if (link == null) {
+            refuse(context, null, reason);
+        } else {
+            close(context, "inbound link from " + link.peer + " failed: " + reason);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext context) {
+        if (handshakeTimeout != null) {
+            handshakeTimeout.cancel(false);
+        }
+        if (link != null) {
+            link.inbound.compareAndSet(context.channel(), null);
+            String reason = closeReason != null ? closeReason : "connection closed by " + link.peer;
+            LOG.log(Level.INFO, () -> transport.self() + ": inbound link from " + link.peer + " closed: " + reason);
+        }
+        context.fireChannelInactive();
+    }
+
+    private void close(ChannelHandlerContext context, String reason) {
+        if (closeReason == null) {
+            closeReason = reason;
+            LOG.log(Level.WARNING, () -> transport.self() + ": closing inbound link: " + reason);
+            if (link != null) {
+                link.recordInboundError(reason);
+            }
+        }
+        context.close();
+    }
+}

@@ -1,0 +1,330 @@
+package io.calmdb.server.transport;
+
+import io.calmdb.crdt.ReplicaId;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.EventLoop;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Everything this node holds about one peer: the outbound queue and connection (this node's traffic to the
+ * peer), the authenticated inbound connection (the peer's traffic to this node), and the counters.
+ *
+ * <p><b>Confinement.</b> The outbound state machine (state, channel, timers, backoff) is changed only on
+ * {@link #loop}, the event loop the outbound channel is registered on, so it needs no locks; other threads only
+ * read its volatile fields or submit tasks. The queue and counters are lock-free and shared with senders.
+ */
+final class PeerLink {
+    private static final System.Logger LOG = System.getLogger(PeerLink.class.getName());
+    /** Messages written per drain pass before yielding the event loop to other channels. */
+    static final int DRAIN_BATCH_MESSAGES_MAX = 1024;
+
+    private record Pending(byte[] message, long enqueuedNanos) {
+    }
+
+    final ReplicaId peer;
+    final PeerConfig config;
+    final EventLoop loop;
+    private final NettyPeerTransport transport;
+
+    private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicLong queuedMessages = new AtomicLong();
+    private final AtomicLong queuedBytes = new AtomicLong();
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+
+    final AtomicLong bytesSent = new AtomicLong();
+    final AtomicLong messagesSent = new AtomicLong();
+    final AtomicLong bytesReceived = new AtomicLong();
+    final AtomicLong messagesReceived = new AtomicLong();
+    private final AtomicLong messagesRefused = new AtomicLong();
+    private final AtomicLong connectAttempts = new AtomicLong();
+
+    /** The authenticated inbound connection from the peer, at most one at a time. */
+    final AtomicReference<Channel> inbound = new AtomicReference<>();
+
+    private volatile LinkState state = LinkState.DOWN;
+    private volatile Channel channel;
+    private volatile String lastError;
+    private volatile String lastInboundError;
+    private volatile long oneWayLatencyNanos;
+
+    // Confined to the event loop.
+    private ScheduledFuture<?> reconnectTask;
+    private ScheduledFuture<?> delayedDrain;
+    private int failedAttempts;
+
+    PeerLink(NettyPeerTransport transport, PeerConfig config, EventLoop loop) {
+        this.transport = transport;
+        this.config = config;
+        this.peer = config.id();
+        this.loop = loop;
+        this.oneWayLatencyNanos = config.oneWayLatency().toNanos();
+    }
+
+    // ---- called from any thread ----
+
+    boolean send(byte[] message) {
+        if (transport.isClosed()) {
+            messagesRefused.incrementAndGet();
+            return false;
+        }
+        TransportConfig limits = transport.config();
+        long messages = queuedMessages.incrementAndGet();
+        long bytes = queuedBytes.addAndGet(message.length);
+        if (messages > limits.queueMessagesMax() || bytes > limits.queueBytesMax()) {
+            queuedMessages.decrementAndGet();
+            queuedBytes.addAndGet(-message.length);
+            messagesRefused.incrementAndGet();
+            return false;
+        }
+        queue.add(new Pending(message, System.nanoTime()));
+        if (state == LinkState.UP) {
+            scheduleDrain();
+        }
+        return true;
+    }
+
+    boolean isWritable() {
+        Channel current = channel;
+        return state == LinkState.UP && current != null && current.isWritable() && !transport.isPartitioned(peer);
+    }
+
+    void setOneWayLatency(Duration latency) {
+        oneWayLatencyNanos = latency.toNanos();
+        execute(() -> {
+            cancelDelayedDrain();
+            drain();
+        });
+    }
+
+    void recordInboundError(String reason) {
+        lastInboundError = reason;
+    }
+
+    LinkSnapshot snapshot() {
+        Channel current = channel;
+        // The partition flag is set before the event loop applies it, and it already stops every write and
+        // delivery, so it is reported at once.
+        LinkState reported = state != LinkState.CLOSED && transport.isPartitioned(peer) ? LinkState.PARTITIONED : state;
+        return new LinkSnapshot(peer, config.host() + ":" + config.port(), reported,
+                inbound.get() != null, isWritable(),
+                Optional.ofNullable(lastError), Optional.ofNullable(lastInboundError),
+                bytesSent.get(), messagesSent.get(), bytesReceived.get(),
+                messagesReceived.get(), queuedMessages.get(), queuedBytes.get(), messagesRefused.get(),
+                connectAttempts.get(), Duration.ofNanos(oneWayLatencyNanos));
+    }
+
+    void execute(Runnable task) {
+        try {
+            loop.execute(task);
+        } catch (RejectedExecutionException shuttingDown) {
+            // The transport is closing and its loops no longer accept work; there is nothing left to do.
+        }
+    }
+
+    private void scheduleDrain() {
+        if (drainScheduled.compareAndSet(false, true)) {
+            execute(this::drain);
+        }
+    }
+
+    // ---- called on the event loop only ----
+
+    void connect() {
+        assert loop.inEventLoop();
+        reconnectTask = null;
+        if (transport.isClosed() || transport.isPartitioned(peer) || channel != null) {
+            return;
+        }
+        changeState(LinkState.CONNECTING);
+        connectAttempts.incrementAndGet();
+        Bootstrap bootstrap = transport.outboundBootstrap(this);
+        ChannelFuture connecting = bootstrap.connect(config.host(), config.port());
+        channel = connecting.channel();
+        connecting.addListener((ChannelFuture future) -> {
+            if (!future.isSuccess()) {
+                onChannelLost(future.channel(), "connect to " + config.host() + ":" + config.port()
+                        + " failed: " + describe(future.cause()));
+            }
+        });
+    }
+
+    void onHandshakeComplete(Channel handshaken) {
+        assert loop.inEventLoop();
+        if (handshaken != channel) {
+            return;
+        }
+        failedAttempts = 0;
+        LOG.log(Level.INFO, () -> transport.self() + ": link to " + peer + " is up");
+        changeState(LinkState.UP);
+        drain();
+    }
+
+    /** The outbound channel closed or failed; {@code reason} is logged and kept as the last error. */
+    void onChannelLost(Channel lost, String reason) {
+        assert loop.inEventLoop();
+        if (lost != channel) {
+            return;
+        }
+        channel = null;
+        cancelDelayedDrain();
+        if (reason != null) {
+            Level level = reason.equals(lastError) ? Level.DEBUG : Level.WARNING;
+            LOG.log(level, () -> transport.self() + ": link to " + peer + " lost: " + reason);
+            lastError = reason;
+        }
+        if (transport.isClosed()) {
+            changeState(LinkState.CLOSED);
+        } else if (transport.isPartitioned(peer)) {
+            changeState(LinkState.PARTITIONED);
+        } else {
+            changeState(LinkState.DOWN);
+            scheduleReconnect();
+        }
+    }
+
+    /** The peer just dialed us successfully, so it is reachable: skip the rest of the backoff delay. */
+    void onPeerReachable() {
+        assert loop.inEventLoop();
+        if (state == LinkState.DOWN && reconnectTask != null) {
+            reconnectTask.cancel(false);
+            connect();
+        }
+    }
+
+    void partition() {
+        assert loop.inEventLoop();
+        cancelReconnect();
+        cancelDelayedDrain();
+        Channel current = channel;
+        channel = null;
+        if (current != null) {
+            current.close();
+        }
+        if (state != LinkState.CLOSED) {
+            lastError = "partitioned administratively";
+            changeState(LinkState.PARTITIONED);
+        }
+    }
+
+    void heal() {
+        assert loop.inEventLoop();
+        if (state == LinkState.PARTITIONED) {
+            failedAttempts = 0;
+            changeState(LinkState.DOWN);
+            connect();
+        }
+    }
+
+    void shutdown() {
+        assert loop.inEventLoop();
+        cancelReconnect();
+        cancelDelayedDrain();
+        Channel current = channel;
+        channel = null;
+        if (current != null) {
+            current.close();
+        }
+        changeState(LinkState.CLOSED);
+        queue.clear();
+        queuedMessages.set(0);
+        queuedBytes.set(0);
+    }
+
+    /**
+     * Moves queued messages into the channel while it is writable and their injected latency has elapsed.
+     * Writing stops at the high water mark; {@code channelWritabilityChanged} calls this again once Netty's
+     * buffer drained below the low water mark. The head-of-line check keeps FIFO order under any latency.
+     */
+    void drain() {
+        assert loop.inEventLoop();
+        drainScheduled.set(false);
+        Channel current = channel;
+        // The partition check covers a drain that was queued before partition() and runs before its task.
+        if (state != LinkState.UP || current == null || !current.isActive() || transport.isPartitioned(peer)) {
+            return;
+        }
+        long latencyNanos = oneWayLatencyNanos;
+        long now = System.nanoTime();
+        int written = 0;
+        while (current.isWritable() && written < DRAIN_BATCH_MESSAGES_MAX) {
+            Pending head = queue.peek();
+            if (head == null) {
+                break;
+            }
+            long waitNanos = head.enqueuedNanos() + latencyNanos - now;
+            if (latencyNanos > 0 && waitNanos > 0) {
+                if (delayedDrain == null) {
+                    delayedDrain = loop.schedule(() -> {
+                        delayedDrain = null;
+                        drain();
+                    }, waitNanos, TimeUnit.NANOSECONDS);
+                }
+                break;
+            }
+            queue.poll();
+            queuedMessages.decrementAndGet();
+            queuedBytes.addAndGet(-head.message().length);
+            current.write(WireProtocol.encodeData(current.alloc(), head.message()), current.voidPromise());
+            bytesSent.addAndGet(WireProtocol.dataFrameBytes(head.message().length));
+            messagesSent.incrementAndGet();
+            written++;
+        }
+        if (written > 0) {
+            current.flush();
+        }
+        if (written == DRAIN_BATCH_MESSAGES_MAX) {
+            scheduleDrain();
+        }
+    }
+
+    private void scheduleReconnect() {
+        long delayNanos = transport.backoffNanos(failedAttempts);
+        failedAttempts = Math.min(failedAttempts + 1, 62);
+        reconnectTask = loop.schedule(this::connect, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void cancelReconnect() {
+        if (reconnectTask != null) {
+            reconnectTask.cancel(false);
+            reconnectTask = null;
+        }
+    }
+
+    private void cancelDelayedDrain() {
+        if (delayedDrain != null) {
+            delayedDrain.cancel(false);
+            delayedDrain = null;
+        }
+    }
+
+    private void changeState(LinkState next) {
+        if (state != next) {
+            state = next;
+            transport.notifyStateChanged(peer, next);
+        }
+    }
+
+    static String describe(Throwable cause) {
+        if (cause == null) {
+            return "unknown cause";
+        }
+        Throwable root = cause;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = Objects.requireNonNullElse(root.getMessage(), "");
+        return root.getClass().getSimpleName() + (message.isEmpty() ? "" : ": " + message);
+    }
+}

@@ -1,0 +1,216 @@
+package io.calmdb.server.transport;
+
+import io.calmdb.crdt.ReplicaId;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The bytes on a peer link. Every frame is {@code u32 length | u8 type | payload}, big-endian, where
+ * {@code length} counts the type byte plus the payload and must be 1 to the current frame bound. A connection
+ * starts with the dialer's {@link #TYPE_HELLO}; the acceptor answers {@link #TYPE_HELLO_ACCEPT} or
+ * {@link #TYPE_REJECT} and closes. After that the dialer sends {@link #TYPE_DATA} frames and both sides send
+ * {@link #TYPE_HEARTBEAT} frames when idle. The exact layout is documented in {@code docs/transport.md}.
+ */
+final class WireProtocol {
+    /** "CALM" in ASCII: the first payload bytes of every handshake, so a stray client is recognised at once. */
+    static final int MAGIC = 0x43414C4D;
+    /** The only protocol version this build speaks; a peer with another version is refused. */
+    static final int PROTOCOL_VERSION = 1;
+    /** Bytes of the length prefix. */
+    static final int LENGTH_FIELD_BYTES = 4;
+    /** Bound on a frame body before the handshake completed, in bytes; strangers cannot make us allocate more. */
+    static final int HANDSHAKE_FRAME_BYTES_MAX = 1024;
+    /** Bound on the UTF-8 reason text of a rejection, in bytes. */
+    static final int REJECT_REASON_BYTES_MAX = 512;
+
+    static final byte TYPE_HELLO = 1;
+    static final byte TYPE_HELLO_ACCEPT = 2;
+    static final byte TYPE_REJECT = 3;
+    static final byte TYPE_DATA = 4;
+    static final byte TYPE_HEARTBEAT = 5;
+
+    private WireProtocol() {
+    }
+
+    /** One decoded frame; {@code wireBytes} counts the length prefix too, for the byte counters. */
+    record Frame(byte type, byte[] payload, int wireBytes) {
+    }
+
+    /**
+     * The payload of a {@link #TYPE_HELLO} or {@link #TYPE_HELLO_ACCEPT}: who speaks, to whom, in which cluster.
+     * Naming the recipient lets the acceptor catch a dialer whose configuration points at the wrong node.
+     */
+    record Hello(int magic, int version, String clusterName, ReplicaId sender, ReplicaId recipient) {
+    }
+
+    /** Why an acceptor refused a handshake; the code travels as one byte so the dialer can act on it. */
+    enum RejectReason {
+        MALFORMED, UNSUPPORTED_VERSION, WRONG_CLUSTER, UNKNOWN_REPLICA, SELF_CONNECTION, WRONG_RECIPIENT,
+        DUPLICATE_REPLICA, PARTITIONED, SHUTTING_DOWN
+    }
+
+    record Reject(RejectReason reason, String text) {
+    }
+
+    static ByteBuf encodeHello(ByteBufAllocator allocator, byte type, String clusterName, ReplicaId sender,
+            ReplicaId recipient) {
+        byte[] cluster = clusterName.getBytes(StandardCharsets.US_ASCII);
+        byte[] from = sender.name().getBytes(StandardCharsets.US_ASCII);
+        byte[] to = recipient.name().getBytes(StandardCharsets.US_ASCII);
+        int bodyBytes = 1 + 4 + 2 + 1 + cluster.length + 1 + from.length + 1 + to.length;
+        ByteBuf buffer = allocator.buffer(LENGTH_FIELD_BYTES + bodyBytes);
+        buffer.writeInt(bodyBytes);
+        buffer.writeByte(type);
+        buffer.writeInt(MAGIC);
+        buffer.writeShort(PROTOCOL_VERSION);
+        writeShortString(buffer, cluster);
+        writeShortString(buffer, from);
+        writeShortString(buffer, to);
+        return buffer;
+    }
+
+    /**
+     * Decodes a hello payload strictly: every field present, names valid, no trailing bytes. The magic and
+     * version are returned rather than checked so that the caller can name the mismatch in its log.
+     *
+     * @throws IllegalArgumentException describing the first malformed field
+     */
+    static Hello decodeHello(byte[] payload) {
+        if (payload.length < 4 + 2 + 3) {
+            throw new IllegalArgumentException("handshake of " + payload.length + " bytes is too short");
+        }
+        Reader reader = new Reader(payload);
+        int magic = reader.int32();
+        if (magic != MAGIC) {
+            return new Hello(magic, 0, "", null, null);
+        }
+        int version = reader.uint16();
+        String cluster = reader.shortString("cluster name");
+        ReplicaId sender = replicaId(reader.shortString("sender replica id"), "sender replica id");
+        ReplicaId recipient = replicaId(reader.shortString("recipient replica id"), "recipient replica id");
+        if (reader.remaining() != 0) {
+            throw new IllegalArgumentException("handshake has " + reader.remaining() + " trailing bytes");
+        }
+        return new Hello(magic, version, cluster, sender, recipient);
+    }
+
+    static ByteBuf encodeReject(ByteBufAllocator allocator, RejectReason reason, String text) {
+        byte[] textBytes = text.getBytes(StandardCharsets.UTF_8);
+        int textLength = Math.min(textBytes.length, REJECT_REASON_BYTES_MAX);
+        int bodyBytes = 1 + 1 + 2 + textLength;
+        ByteBuf buffer = allocator.buffer(LENGTH_FIELD_BYTES + bodyBytes);
+        buffer.writeInt(bodyBytes);
+        buffer.writeByte(TYPE_REJECT);
+        buffer.writeByte(reason.ordinal());
+        buffer.writeShort(textLength);
+        buffer.writeBytes(textBytes, 0, textLength);
+        return buffer;
+    }
+
+    /** @throws IllegalArgumentException if the payload is not a well-formed rejection */
+    static Reject decodeReject(byte[] payload) {
+        Reader reader = new Reader(payload);
+        int code = reader.uint8();
+        RejectReason[] reasons = RejectReason.values();
+        if (code >= reasons.length) {
+            throw new IllegalArgumentException("unknown rejection code " + code);
+        }
+        int length = reader.uint16();
+        if (length != reader.remaining()) {
+            throw new IllegalArgumentException("rejection text length " + length + " does not match the frame");
+        }
+        // Malformed UTF-8 is replaced, not rejected: the text is only ever logged.
+        String text = new String(payload, payload.length - length, length, StandardCharsets.UTF_8);
+        return new Reject(reasons[code], text);
+    }
+
+    static ByteBuf encodeData(ByteBufAllocator allocator, byte[] message) {
+        ByteBuf buffer = allocator.buffer(LENGTH_FIELD_BYTES + 1 + message.length);
+        buffer.writeInt(1 + message.length);
+        buffer.writeByte(TYPE_DATA);
+        buffer.writeBytes(message);
+        return buffer;
+    }
+
+    static ByteBuf encodeHeartbeat(ByteBufAllocator allocator) {
+        ByteBuf buffer = allocator.buffer(LENGTH_FIELD_BYTES + 1);
+        buffer.writeInt(1);
+        buffer.writeByte(TYPE_HEARTBEAT);
+        return buffer;
+    }
+
+    /** Wire size of a data frame carrying {@code messageBytes}. */
+    static int dataFrameBytes(int messageBytes) {
+        return LENGTH_FIELD_BYTES + 1 + messageBytes;
+    }
+
+    private static void writeShortString(ByteBuf buffer, byte[] ascii) {
+        if (ascii.length > 255) {
+            throw new IllegalStateException("name of " + ascii.length + " bytes does not fit one length byte");
+        }
+        buffer.writeByte(ascii.length);
+        buffer.writeBytes(ascii);
+    }
+
+    private static ReplicaId replicaId(String name, String field) {
+        try {
+            return ReplicaId.of(name);
+        } catch (IllegalArgumentException invalid) {
+            throw new IllegalArgumentException(field + " is invalid: " + invalid.getMessage(), invalid);
+        }
+    }
+
+    /** A bounds-checked reader over a payload; every overrun becomes an IllegalArgumentException. */
+    private static final class Reader {
+        private final byte[] bytes;
+        private int position;
+
+        Reader(byte[] bytes) {
+            this.bytes = bytes;
+        }
+
+        int remaining() {
+            return bytes.length - position;
+        }
+
+        private void need(int count, String what) {
+            if (remaining() < count) {
+                throw new IllegalArgumentException("truncated " + what);
+            }
+        }
+
+        int uint8() {
+            need(1, "byte");
+            return bytes[position++] & 0xFF;
+        }
+
+        int uint16() {
+            need(2, "16-bit field");
+            int value = ((bytes[position] & 0xFF) << 8) | (bytes[position + 1] & 0xFF);
+            position += 2;
+            return value;
+        }
+
+        int int32() {
+            need(4, "32-bit field");
+            int value = ((bytes[position] & 0xFF) << 24) | ((bytes[position + 1] & 0xFF) << 16)
+                    | ((bytes[position + 2] & 0xFF) << 8) | (bytes[position + 3] & 0xFF);
+            position += 4;
+            return value;
+        }
+
+        String shortString(String what) {
+            int length = uint8();
+            need(length, what);
+            for (int i = position; i < position + length; i++) {
+                if (bytes[i] < 0x20 || bytes[i] > 0x7E) {
+                    throw new IllegalArgumentException(what + " holds a non-printable byte");
+                }
+            }
+            String value = new String(bytes, position, length, StandardCharsets.US_ASCII);
+            position += length;
+            return value;
+        }
+    }
+}

@@ -1,0 +1,6 @@
+/**
+ * The real links between CalmDB nodes: a Netty transport that carries opaque, length-prefixed binary messages
+ * between named replicas, with a handshake, bounded per-peer queues, reconnection and administrative partitions.
+ * It depends on calmdb-crdt (for {@link io.calmdb.crdt.ReplicaId}) and Netty only; it knows nothing of protocols.
+ */
+package io.calmdb.server.transport;
