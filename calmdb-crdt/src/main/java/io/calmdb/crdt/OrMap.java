@@ -79,6 +79,14 @@ public final class OrMap<K, V extends Crdt<V>> implements Crdt<OrMap<K, V>>, Cau
         return keys().size();
     }
 
+    /**
+     * Every key this state lists, including keys listed without a value: in a delta, those are the keys it
+     * removes. For a complete state this equals {@link #keys()}.
+     */
+    public Set<K> touchedKeys() {
+        return Collections.unmodifiableSet(new LinkedHashSet<>(entries.keySet()));
+    }
+
     public boolean isEmpty() {
         return size() == 0;
     }

@@ -65,6 +65,16 @@ public final class Keyspace {
         state.merge(delta);
     }
 
+    /** A self-contained partial state of one key (see {@link OrMap#extract}); null when the key is absent. */
+    public OrMap<Bytes, KeyValue> extract(Bytes key) {
+        return state.extract(key);
+    }
+
+    /** Restores a persisted context after the values it describes (recovery only; see {@link OrMap#restoreContext}). */
+    public void restoreContext(CausalContext seen) {
+        state.restoreContext(seen);
+    }
+
     /** Advances the clock past a timestamp seen on a peer's message, so later local writes order after it. */
     public void observe(HlcTimestamp remote, long nowMillis) {
         clock.receive(remote, nowMillis);

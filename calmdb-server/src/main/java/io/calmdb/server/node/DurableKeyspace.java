@@ -1,0 +1,204 @@
+package io.calmdb.server.node;
+
+import io.calmdb.crdt.Bytes;
+import io.calmdb.crdt.CausalContext;
+import io.calmdb.crdt.CodecException;
+import io.calmdb.crdt.Codecs;
+import io.calmdb.crdt.OrMap;
+import io.calmdb.replication.keyspace.KeyValue;
+import io.calmdb.replication.keyspace.Keyspace;
+import io.calmdb.server.storage.CheckpointWriter;
+import io.calmdb.server.storage.CorruptStorageException;
+import io.calmdb.server.storage.LogRecord;
+import io.calmdb.server.storage.NodeStorage;
+import io.calmdb.server.storage.RecoveryVisitor;
+import io.calmdb.server.storage.StorageOptions;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A replica's keyspace together with its durable copy: every delta applied to the keyspace (a local write or one
+ * received from a peer) is appended to the write-ahead log, and checkpoints store each changed key as a
+ * self-contained partial state plus the keyspace's causal context, so the log can be truncated.
+ *
+ * <p>Recovery rebuilds exactly the durable state: the checkpointed key states, then every log record after the
+ * checkpoint, then the persisted context. The context goes last on purpose: it records dots as seen, and a log
+ * record replayed after it would have its own (not yet applied) dots taken for already-seen ones and dropped.
+ * Restoring the context is what keeps removals removed across a restart and keeps this replica from reusing a dot
+ * counter it had already given out.
+ *
+ * <p>Not thread-safe: the node's single keyspace thread owns it (the storage completes futures on its own threads).
+ */
+final class DurableKeyspace implements AutoCloseable {
+    /** The metadata name under which checkpoints store the keyspace's causal context. */
+    static final String CONTEXT_METADATA = "keyspace/context";
+    /** How many keys one checkpoint step writes before yielding the keyspace thread back to clients. */
+    static final int CHECKPOINT_KEYS_PER_STEP = 1_000;
+
+    private final Keyspace keyspace;
+    private final NodeStorage storage;
+    // Keys changed since the last checkpoint began; the next checkpoint writes exactly these.
+    private final Set<Bytes> dirtyKeys = new LinkedHashSet<>();
+    private long recoveredRecords;
+    private long recoveredStates;
+
+    private DurableKeyspace(Keyspace keyspace, NodeStorage storage) {
+        this.keyspace = keyspace;
+        this.storage = storage;
+    }
+
+    /**
+     * Opens the storage, replays it into a fresh keyspace, and returns both.
+     *
+     * @throws CorruptStorageException if a record or state fails its checksum or does not decode as a keyspace delta
+     */
+    static DurableKeyspace open(StorageOptions options, Keyspace keyspace) {
+        Recovery recovery = new Recovery(keyspace);
+        NodeStorage storage = NodeStorage.open(options, recovery);
+        DurableKeyspace durable = new DurableKeyspace(keyspace, storage);
+        try {
+            Optional<byte[]> context = storage.getMetadata(CONTEXT_METADATA);
+            if (context.isPresent()) {
+                keyspace.restoreContext(CausalContext.decode(context.get()));
+            }
+        } catch (CodecException e) {
+            storage.close();
+            throw new CorruptStorageException("metadata " + CONTEXT_METADATA, e.getMessage());
+        } catch (RuntimeException e) {
+            storage.close();
+            throw e;
+        }
+        durable.recoveredRecords = recovery.records;
+        durable.recoveredStates = recovery.states;
+        // Keys replayed from the log are not in any checkpoint yet; the next checkpoint must write them.
+        durable.dirtyKeys.addAll(recovery.replayedKeys);
+        return durable;
+    }
+
+    Keyspace keyspace() {
+        return keyspace;
+    }
+
+    NodeStorage storage() {
+        return storage;
+    }
+
+    long recoveredRecords() {
+        return recoveredRecords;
+    }
+
+    long recoveredStates() {
+        return recoveredStates;
+    }
+
+    /**
+     * Appends a delta that has already been applied to the keyspace; the future completes with its log position
+     * once it is durable under the fsync policy. Call it in the order deltas were applied.
+     */
+    CompletableFuture<Long> log(OrMap<Bytes, KeyValue> delta, long originSequence) {
+        Set<Bytes> touched = delta.touchedKeys();
+        dirtyKeys.addAll(touched);
+        byte[] recordKey = touched.isEmpty() ? new byte[0] : touched.iterator().next().toByteArray();
+        if (recordKey.length > NodeStorage.KEY_BYTES_MAX) {
+            recordKey = new byte[0];
+        }
+        return storage.append(recordKey, originSequence, Codecs.encode(Keyspace.CODEC, delta));
+    }
+
+    /** A checkpoint under way: started by {@link #beginCheckpoint}, advanced by {@link #checkpointStep} calls. */
+    final class Checkpoint {
+        private final CheckpointWriter writer;
+        private final Iterator<Bytes> keys;
+        private long keysWritten;
+
+        private Checkpoint(CheckpointWriter writer, List<Bytes> keys) {
+            this.writer = writer;
+            this.keys = keys.iterator();
+        }
+
+        long keysWritten() {
+            return keysWritten;
+        }
+    }
+
+    /** Starts a checkpoint of the keys changed since the last one began; null when nothing changed. */
+    Checkpoint beginCheckpoint() {
+        if (dirtyKeys.isEmpty()) {
+            return null;
+        }
+        List<Bytes> keys = new ArrayList<>(dirtyKeys);
+        dirtyKeys.clear();
+        return new Checkpoint(storage.beginCheckpoint(), keys);
+    }
+
+    /**
+     * Writes the next batch of key states. Returns null while more remain; once every key is written it stores the
+     * context and returns the future of the commit, after which the log is truncated through the covered position.
+     */
+    CompletableFuture<Long> checkpointStep(Checkpoint checkpoint) {
+        for (int written = 0; written < CHECKPOINT_KEYS_PER_STEP && checkpoint.keys.hasNext(); written++) {
+            Bytes key = checkpoint.keys.next();
+            OrMap<Bytes, KeyValue> state = keyspace.extract(key);
+            if (state == null) {
+                checkpoint.writer.removeState(key.toByteArray());
+            } else {
+                checkpoint.writer.putState(key.toByteArray(), Codecs.encode(Keyspace.CODEC, state));
+            }
+            checkpoint.keysWritten++;
+        }
+        if (checkpoint.keys.hasNext()) {
+            return null;
+        }
+        // The context is captured after every key state, and stored before the commit marker that makes the
+        // checkpoint count, so recovery never starts from a checkpoint without its context.
+        storage.putMetadata(CONTEXT_METADATA, keyspace.context().encode());
+        return checkpoint.writer.commit().thenApply(covered -> {
+            storage.truncateLogThrough(covered);
+            return covered;
+        });
+    }
+
+    @Override
+    public void close() {
+        storage.close();
+    }
+
+    /** Rebuilds the keyspace from checkpointed states and log records, rejecting anything that does not decode. */
+    private static final class Recovery implements RecoveryVisitor {
+        private final Keyspace keyspace;
+        private final Set<Bytes> replayedKeys = new LinkedHashSet<>();
+        private long records;
+        private long states;
+
+        Recovery(Keyspace keyspace) {
+            this.keyspace = keyspace;
+        }
+
+        @Override
+        public void checkpointState(byte[] key, byte[] state) {
+            keyspace.apply(decode(state, "checkpointed state of key " + Bytes.copyOf(key)));
+            states++;
+        }
+
+        @Override
+        public void logRecord(LogRecord record) {
+            OrMap<Bytes, KeyValue> delta = decode(record.payload(), "log record at position " + record.position());
+            keyspace.apply(delta);
+            replayedKeys.addAll(delta.touchedKeys());
+            records++;
+        }
+
+        private static OrMap<Bytes, KeyValue> decode(byte[] bytes, String location) {
+            try {
+                return Codecs.decode(Keyspace.CODEC, bytes);
+            } catch (CodecException e) {
+                throw new CorruptStorageException(location, "does not decode as a keyspace delta: " + e.getMessage());
+            }
+        }
+    }
+}
