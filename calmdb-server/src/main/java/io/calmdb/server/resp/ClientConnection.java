@@ -316,14 +316,14 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
       enqueue(internalError(spec, failure));
       return;
     }
-    CompletableFuture<Reply> future = stage.toCompletableFuture();
-    if (future.isDone() && waiting.isEmpty()) {
+    // The fast path needs no slot: a reply already complete, with nothing ahead of it, is written at once.
+    if (stage instanceof CompletableFuture<Reply> future && future.isDone() && waiting.isEmpty()) {
       write(resultOf(spec, future), protocolVersion);
       return;
     }
     ReplySlot slot = new ReplySlot(protocolVersion);
     waiting.addLast(slot);
-    future.whenComplete((reply, failure) -> {
+    stage.whenComplete((reply, failure) -> {
       if (context.executor().inEventLoop()) {
         complete(slot, spec, reply, failure);
       } else {
