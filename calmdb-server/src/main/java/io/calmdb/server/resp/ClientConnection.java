@@ -1,0 +1,450 @@
+package io.calmdb.server.resp;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection: it buffers incoming bytes, decodes commands, dispatches them, and writes their replies in
+ * request order however the handler's stages complete.
+ *
+ * <p>Ordering works with a queue of reply slots, one per dispatched command whose reply is not yet written. A reply
+ * that is ready when its command is dispatched and has no slot ahead of it is written at once (the fast path for
+ * in-memory reads); otherwise it waits in its slot, and each completion writes the longest ready prefix of the
+ * queue. Everything here runs on the connection's event loop: completions from other threads are handed over with
+ * {@code eventLoop().execute}, so no field needs a lock. The fields read by {@code CLIENT LIST} from other
+ * connections' threads are volatile.
+ *
+ * <p>Back-pressure: decoding stops while {@link RespServerConfig#pipelineCommandsMax()} slots are waiting or while
+ * the socket's outbound buffer is above {@link RespServerConfig#replyBacklogBytesMax()}; socket reading is paused
+ * then and resumes below half of the bound, so a client that floods requests without reading replies is held back
+ * by TCP rather than by the node's memory.
+ */
+final class ClientConnection extends ChannelInboundHandlerAdapter implements Connection {
+  private static final Logger LOG = LoggerFactory.getLogger(ClientConnection.class);
+  /** Encoded replies are handed to the socket once this many bytes are batched, even mid-read. */
+  private static final int OUTBOUND_FLUSH_BYTES = 64 * 1024;
+
+  private final NettyRespServer server;
+  private final RequestDecoder decoder;
+  private final long id;
+  private final long createdNanos = System.nanoTime();
+  private final ArrayDeque<ReplySlot> waiting = new ArrayDeque<>();
+  private final Runnable flushTask = this::flushScheduled;
+
+  private ChannelHandlerContext context;
+  private ByteBuf cumulation;
+  /** Replies encoded but not yet handed to the socket; flushed at the end of each read batch or completion batch. */
+  private ByteBuf outbound;
+  private boolean flushPending;
+  /** No more commands are decoded: the connection is closing after a protocol error, QUIT, or disconnection. */
+  private boolean closing;
+  private boolean decoding;
+  private boolean readPaused;
+  private boolean registered;
+
+  private volatile int protocolVersion = RespReplies.PROTOCOL_2;
+  private volatile String name;
+  private volatile String libraryName;
+  private volatile String libraryVersion;
+  private volatile String lastCommandName = "NULL";
+  private volatile long lastCommandNanos = createdNanos;
+  private Object attachment;
+
+  ClientConnection(NettyRespServer server, long id) {
+    this.server = server;
+    this.id = id;
+    this.decoder = RequestDecoder.of(server.config());
+  }
+
+  // Connection, for handlers.
+
+  @Override
+  public long id() {
+    return id;
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public int protocolVersion() {
+    return protocolVersion;
+  }
+
+  @Override
+  public SocketAddress remoteAddress() {
+    return context == null ? null : context.channel().remoteAddress();
+  }
+
+  @Override
+  public Object attachment() {
+    return attachment;
+  }
+
+  @Override
+  public void attach(Object value) {
+    attachment = value;
+  }
+
+  // State changed by connection commands.
+
+  void protocolVersion(int version) {
+    protocolVersion = version;
+  }
+
+  void name(String value) {
+    name = value;
+  }
+
+  void libraryName(String value) {
+    libraryName = value;
+  }
+
+  void libraryVersion(String value) {
+    libraryVersion = value;
+  }
+
+  /** Restores the state of a new connection, for {@code RESET}. */
+  void reset() {
+    protocolVersion = RespReplies.PROTOCOL_2;
+    name = null;
+    attachment = null;
+  }
+
+  /** One line of {@code CLIENT LIST}/{@code CLIENT INFO}, in Redis's field order for the fields CalmDB has. */
+  String describe() {
+    long nowNanos = System.nanoTime();
+    SocketAddress remote = remoteAddress();
+    SocketAddress local = context == null ? null : context.channel().localAddress();
+    String currentName = name;
+    return "id=" + id + " addr=" + address(remote) + " laddr=" + address(local) + " name="
+        + (currentName == null ? "" : currentName) + " age=" + (nowNanos - createdNanos) / 1_000_000_000L
+        + " idle=" + (nowNanos - lastCommandNanos) / 1_000_000_000L + " flags=N db=0 sub=0 psub=0 ssub=0 multi=-1"
+        + " cmd=" + lastCommandName + " user=default resp=" + protocolVersion + " lib-name="
+        + (libraryName == null ? "" : libraryName) + " lib-ver=" + (libraryVersion == null ? "" : libraryVersion)
+        + "\n";
+  }
+
+  private static String address(SocketAddress address) {
+    if (address instanceof java.net.InetSocketAddress inet) {
+      return inet.getAddress().getHostAddress() + ":" + inet.getPort();
+    }
+    return String.valueOf(address);
+  }
+
+  // Netty events.
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext handlerContext) {
+    this.context = handlerContext;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext handlerContext) {
+    if (!server.register(this)) {
+      closing = true;
+      handlerContext.writeAndFlush(handlerContext.alloc().buffer().writeBytes(
+          "-ERR max number of clients reached\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)))
+          .addListener(ChannelFutureListener.CLOSE);
+      return;
+    }
+    registered = true;
+    handlerContext.fireChannelActive();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext handlerContext, Object message) {
+    ByteBuf input = (ByteBuf) message;
+    if (closing) {
+      input.release();
+      return;
+    }
+    cumulation = ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(handlerContext.alloc(),
+        cumulation == null ? handlerContext.alloc().buffer(0) : cumulation, input);
+    decodeAvailable();
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext handlerContext) {
+    flushOutbound();
+    if (cumulation != null) {
+      if (!cumulation.isReadable()) {
+        cumulation.release();
+        cumulation = null;
+      } else {
+        cumulation.discardSomeReadBytes();
+      }
+    }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext handlerContext) {
+    if (handlerContext.channel().isWritable()) {
+      decodeAvailable();
+      flushOutbound();
+    }
+    handlerContext.fireChannelWritabilityChanged();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext handlerContext) {
+    closing = true;
+    waiting.clear();
+    releaseBuffers();
+    if (registered) {
+      server.unregister(this);
+      registered = false;
+    }
+    handlerContext.fireChannelInactive();
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext handlerContext) {
+    releaseBuffers();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext handlerContext, Throwable cause) {
+    if (cause instanceof IOException) {
+      LOG.debug("connection {} closed by I/O error: {}", id, cause.toString());
+    } else {
+      LOG.warn("connection {} failed; closing it", id, cause);
+    }
+    closing = true;
+    handlerContext.close();
+  }
+
+  private void releaseBuffers() {
+    if (cumulation != null) {
+      cumulation.release();
+      cumulation = null;
+    }
+    if (outbound != null) {
+      outbound.release();
+      outbound = null;
+    }
+  }
+
+  // Decoding and dispatch.
+
+  /** Decodes and dispatches buffered commands while the back-pressure bounds allow, then adjusts socket reading. */
+  private void decodeAvailable() {
+    if (decoding) {
+      return;
+    }
+    decoding = true;
+    try {
+      while (!closing && cumulation != null && canAcceptCommand()) {
+        byte[][] arguments;
+        try {
+          arguments = decoder.decode(cumulation);
+        } catch (RespProtocolException protocolError) {
+          server.countProtocolError();
+          LOG.debug("connection {} sent a malformed request: {}", id, protocolError.getMessage());
+          closeAfter(Reply.error(CommandErrors.protocolError(protocolError.getMessage())));
+          break;
+        }
+        if (arguments == null) {
+          break;
+        }
+        dispatch(arguments);
+      }
+    } finally {
+      decoding = false;
+    }
+    adjustReading();
+  }
+
+  private boolean canAcceptCommand() {
+    int pipelineCommandsMax = server.config().pipelineCommandsMax();
+    int resumeBelow = readPaused ? Math.max(1, pipelineCommandsMax / 2) : pipelineCommandsMax;
+    return waiting.size() < resumeBelow && context.channel().isWritable();
+  }
+
+  private void adjustReading() {
+    boolean shouldRead = !closing && canAcceptCommand();
+    if (shouldRead == !readPaused) {
+      return;
+    }
+    readPaused = !shouldRead;
+    context.channel().config().setAutoRead(shouldRead);
+  }
+
+  private void dispatch(byte[][] arguments) {
+    server.countCommand();
+    lastCommandNanos = System.nanoTime();
+    CommandSpec spec = server.table().lookup(arguments[0]);
+    if (spec == null) {
+      lastCommandName = "unknown";
+      enqueue(Reply.error(CommandErrors.unknownCommand(arguments)));
+      return;
+    }
+    lastCommandName = spec.name();
+    if (!spec.acceptsArgumentCount(arguments.length)) {
+      enqueue(Reply.error(CommandErrors.wrongArity(spec.name())));
+      return;
+    }
+    if (ConnectionCommands.isConnectionCommand(spec.name())) {
+      ConnectionCommands.Outcome outcome = ConnectionCommands.run(this, server, spec, arguments);
+      if (outcome.closeAfterReply()) {
+        closeAfter(outcome.reply());
+      } else {
+        enqueue(outcome.reply());
+      }
+      return;
+    }
+    CompletionStage<Reply> stage;
+    try {
+      stage = server.handler().handle(this, Command.of(spec, arguments));
+      if (stage == null) {
+        throw new IllegalStateException("handler returned null for " + spec.name());
+      }
+    } catch (RuntimeException | Error failure) {
+      enqueue(internalError(spec, failure));
+      return;
+    }
+    // The fast path needs no slot: a reply already complete, with nothing ahead of it, is written at once.
+    if (stage instanceof CompletableFuture<Reply> future && future.isDone() && waiting.isEmpty()) {
+      write(resultOf(spec, future), protocolVersion);
+      return;
+    }
+    ReplySlot slot = new ReplySlot(protocolVersion);
+    waiting.addLast(slot);
+    stage.whenComplete((reply, failure) -> {
+      if (context.executor().inEventLoop()) {
+        complete(slot, spec, reply, failure);
+      } else {
+        context.executor().execute(() -> complete(slot, spec, reply, failure));
+      }
+    });
+  }
+
+  private Reply resultOf(CommandSpec spec, CompletableFuture<Reply> future) {
+    try {
+      Reply reply = future.join();
+      return reply == null ? internalError(spec, new IllegalStateException("handler completed with null")) : reply;
+    } catch (CompletionException | java.util.concurrent.CancellationException failure) {
+      return internalError(spec, failure.getCause() == null ? failure : failure.getCause());
+    }
+  }
+
+  private Reply internalError(CommandSpec spec, Throwable failure) {
+    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause()
+        : failure;
+    LOG.warn("handler failed on '{}' for connection {}", spec.name(), id, cause);
+    String detail = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+    return Reply.error("ERR internal error: " + detail);
+  }
+
+  private void complete(ReplySlot slot, CommandSpec spec, Reply reply, Throwable failure) {
+    if (!context.channel().isActive()) {
+      return;
+    }
+    slot.reply = failure != null ? internalError(spec, failure)
+        : reply != null ? reply : internalError(spec, new IllegalStateException("handler completed with null"));
+    writeReadyPrefix();
+    scheduleFlush();
+    decodeAvailable();
+  }
+
+  /** Queues a reply that is ready now, behind any replies still waiting. */
+  private void enqueue(Reply reply) {
+    if (waiting.isEmpty()) {
+      write(reply, protocolVersion);
+    } else {
+      ReplySlot slot = new ReplySlot(protocolVersion);
+      slot.reply = reply;
+      waiting.addLast(slot);
+    }
+  }
+
+  /** Stops decoding and queues a last reply after which the connection closes (protocol errors, QUIT). */
+  private void closeAfter(Reply reply) {
+    closing = true;
+    ReplySlot slot = new ReplySlot(protocolVersion);
+    slot.reply = reply;
+    slot.closeAfterReply = true;
+    waiting.addLast(slot);
+    if (cumulation != null) {
+      cumulation.release();
+      cumulation = null;
+    }
+    writeReadyPrefix();
+    scheduleFlush();
+  }
+
+  private void writeReadyPrefix() {
+    ReplySlot head;
+    while ((head = waiting.peekFirst()) != null && head.reply != null) {
+      waiting.pollFirst();
+      write(head.reply, head.protocolVersion);
+      if (head.closeAfterReply) {
+        ByteBuf last = outbound;
+        outbound = null;
+        waiting.clear();
+        // Writes complete in order, so closing when this one completes sends every earlier reply first.
+        context.writeAndFlush(last == null ? io.netty.buffer.Unpooled.EMPTY_BUFFER : last)
+            .addListener(ChannelFutureListener.CLOSE);
+        return;
+      }
+    }
+  }
+
+  private void write(Reply reply, int protocol) {
+    if (!context.channel().isActive()) {
+      return;
+    }
+    if (outbound == null) {
+      outbound = context.alloc().ioBuffer();
+    }
+    RespReplies.write(reply, outbound, protocol);
+    if (outbound.readableBytes() >= OUTBOUND_FLUSH_BYTES) {
+      // Hand large batches to the socket now, so its water marks see them and back-pressure can act.
+      flushOutbound();
+    }
+  }
+
+  private void scheduleFlush() {
+    if (!flushPending) {
+      flushPending = true;
+      context.executor().execute(flushTask);
+    }
+  }
+
+  private void flushScheduled() {
+    flushPending = false;
+    flushOutbound();
+  }
+
+  private void flushOutbound() {
+    if (outbound != null) {
+      ByteBuf ready = outbound;
+      outbound = null;
+      context.writeAndFlush(ready, context.voidPromise());
+    }
+  }
+
+  /** A reply position in request order; {@code reply} is null until the command completes. */
+  private static final class ReplySlot {
+    final int protocolVersion;
+    Reply reply;
+    boolean closeAfterReply;
+
+    ReplySlot(int protocolVersion) {
+      this.protocolVersion = protocolVersion;
+    }
+  }
+}

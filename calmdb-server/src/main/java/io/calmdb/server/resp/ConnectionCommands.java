@@ -1,0 +1,348 @@
+package io.calmdb.server.resp;
+
+import static io.calmdb.server.resp.CommandFlag.FAST;
+import static io.calmdb.server.resp.CommandFlag.LOADING;
+import static io.calmdb.server.resp.CommandFlag.NOSCRIPT;
+import static io.calmdb.server.resp.CommandFlag.NO_AUTH;
+import static io.calmdb.server.resp.CommandFlag.STALE;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The connection commands the front door answers itself, with Redis 7's arities, replies and error wording:
+ * {@code PING}, {@code ECHO}, {@code QUIT}, {@code SELECT}, {@code CLIENT}, {@code HELLO}, {@code COMMAND} and
+ * {@code RESET}. They touch only the connection's own state and the command table, so they run synchronously on the
+ * event loop and never reach the node's handler.
+ */
+final class ConnectionCommands {
+  static final List<CommandSpec> SPECS = List.of(
+      connection("ping", -1, "Returns the server's liveliness response.", FAST, STALE),
+      connection("echo", 2, "Returns the given string.", FAST),
+      connection("quit", -1, "Closes the connection.", NOSCRIPT, LOADING, STALE, FAST, NO_AUTH),
+      connection("select", 2, "Changes the selected database; only database 0 exists.", LOADING, STALE, FAST),
+      connection("client", -2, "A container for client connection commands.", NOSCRIPT, LOADING, STALE),
+      connection("hello", -1, "Handshakes with the server, choosing RESP2 or RESP3.", NOSCRIPT, LOADING, STALE,
+          FAST, NO_AUTH),
+      server("command", -1, "Returns detailed information about all commands.", LOADING, STALE),
+      connection("reset", 1, "Resets the connection.", NOSCRIPT, LOADING, STALE, FAST, NO_AUTH));
+
+  private static final Set<String> NAMES = Set.of("ping", "echo", "quit", "select", "client", "hello", "command",
+      "reset");
+  /** Characters Redis allows in client names and library names: printable ASCII without space. */
+  private static final byte NAME_CHARACTER_MIN = '!';
+  private static final byte NAME_CHARACTER_MAX = '~';
+
+  /** What a connection command answers, and whether the connection closes after the answer. */
+  record Outcome(Reply reply, boolean closeAfterReply) {
+    static Outcome of(Reply reply) {
+      return new Outcome(reply, false);
+    }
+  }
+
+  private ConnectionCommands() {}
+
+  static boolean isConnectionCommand(String canonicalName) {
+    return NAMES.contains(canonicalName);
+  }
+
+  private static CommandSpec connection(String name, int arity, String summary, CommandFlag... flags) {
+    return CommandSpec.builder(name, arity).group("connection").summary(summary).flags(flags).build();
+  }
+
+  private static CommandSpec server(String name, int arity, String summary, CommandFlag... flags) {
+    return CommandSpec.builder(name, arity).group("server").summary(summary).since("2.8.13").flags(flags).build();
+  }
+
+  /** Runs a connection command whose arity was already checked against its spec. */
+  static Outcome run(ClientConnection connection, NettyRespServer server, CommandSpec spec, byte[][] arguments) {
+    return switch (spec.name()) {
+      case "ping" -> Outcome.of(ping(arguments));
+      case "echo" -> Outcome.of(Reply.bulk(arguments[1]));
+      case "quit" -> new Outcome(Reply.ok(), true);
+      case "select" -> Outcome.of(select(arguments));
+      case "client" -> Outcome.of(client(connection, server, arguments));
+      case "hello" -> Outcome.of(hello(connection, server, arguments));
+      case "command" -> Outcome.of(command(server.table(), arguments));
+      case "reset" -> {
+        connection.reset();
+        yield Outcome.of(Reply.simple("RESET"));
+      }
+      default -> throw new IllegalStateException("not a connection command: " + spec.name());
+    };
+  }
+
+  private static Reply ping(byte[][] arguments) {
+    if (arguments.length > 2) {
+      return Reply.error(CommandErrors.wrongArity("ping"));
+    }
+    return arguments.length == 2 ? Reply.bulk(arguments[1]) : Reply.simple("PONG");
+  }
+
+  private static Reply select(byte[][] arguments) {
+    long index;
+    try {
+      index = RespNumbers.parseLong(arguments[1]);
+    } catch (NumberFormatException notAnInteger) {
+      return Reply.error(CommandErrors.NOT_AN_INTEGER);
+    }
+    if (index < Integer.MIN_VALUE || index > Integer.MAX_VALUE) {
+      return Reply.error(CommandErrors.NOT_AN_INTEGER);
+    }
+    return index == 0 ? Reply.ok() : Reply.error(CommandErrors.DB_INDEX_OUT_OF_RANGE);
+  }
+
+  // CLIENT
+
+  private static Reply client(ClientConnection connection, NettyRespServer server, byte[][] arguments) {
+    String subcommand = lower(arguments[1]);
+    return switch (subcommand) {
+      case "id" -> arguments.length == 2 ? Reply.integer(connection.id()) : subcommandArity("client", subcommand);
+      case "getname" -> arguments.length == 2
+          ? (connection.name() == null ? Reply.nil() : Reply.bulk(connection.name()))
+          : subcommandArity("client", subcommand);
+      case "setname" -> {
+        if (arguments.length != 3) {
+          yield subcommandArity("client", subcommand);
+        }
+        Reply invalid = setName(connection, arguments[2]);
+        yield invalid == null ? Reply.ok() : invalid;
+      }
+      case "info" -> arguments.length == 2 ? Reply.verbatim("txt", connection.describe())
+          : subcommandArity("client", subcommand);
+      case "list" -> {
+        if (arguments.length != 2) {
+          yield Reply.error(CommandErrors.SYNTAX);
+        }
+        StringBuilder lines = new StringBuilder();
+        for (ClientConnection other : server.connections()) {
+          lines.append(other.describe());
+        }
+        yield Reply.verbatim("txt", lines.toString());
+      }
+      case "setinfo" -> arguments.length == 4 ? setInfo(connection, arguments)
+          : subcommandArity("client", subcommand);
+      case "help" -> Reply.array(List.of(
+          Reply.simple("CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"),
+          Reply.simple("GETNAME"), Reply.simple("    Return the name of the current connection."),
+          Reply.simple("ID"), Reply.simple("    Return the ID of the current connection."),
+          Reply.simple("INFO"), Reply.simple("    Return information about the current client connection."),
+          Reply.simple("LIST"), Reply.simple("    Return information about client connections."),
+          Reply.simple("SETINFO <option> <value>"),
+          Reply.simple("    Set client meta attr. Options are: LIB-NAME, LIB-VER."),
+          Reply.simple("SETNAME <name>"), Reply.simple("    Assign the name <name> to the current connection."),
+          Reply.simple("HELP"), Reply.simple("    Print this help.")));
+      default -> Reply.error(CommandErrors.unknownSubcommand(new String(arguments[1], StandardCharsets.UTF_8),
+          "client"));
+    };
+  }
+
+  /** Sets the name, or returns Redis's error for a name with spaces or special characters. */
+  private static Reply setName(ClientConnection connection, byte[] name) {
+    if (!isValidName(name)) {
+      return Reply.error("ERR Client names cannot contain spaces, newlines or special characters.");
+    }
+    connection.name(name.length == 0 ? null : new String(name, StandardCharsets.US_ASCII));
+    return null;
+  }
+
+  private static Reply setInfo(ClientConnection connection, byte[][] arguments) {
+    String attribute = lower(arguments[2]);
+    if (!isValidName(arguments[3])) {
+      return Reply.error("ERR " + (attribute.equals("lib-name") ? "lib-name" : attribute)
+          + " cannot contain spaces, newlines or special characters.");
+    }
+    String value = new String(arguments[3], StandardCharsets.US_ASCII);
+    switch (attribute) {
+      case "lib-name" -> connection.libraryName(value);
+      case "lib-ver" -> connection.libraryVersion(value);
+      default -> {
+        return Reply.error("ERR Unrecognized option '" + new String(arguments[2], StandardCharsets.UTF_8) + "'");
+      }
+    }
+    return Reply.ok();
+  }
+
+  private static boolean isValidName(byte[] name) {
+    for (byte character : name) {
+      if (character < NAME_CHARACTER_MIN || character > NAME_CHARACTER_MAX) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // HELLO
+
+  private static Reply hello(ClientConnection connection, NettyRespServer server, byte[][] arguments) {
+    int protocol = connection.protocolVersion();
+    int next = 1;
+    if (arguments.length >= 2) {
+      long requested;
+      try {
+        requested = RespNumbers.parseLong(arguments[next++]);
+      } catch (NumberFormatException notAnInteger) {
+        return Reply.error("ERR Protocol version is not an integer or out of range");
+      }
+      if (requested < RespReplies.PROTOCOL_2 || requested > RespReplies.PROTOCOL_3) {
+        return Reply.error("NOPROTO unsupported protocol version");
+      }
+      protocol = (int) requested;
+    }
+    String newName = null;
+    boolean setName = false;
+    for (int index = next; index < arguments.length; index++) {
+      int remaining = arguments.length - 1 - index;
+      String option = lower(arguments[index]);
+      if (option.equals("auth") && remaining >= 2) {
+        // No password is configured: like Redis's "nopass" default user, the default user accepts any password.
+        if (!lower(arguments[index + 1]).equals("default")) {
+          return Reply.error("WRONGPASS invalid username-password pair or user is disabled.");
+        }
+        index += 2;
+      } else if (option.equals("setname") && remaining >= 1) {
+        byte[] name = arguments[index + 1];
+        if (!isValidName(name)) {
+          return Reply.error("ERR Client names cannot contain spaces, newlines or special characters.");
+        }
+        newName = name.length == 0 ? null : new String(name, StandardCharsets.US_ASCII);
+        setName = true;
+        index += 1;
+      } else {
+        return Reply.error("ERR Syntax error in HELLO option '" + new String(arguments[index],
+            StandardCharsets.UTF_8) + "'");
+      }
+    }
+    // Options are all validated before any takes effect, as in Redis.
+    if (setName) {
+      connection.name(newName);
+    }
+    connection.protocolVersion(protocol);
+    RespServerConfig config = server.config();
+    List<Reply> fields = List.of(
+        Reply.bulk("server"), Reply.bulk(config.serverName()),
+        Reply.bulk("version"), Reply.bulk(config.serverVersion()),
+        Reply.bulk("proto"), Reply.integer(protocol),
+        Reply.bulk("id"), Reply.integer(connection.id()),
+        Reply.bulk("mode"), Reply.bulk("standalone"),
+        Reply.bulk("role"), Reply.bulk("master"),
+        Reply.bulk("modules"), Reply.array(List.of()));
+    return Reply.mapOfPairs(fields);
+  }
+
+  // COMMAND
+
+  private static Reply command(CommandTable table, byte[][] arguments) {
+    if (arguments.length == 1) {
+      List<Reply> all = new ArrayList<>();
+      for (CommandSpec spec : table.all()) {
+        all.add(info(spec));
+      }
+      return Reply.array(all);
+    }
+    String subcommand = lower(arguments[1]);
+    switch (subcommand) {
+      case "count":
+        return arguments.length == 2 ? Reply.integer(table.size()) : subcommandArity("command", subcommand);
+      case "list": {
+        if (arguments.length != 2) {
+          return Reply.error(CommandErrors.SYNTAX);
+        }
+        List<Reply> names = new ArrayList<>();
+        for (CommandSpec spec : table.all()) {
+          names.add(Reply.bulk(spec.name()));
+        }
+        return Reply.array(names);
+      }
+      case "info": {
+        List<Reply> infos = new ArrayList<>();
+        if (arguments.length == 2) {
+          for (CommandSpec spec : table.all()) {
+            infos.add(info(spec));
+          }
+        }
+        for (int index = 2; index < arguments.length; index++) {
+          CommandSpec spec = table.lookup(arguments[index]);
+          infos.add(spec == null ? Reply.nil() : info(spec));
+        }
+        return Reply.array(infos);
+      }
+      case "docs": {
+        List<Reply> docs = new ArrayList<>();
+        List<CommandSpec> wanted = new ArrayList<>();
+        if (arguments.length == 2) {
+          wanted.addAll(table.all());
+        }
+        for (int index = 2; index < arguments.length; index++) {
+          CommandSpec spec = table.lookup(arguments[index]);
+          if (spec != null) {
+            wanted.add(spec);
+          }
+        }
+        for (CommandSpec spec : wanted) {
+          docs.add(Reply.bulk(spec.name()));
+          docs.add(Reply.mapOfPairs(List.of(
+              Reply.bulk("summary"), Reply.bulk(spec.summary()),
+              Reply.bulk("since"), Reply.bulk(spec.since()),
+              Reply.bulk("group"), Reply.bulk(spec.group()))));
+        }
+        return Reply.mapOfPairs(docs);
+      }
+      case "help":
+        return Reply.array(List.of(
+            Reply.simple("COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"),
+            Reply.simple("(no subcommand)"), Reply.simple("    Return details about all commands."),
+            Reply.simple("COUNT"), Reply.simple("    Return the total number of commands in this server."),
+            Reply.simple("LIST"), Reply.simple("    Return a list of all commands in this server."),
+            Reply.simple("INFO [<command-name> ...]"),
+            Reply.simple("    Return details about multiple commands."),
+            Reply.simple("DOCS [<command-name> ...]"),
+            Reply.simple("    Return documentation details about multiple commands."),
+            Reply.simple("HELP"), Reply.simple("    Print this help.")));
+      default:
+        return Reply.error(CommandErrors.unknownSubcommand(new String(arguments[1], StandardCharsets.UTF_8),
+            "command"));
+    }
+  }
+
+  /** One command's entry in Redis 7's ten-field {@code COMMAND INFO} format. */
+  private static Reply info(CommandSpec spec) {
+    List<Reply> flags = new ArrayList<>();
+    for (CommandFlag flag : CommandFlag.values()) {
+      if (spec.flags().contains(flag)) {
+        flags.add(Reply.simple(flag.redisName()));
+      }
+    }
+    List<Reply> categories = new ArrayList<>();
+    if (spec.flags().contains(CommandFlag.WRITE)) {
+      categories.add(Reply.simple("@write"));
+    }
+    if (spec.flags().contains(CommandFlag.READONLY)) {
+      categories.add(Reply.simple("@read"));
+    }
+    categories.add(Reply.simple(spec.group().equals("generic") ? "@keyspace" : "@" + spec.group()));
+    categories.add(Reply.simple(spec.flags().contains(CommandFlag.FAST) ? "@fast" : "@slow"));
+    return Reply.array(List.of(
+        Reply.bulk(spec.name()),
+        Reply.integer(spec.arity()),
+        Reply.set(flags),
+        Reply.integer(spec.firstKey()),
+        Reply.integer(spec.lastKey()),
+        Reply.integer(spec.keyStep()),
+        Reply.set(categories),
+        Reply.set(List.of()),
+        Reply.array(List.of()),
+        Reply.array(List.of())));
+  }
+
+  private static Reply subcommandArity(String container, String subcommand) {
+    return Reply.error(CommandErrors.wrongArity(container + "|" + subcommand));
+  }
+
+  private static String lower(byte[] bytes) {
+    return new String(bytes, StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
+  }
+}
