@@ -14,7 +14,7 @@ import java.util.random.RandomGenerator;
 final class FaultyScenario {
     static final long BROADCAST_WINDOW_MILLIS = 3_000;
     static final long FAULT_WINDOW_MILLIS = 4_000;
-    static final long DRAIN_DEADLINE_MILLIS = 120_000;
+    static final long DRAIN_DEADLINE_MILLIS = 20_000;
 
     enum NodeFault { NONE, CRASH_MIDWAY, CRASH_AND_RESTART }
 
