@@ -3,6 +3,7 @@ package io.calmdb.sim;
 import io.calmdb.crdt.Dot;
 import io.calmdb.crdt.ReplicaId;
 import io.calmdb.replication.broadcast.BroadcastProtocol;
+import io.calmdb.replication.broadcast.Members;
 import io.calmdb.replication.broadcast.Outbox;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -36,8 +37,8 @@ public final class BroadcastCluster<M, P> {
     @FunctionalInterface
     public interface ProtocolFactory<M, P> {
         /**
-         * The protocol for {@code self} in a cluster of {@code members}; {@code recovered} is empty at first start and
-         * holds the durable deliveries after a restart.
+         * The protocol for {@code self} in a cluster of {@code members} (sorted, shared by every node); {@code recovered}
+         * is empty at first start and holds the durable deliveries after a restart.
          */
         BroadcastProtocol<M, P> create(ReplicaId self, List<ReplicaId> members, List<Stored<P>> recovered,
                 RandomGenerator random);
@@ -125,6 +126,7 @@ public final class BroadcastCluster<M, P> {
     private final long storageFlushPeriodMillis;
     private final DeliveryLog<P> log;
     private final List<ReplicaId> members;
+    private final Members membership;
     private final Map<ReplicaId, Node> nodes = new LinkedHashMap<>();
     private final List<DeliveryListener<P>> deliveryListeners = new ArrayList<>();
     private final List<RestartListener<P>> restartListeners = new ArrayList<>();
@@ -140,6 +142,7 @@ public final class BroadcastCluster<M, P> {
         this.storageFlushPeriodMillis = storageFlushPeriodMillis;
         this.log = new DeliveryLog<>(recordCausalPast);
         this.members = List.copyOf(Require.notNull(members, "members"));
+        this.membership = Members.of(this.members);
         Require.argument(!this.members.isEmpty(), "members", "must not be empty");
         for (ReplicaId member : this.members) {
             Node node = new Node(member);
@@ -179,7 +182,7 @@ public final class BroadcastCluster<M, P> {
         Require.state(!started, "a cluster starts once");
         started = true;
         for (Node node : nodes.values()) {
-            node.protocol = factory.create(node.id, members, List.of(), simulation.random());
+            node.protocol = factory.create(node.id, membership, List.of(), simulation.random());
             node.protocol.start(simulation.nowMillis(), node);
         }
         if (storageFlushPeriodMillis > 0) {
@@ -258,7 +261,7 @@ public final class BroadcastCluster<M, P> {
                 return;
             }
             List<Stored<P>> durable = List.copyOf(target.storage.durable());
-            target.protocol = factory.create(target.id, members, durable, simulation.random());
+            target.protocol = factory.create(target.id, membership, durable, simulation.random());
             target.up = true;
             network.setUp(target.id, true);
             log.recordRestart(target.id, durable.stream().map(Stored::id).toList());

@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.random.RandomGenerator;
 
 /**
@@ -67,7 +66,8 @@ final class AntiEntropy<P> implements BroadcastProtocol<AntiEntropyMessage<P>, P
         this.peers = new Peers(self, peers);
         this.config = Require.notNull(config, "config");
         this.random = Require.notNull(random, "random");
-        this.treeNeighbours = config.treeFanout() == 0 ? List.of() : treeNeighbours(self, peers, config.treeFanout());
+        this.treeNeighbours = config.treeFanout() == 0 ? List.of()
+                : treeNeighbours(self, this.peers.membersWithSelf(), config.treeFanout());
         for (ReplicaId neighbour : treeNeighbours) {
             treeQueues.put(neighbour, new ArrayDeque<>());
         }
@@ -76,11 +76,8 @@ final class AntiEntropy<P> implements BroadcastProtocol<AntiEntropyMessage<P>, P
         }
     }
 
-    private static List<ReplicaId> treeNeighbours(ReplicaId self, Collection<ReplicaId> peers, int fanout) {
-        TreeSet<ReplicaId> members = new TreeSet<>(peers);
-        members.add(self);
-        List<ReplicaId> sorted = List.copyOf(members);
-        int index = sorted.indexOf(self);
+    private static List<ReplicaId> treeNeighbours(ReplicaId self, List<ReplicaId> sorted, int fanout) {
+        int index = java.util.Collections.binarySearch(sorted, self);
         List<ReplicaId> neighbours = new ArrayList<>();
         if (index > 0) {
             neighbours.add(sorted.get((index - 1) / fanout));

@@ -13,14 +13,19 @@ import java.util.TreeMap;
  * <i>Introduction to Reliable and Secure Distributed Programming</i>, 2011, section 2.4). The messages awaiting an
  * acknowledgement are bounded per peer by {@link #UNACKNOWLEDGED_PER_PEER_MAX_MESSAGES}; past that the oldest is
  * given up (counted), which only a crashed or long-partitioned peer can cause and which anti-entropy repairs.
+ *
+ * <p>Each resend doubles the wait before the next one, up to {@link #BACKOFF_DOUBLINGS_MAX} doublings of the period,
+ * so a peer that is down for a long time costs a few resends per message rather than one per period.
  */
 final class RetransmissionQueue<P> {
     /** Messages kept for one peer until it acknowledges them. */
     static final int UNACKNOWLEDGED_PER_PEER_MAX_MESSAGES = 4096;
     /** Messages resent to one peer per period, so a returning peer is not flooded in one burst. */
     static final int RESENDS_PER_PEER_PER_PERIOD_MAX_MESSAGES = 256;
+    /** The wait between resends grows to at most the period times 2 to this power (5: 32 periods). */
+    static final int BACKOFF_DOUBLINGS_MAX = 5;
 
-    private record Pending<P>(RelayMessage.Data<P> data, long dueMillis) {}
+    private record Pending<P>(RelayMessage.Data<P> data, long dueMillis, int resends) {}
 
     private final long periodMillis;
     private final Map<ReplicaId, LinkedHashMap<Dot, Pending<P>>> byPeer = new TreeMap<>();
@@ -37,7 +42,7 @@ final class RetransmissionQueue<P> {
     void sendReliably(ReplicaId peer, RelayMessage.Data<P> data, long nowMillis, Outbox<RelayMessage<P>, P> out) {
         out.send(peer, data);
         LinkedHashMap<Dot, Pending<P>> pending = byPeer.computeIfAbsent(peer, p -> new LinkedHashMap<>());
-        if (pending.put(data.id(), new Pending<>(data, nowMillis + periodMillis)) == null) {
+        if (pending.put(data.id(), new Pending<>(data, nowMillis + periodMillis, 0)) == null) {
             size++;
         }
         if (pending.size() > UNACKNOWLEDGED_PER_PEER_MAX_MESSAGES) {
@@ -65,7 +70,9 @@ final class RetransmissionQueue<P> {
                 Pending<P> pending = item.getValue();
                 if (pending.dueMillis() <= nowMillis && resentToPeer < RESENDS_PER_PEER_PER_PERIOD_MAX_MESSAGES) {
                     out.send(entry.getKey(), pending.data());
-                    item.setValue(new Pending<>(pending.data(), nowMillis + periodMillis));
+                    int resends = pending.resends() + 1;
+                    long wait = periodMillis << Math.min(resends, BACKOFF_DOUBLINGS_MAX);
+                    item.setValue(new Pending<>(pending.data(), nowMillis + wait, resends));
                     resentToPeer++;
                     resent++;
                 }
