@@ -1,0 +1,181 @@
+package io.calmdb.replication.broadcast;
+
+import io.calmdb.crdt.Dot;
+import io.calmdb.crdt.ReplicaId;
+import io.calmdb.crdt.VersionVector;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * FIFO or causal broadcast over eager reliable relay with retransmission.
+ *
+ * <p>Each node keeps a vector clock {@code delivered}: how many messages of each origin it has delivered. A message
+ * carries its origin's clock at the time of sending. Causal delivery (Birman, Schiper and Stephenson, "Lightweight
+ * causal and atomic group multicast", ACM TOCS 1991) delivers message {@code m} from origin {@code j} when it is the
+ * next one from {@code j} ({@code m.clock[j] == delivered[j] + 1}) and nothing it depends on from anyone else is
+ * missing ({@code m.clock[i] <= delivered[i]} for every other {@code i}); FIFO delivery checks only the first
+ * condition. A message that is not yet deliverable waits in the hold-back buffer and is re-examined after each
+ * delivery.
+ *
+ * <p>The hold-back buffer holds at most the configured capacity (at most {@link #HOLD_BACK_CAPACITY_MAX_MESSAGES}).
+ * When it is full, a message that cannot be delivered at once is refused without an acknowledgement, so its sender
+ * retransmits it later: back-pressure through the retransmission queue rather than unbounded memory.
+ */
+final class OrderedBroadcast<P> implements BroadcastProtocol<RelayMessage<P>, P> {
+    /** The largest hold-back buffer a node may be configured with, in messages. */
+    static final int HOLD_BACK_CAPACITY_MAX_MESSAGES = 65_536;
+
+    private final Peers peers;
+    private final DeliveryOrder order;
+    private final int holdBackCapacityMessages;
+    private final RetransmissionQueue<P> retransmissions;
+    private final Alarm alarm = new Alarm();
+    // Insertion order keeps the scan deterministic; the buffer is bounded by holdBackCapacityMessages.
+    private final List<RelayMessage.Data<P>> holdBack = new ArrayList<>();
+    private VersionVector delivered = VersionVector.empty();
+    private long holdBackHighWater;
+    private long refusedWhileFull;
+
+    OrderedBroadcast(ReplicaId self, Collection<ReplicaId> peers, DeliveryOrder order, long retransmitPeriodMillis,
+            int holdBackCapacityMessages) {
+        this.peers = new Peers(self, peers);
+        this.order = Require.notNull(order, "order");
+        Require.argument(retransmitPeriodMillis > 0, "retransmitPeriodMillis",
+                "must be > 0: ordered delivery waits for every gap to be filled, so lost messages must be resent; got "
+                        + retransmitPeriodMillis);
+        Require.argument(holdBackCapacityMessages >= 1 && holdBackCapacityMessages <= HOLD_BACK_CAPACITY_MAX_MESSAGES,
+                "holdBackCapacityMessages", "must be in [1, " + HOLD_BACK_CAPACITY_MAX_MESSAGES + "], got "
+                        + holdBackCapacityMessages);
+        this.holdBackCapacityMessages = holdBackCapacityMessages;
+        this.retransmissions = new RetransmissionQueue<>(retransmitPeriodMillis);
+    }
+
+    @Override
+    public ReplicaId self() {
+        return peers.self();
+    }
+
+    @Override
+    public void start(long nowMillis, Outbox<RelayMessage<P>, P> out) {
+        // Timers are armed when the first message awaits an acknowledgement.
+    }
+
+    @Override
+    public Dot broadcast(P payload, long nowMillis, Outbox<RelayMessage<P>, P> out) {
+        Dot id = Dot.of(self(), delivered.get(self()) + 1);
+        VersionVector dependencies = order == DeliveryOrder.CAUSAL ? delivered : VersionVector.empty();
+        delivered = delivered.with(self(), id.counter());
+        out.deliver(id, payload);
+        relay(new RelayMessage.Data<>(id, dependencies, payload), null, nowMillis, out);
+        return id;
+    }
+
+    @Override
+    public void receive(ReplicaId from, RelayMessage<P> message, long nowMillis, Outbox<RelayMessage<P>, P> out) {
+        switch (message) {
+            case RelayMessage.Ack<P> ack -> retransmissions.acknowledge(from, ack.id());
+            case RelayMessage.Data<P> data -> receiveData(from, data, nowMillis, out);
+        }
+    }
+
+    private void receiveData(ReplicaId from, RelayMessage.Data<P> data, long nowMillis,
+            Outbox<RelayMessage<P>, P> out) {
+        Dot id = data.id();
+        if (delivered.contains(id) || isHeldBack(id)) {
+            out.send(from, new RelayMessage.Ack<>(id));
+            return;
+        }
+        if (!deliverable(data) && holdBack.size() >= holdBackCapacityMessages) {
+            // No acknowledgement: the sender keeps the message and offers it again once we may have room.
+            refusedWhileFull++;
+            return;
+        }
+        out.send(from, new RelayMessage.Ack<>(id));
+        relay(data, from, nowMillis, out);
+        holdBack.add(data);
+        holdBackHighWater = Math.max(holdBackHighWater, holdBack.size());
+        deliverWhatIsReady(out);
+    }
+
+    private boolean isHeldBack(Dot id) {
+        for (RelayMessage.Data<P> held : holdBack) {
+            if (held.id().equals(id)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean deliverable(RelayMessage.Data<P> data) {
+        ReplicaId origin = data.id().replica();
+        if (data.id().counter() != delivered.get(origin) + 1) {
+            return false;
+        }
+        if (order == DeliveryOrder.FIFO) {
+            return true;
+        }
+        boolean[] ready = {true};
+        data.dependencies().forEach((replica, counter) -> {
+            if (!replica.equals(origin) && delivered.get(replica) < counter) {
+                ready[0] = false;
+            }
+        });
+        return ready[0];
+    }
+
+    private void deliverWhatIsReady(Outbox<RelayMessage<P>, P> out) {
+        boolean progress = true;
+        // Each pass delivers at least one message or stops, so the loop runs at most holdBack.size() + 1 times.
+        while (progress) {
+            progress = false;
+            for (Iterator<RelayMessage.Data<P>> it = holdBack.iterator(); it.hasNext(); ) {
+                RelayMessage.Data<P> held = it.next();
+                if (deliverable(held)) {
+                    it.remove();
+                    delivered = delivered.with(held.id().replica(), held.id().counter());
+                    out.deliver(held.id(), held.payload());
+                    progress = true;
+                }
+            }
+        }
+    }
+
+    private void relay(RelayMessage.Data<P> data, ReplicaId receivedFrom, long nowMillis,
+            Outbox<RelayMessage<P>, P> out) {
+        for (ReplicaId peer : peers.all()) {
+            if (peer.equals(receivedFrom) || peer.equals(data.id().replica())) {
+                continue;
+            }
+            retransmissions.sendReliably(peer, data, nowMillis, out);
+        }
+        if (retransmissions.size() > 0) {
+            alarm.request(nowMillis + retransmissions.periodMillis(), out);
+        }
+    }
+
+    @Override
+    public void tick(long nowMillis, Outbox<RelayMessage<P>, P> out) {
+        alarm.ticked(nowMillis);
+        long nextDue = retransmissions.resendDue(nowMillis, out);
+        if (nextDue >= 0) {
+            alarm.request(nextDue, out);
+        }
+    }
+
+    @Override
+    public SortedMap<String, Long> gauges() {
+        SortedMap<String, Long> gauges = new TreeMap<>();
+        gauges.put(Broadcasts.GAUGE_HOLD_BACK_MESSAGES, (long) holdBack.size());
+        gauges.put(Broadcasts.GAUGE_HOLD_BACK_HIGH_WATER_MESSAGES, holdBackHighWater);
+        gauges.put(Broadcasts.GAUGE_HOLD_BACK_CAPACITY_MESSAGES, (long) holdBackCapacityMessages);
+        gauges.put(Broadcasts.GAUGE_REFUSED_WHILE_FULL, refusedWhileFull);
+        gauges.put(Broadcasts.GAUGE_UNACKNOWLEDGED_MESSAGES, retransmissions.size());
+        gauges.put(Broadcasts.GAUGE_RETRANSMISSIONS_GIVEN_UP, retransmissions.givenUp());
+        gauges.put(Broadcasts.GAUGE_RESENT, retransmissions.resent());
+        return gauges;
+    }
+}

@@ -1,0 +1,101 @@
+package io.calmdb.replication.broadcast;
+
+import io.calmdb.crdt.Dot;
+import io.calmdb.crdt.ReplicaId;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Turns fair-loss links into reliable ones for as long as a peer stays reachable: every payload handed to a peer
+ * is resent each period until that peer acknowledges it (the "stubborn link" of Cachin, Guerraoui and Rodrigues,
+ * <i>Introduction to Reliable and Secure Distributed Programming</i>, 2011, section 2.4). The messages awaiting an
+ * acknowledgement are bounded per peer by {@link #UNACKNOWLEDGED_PER_PEER_MAX_MESSAGES}; past that the oldest is
+ * given up (counted), which only a crashed or long-partitioned peer can cause and which anti-entropy repairs.
+ *
+ * <p>Each resend doubles the wait before the next one, up to {@link #BACKOFF_DOUBLINGS_MAX} doublings of the period,
+ * so a peer that is down for a long time costs a few resends per message rather than one per period.
+ */
+final class RetransmissionQueue<P> {
+    /** Messages kept for one peer until it acknowledges them. */
+    static final int UNACKNOWLEDGED_PER_PEER_MAX_MESSAGES = 4096;
+    /** Messages resent to one peer per period, so a returning peer is not flooded in one burst. */
+    static final int RESENDS_PER_PEER_PER_PERIOD_MAX_MESSAGES = 256;
+    /** The wait between resends grows to at most the period times 2 to this power (5: 32 periods). */
+    static final int BACKOFF_DOUBLINGS_MAX = 5;
+
+    private record Pending<P>(RelayMessage.Data<P> data, long dueMillis, int resends) {}
+
+    private final long periodMillis;
+    private final Map<ReplicaId, LinkedHashMap<Dot, Pending<P>>> byPeer = new TreeMap<>();
+    private long size;
+    private long givenUp;
+    private long resent;
+
+    RetransmissionQueue(long periodMillis) {
+        Require.argument(periodMillis > 0, "periodMillis", "must be > 0, got " + periodMillis);
+        this.periodMillis = periodMillis;
+    }
+
+    /** Sends {@code data} to {@code peer} now and keeps resending it until {@link #acknowledge}d. */
+    void sendReliably(ReplicaId peer, RelayMessage.Data<P> data, long nowMillis, Outbox<RelayMessage<P>, P> out) {
+        out.send(peer, data);
+        LinkedHashMap<Dot, Pending<P>> pending = byPeer.computeIfAbsent(peer, p -> new LinkedHashMap<>());
+        if (pending.put(data.id(), new Pending<>(data, nowMillis + periodMillis, 0)) == null) {
+            size++;
+        }
+        if (pending.size() > UNACKNOWLEDGED_PER_PEER_MAX_MESSAGES) {
+            Iterator<Dot> oldest = pending.keySet().iterator();
+            oldest.next();
+            oldest.remove();
+            size--;
+            givenUp++;
+        }
+    }
+
+    void acknowledge(ReplicaId peer, Dot id) {
+        LinkedHashMap<Dot, Pending<P>> pending = byPeer.get(peer);
+        if (pending != null && pending.remove(id) != null) {
+            size--;
+        }
+    }
+
+    /** Resends what is due; returns the earliest time something will be due again, or -1 when nothing waits. */
+    long resendDue(long nowMillis, Outbox<RelayMessage<P>, P> out) {
+        long nextDue = -1;
+        for (Map.Entry<ReplicaId, LinkedHashMap<Dot, Pending<P>>> entry : byPeer.entrySet()) {
+            int resentToPeer = 0;
+            for (Map.Entry<Dot, Pending<P>> item : entry.getValue().entrySet()) {
+                Pending<P> pending = item.getValue();
+                if (pending.dueMillis() <= nowMillis && resentToPeer < RESENDS_PER_PEER_PER_PERIOD_MAX_MESSAGES) {
+                    out.send(entry.getKey(), pending.data());
+                    int resends = pending.resends() + 1;
+                    long wait = periodMillis << Math.min(resends, BACKOFF_DOUBLINGS_MAX);
+                    item.setValue(new Pending<>(pending.data(), nowMillis + wait, resends));
+                    resentToPeer++;
+                    resent++;
+                }
+                long due = item.getValue().dueMillis();
+                nextDue = nextDue < 0 ? due : Math.min(nextDue, due);
+            }
+        }
+        return nextDue;
+    }
+
+    long periodMillis() {
+        return periodMillis;
+    }
+
+    long size() {
+        return size;
+    }
+
+    long givenUp() {
+        return givenUp;
+    }
+
+    long resent() {
+        return resent;
+    }
+}
