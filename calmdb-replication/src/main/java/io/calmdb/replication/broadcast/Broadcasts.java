@@ -1,6 +1,7 @@
 package io.calmdb.replication.broadcast;
 
 import io.calmdb.crdt.ReplicaId;
+import io.calmdb.crdt.VersionVector;
 import java.util.Collection;
 import java.util.List;
 import java.util.random.RandomGenerator;
@@ -72,6 +73,17 @@ public final class Broadcasts {
     public static <P> BroadcastProtocol<RelayMessage<P>, P> ordered(ReplicaId self, Collection<ReplicaId> peers,
             DeliveryOrder order, long retransmitPeriodMillis, int holdBackCapacityMessages) {
         return new OrderedBroadcast<>(self, peers, order, retransmitPeriodMillis, holdBackCapacityMessages);
+    }
+
+    /**
+     * Causal broadcast for a replica that also repairs by state transfer: only origins send (no relay), the
+     * numbering resumes from {@code restoredDelivered} after a restart, and {@link CausalStream#skipTo} absorbs a
+     * transferred state.
+     */
+    public static <P> CausalStream<P> causalStream(ReplicaId self, Collection<ReplicaId> peers,
+            long retransmitPeriodMillis, int holdBackCapacityMessages, VersionVector restoredDelivered) {
+        return new OrderedBroadcast<>(self, peers, DeliveryOrder.CAUSAL, retransmitPeriodMillis,
+                holdBackCapacityMessages, false, restoredDelivered);
     }
 
     /** Causal broadcast with the largest permitted hold-back buffer. */

@@ -25,13 +25,14 @@ import java.util.TreeMap;
  * When it is full, a message that cannot be delivered at once is refused without an acknowledgement, so its sender
  * retransmits it later: back-pressure through the retransmission queue rather than unbounded memory.
  */
-final class OrderedBroadcast<P> implements BroadcastProtocol<RelayMessage<P>, P> {
+final class OrderedBroadcast<P> implements CausalStream<P> {
     /** The largest hold-back buffer a node may be configured with, in messages. */
     static final int HOLD_BACK_CAPACITY_MAX_MESSAGES = 65_536;
 
     private final Peers peers;
     private final DeliveryOrder order;
     private final int holdBackCapacityMessages;
+    private final boolean relayReceived;
     private final RetransmissionQueue<P> retransmissions;
     private final Alarm alarm = new Alarm();
     // Insertion order keeps the scan deterministic; the buffer is bounded by holdBackCapacityMessages.
@@ -42,7 +43,21 @@ final class OrderedBroadcast<P> implements BroadcastProtocol<RelayMessage<P>, P>
 
     OrderedBroadcast(ReplicaId self, Collection<ReplicaId> peers, DeliveryOrder order, long retransmitPeriodMillis,
             int holdBackCapacityMessages) {
+        this(self, peers, order, retransmitPeriodMillis, holdBackCapacityMessages, true, VersionVector.empty());
+    }
+
+    /**
+     * @param relayReceived whether a first receipt is relayed to every other peer (eager reliable broadcast, which
+     *     survives an origin crash midway) or only the origin sends (half the traffic; a node that runs
+     *     anti-entropy beside the broadcast repairs what an origin crash leaves undelivered)
+     * @param restoredDelivered what this node had delivered before a restart, so its own numbering continues
+     *     where it stopped and old messages are recognised as duplicates
+     */
+    OrderedBroadcast(ReplicaId self, Collection<ReplicaId> peers, DeliveryOrder order, long retransmitPeriodMillis,
+            int holdBackCapacityMessages, boolean relayReceived, VersionVector restoredDelivered) {
         this.peers = new Peers(self, peers);
+        this.relayReceived = relayReceived;
+        this.delivered = Require.notNull(restoredDelivered, "restoredDelivered");
         this.order = Require.notNull(order, "order");
         Require.argument(retransmitPeriodMillis > 0, "retransmitPeriodMillis",
                 "must be > 0: ordered delivery waits for every gap to be filled, so lost messages must be resent; got "
@@ -95,7 +110,9 @@ final class OrderedBroadcast<P> implements BroadcastProtocol<RelayMessage<P>, P>
             return;
         }
         out.send(from, new RelayMessage.Ack<>(id));
-        relay(data, from, nowMillis, out);
+        if (relayReceived) {
+            relay(data, from, nowMillis, out);
+        }
         holdBack.add(data);
         holdBackHighWater = Math.max(holdBackHighWater, holdBack.size());
         deliverWhatIsReady(out);
@@ -155,6 +172,21 @@ final class OrderedBroadcast<P> implements BroadcastProtocol<RelayMessage<P>, P>
         if (retransmissions.size() > 0) {
             alarm.request(nowMillis + retransmissions.periodMillis(), out);
         }
+    }
+
+    @Override
+    public VersionVector delivered() {
+        return delivered;
+    }
+
+    @Override
+    public void skipTo(VersionVector covered, Outbox<RelayMessage<P>, P> out) {
+        Require.notNull(covered, "covered");
+        delivered = delivered.merge(covered);
+        // Held-back messages the covered state already includes are dropped, not delivered: their effects arrived
+        // with the state. Later ones may have become deliverable.
+        holdBack.removeIf(held -> delivered.contains(held.id()));
+        deliverWhatIsReady(out);
     }
 
     @Override

@@ -36,6 +36,7 @@ public final class Keyspace {
     private final ReplicaId replica;
     private final HybridLogicalClock clock;
     private final OrMap<Bytes, KeyValue> state = new OrMap<>(KeyValue.type());
+    private long clockDriftRejections;
 
     public Keyspace(ReplicaId replica) {
         this(replica, new HybridLogicalClock());
@@ -63,6 +64,52 @@ public final class Keyspace {
     /** Joins a delta or state received from another replica (or replayed from the log). */
     public void apply(OrMap<Bytes, KeyValue> delta) {
         state.merge(delta);
+    }
+
+    /**
+     * Joins a delta from another region and advances this replica's hybrid logical clock past the newest write it
+     * carries, so a later local write that has seen it always orders after it, whatever the clocks' skew. A
+     * timestamp further ahead of {@code nowMillis} than the clock's drift bound is not adopted (the delta still
+     * applies: refusing a replicated delta would break convergence); {@link #clockDriftRejections()} counts them.
+     */
+    public void applyRemote(OrMap<Bytes, KeyValue> delta, long nowMillis) {
+        state.merge(delta);
+        HlcTimestamp newest = null;
+        for (Bytes key : delta.touchedKeys()) {
+            KeyValue value = delta.get(key);
+            if (value == null) {
+                continue;
+            }
+            newest = later(newest, newestWrite(value.kindRegister()));
+            newest = later(newest, newestWrite(value.string().register()));
+            for (Bytes field : value.hash().keys()) {
+                newest = later(newest, newestWrite(value.hash().get(field).register()));
+            }
+        }
+        if (newest != null) {
+            try {
+                clock.receive(newest, nowMillis);
+            } catch (io.calmdb.crdt.ClockDriftException drift) {
+                clockDriftRejections++;
+            }
+        }
+    }
+
+    /** How many remote timestamps were too far ahead of local time to adopt. */
+    public long clockDriftRejections() {
+        return clockDriftRejections;
+    }
+
+    private static <V> HlcTimestamp newestWrite(io.calmdb.crdt.MvRegister<V> register) {
+        HlcTimestamp newest = null;
+        for (var write : register.writes()) {
+            newest = later(newest, write.getValue().timestamp());
+        }
+        return newest;
+    }
+
+    private static HlcTimestamp later(HlcTimestamp a, HlcTimestamp b) {
+        return a == null ? b : b == null ? a : a.compareTo(b) >= 0 ? a : b;
     }
 
     /** A self-contained partial state of one key (see {@link OrMap#extract}); null when the key is absent. */

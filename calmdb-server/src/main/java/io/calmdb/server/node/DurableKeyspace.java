@@ -5,6 +5,8 @@ import io.calmdb.crdt.CausalContext;
 import io.calmdb.crdt.CodecException;
 import io.calmdb.crdt.Codecs;
 import io.calmdb.crdt.OrMap;
+import io.calmdb.crdt.ReplicaId;
+import io.calmdb.crdt.VersionVector;
 import io.calmdb.replication.keyspace.KeyValue;
 import io.calmdb.replication.keyspace.Keyspace;
 import io.calmdb.server.storage.CheckpointWriter;
@@ -13,6 +15,7 @@ import io.calmdb.server.storage.LogRecord;
 import io.calmdb.server.storage.NodeStorage;
 import io.calmdb.server.storage.RecoveryVisitor;
 import io.calmdb.server.storage.StorageOptions;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
@@ -20,6 +23,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * A replica's keyspace together with its durable copy: every delta applied to the keyspace (a local write or one
@@ -37,6 +41,8 @@ import java.util.concurrent.CompletableFuture;
 final class DurableKeyspace implements AutoCloseable {
     /** The metadata name under which checkpoints store the keyspace's causal context. */
     static final String CONTEXT_METADATA = "keyspace/context";
+    /** The metadata name under which checkpoints store what the causal broadcast had delivered. */
+    static final String DELIVERED_METADATA = "broadcast/delivered";
     /** How many keys one checkpoint step writes before yielding the keyspace thread back to clients. */
     static final int CHECKPOINT_KEYS_PER_STEP = 1_000;
 
@@ -46,6 +52,8 @@ final class DurableKeyspace implements AutoCloseable {
     private final Set<Bytes> dirtyKeys = new LinkedHashSet<>();
     private long recoveredRecords;
     private long recoveredStates;
+    private VersionVector recoveredDelivered = VersionVector.empty();
+    private Supplier<VersionVector> deliveredSource = VersionVector::empty;
 
     private DurableKeyspace(Keyspace keyspace, NodeStorage storage) {
         this.keyspace = keyspace;
@@ -66,6 +74,10 @@ final class DurableKeyspace implements AutoCloseable {
             if (context.isPresent()) {
                 keyspace.restoreContext(CausalContext.decode(context.get()));
             }
+            Optional<byte[]> delivered = storage.getMetadata(DELIVERED_METADATA);
+            VersionVector checkpointed = delivered.isPresent()
+                    ? CausalContext.decode(delivered.get()).versionVector() : VersionVector.empty();
+            durable.recoveredDelivered = checkpointed.merge(recovery.delivered);
         } catch (CodecException e) {
             storage.close();
             throw new CorruptStorageException("metadata " + CONTEXT_METADATA, e.getMessage());
@@ -97,17 +109,35 @@ final class DurableKeyspace implements AutoCloseable {
     }
 
     /**
-     * Appends a delta that has already been applied to the keyspace; the future completes with its log position
-     * once it is durable under the fsync policy. Call it in the order deltas were applied.
+     * What the causal broadcast had delivered (and, for this replica, sent) by the time of the durable state: the
+     * checkpointed vector joined with the origins of the records replayed after it.
      */
-    CompletableFuture<Long> log(OrMap<Bytes, KeyValue> delta, long originSequence) {
-        Set<Bytes> touched = delta.touchedKeys();
-        dirtyKeys.addAll(touched);
-        byte[] recordKey = touched.isEmpty() ? new byte[0] : touched.iterator().next().toByteArray();
-        if (recordKey.length > NodeStorage.KEY_BYTES_MAX) {
-            recordKey = new byte[0];
+    VersionVector recoveredDelivered() {
+        return recoveredDelivered;
+    }
+
+    /** Where checkpoints read the delivered vector to store beside the context. */
+    void deliveredSource(Supplier<VersionVector> source) {
+        this.deliveredSource = source;
+    }
+
+    /**
+     * Appends a delta that has already been applied to the keyspace; the future completes with its log position
+     * once it is durable under the fsync policy. Call it in the order deltas were applied. The record is tagged
+     * with the delta's causal-broadcast id (origin replica and its sequence number), which recovery uses to resume
+     * the broadcast where it stopped.
+     */
+    CompletableFuture<Long> log(OrMap<Bytes, KeyValue> delta, ReplicaId origin, long originSequence) {
+        dirtyKeys.addAll(delta.touchedKeys());
+        return storage.append(origin.name().getBytes(StandardCharsets.UTF_8), originSequence,
+                Codecs.encode(Keyspace.CODEC, delta));
+    }
+
+    /** Marks keys whose state changed without a log record (a state transfer) for the next checkpoint. */
+    void markDirty(Iterable<Bytes> keys) {
+        for (Bytes key : keys) {
+            dirtyKeys.add(key);
         }
-        return storage.append(recordKey, originSequence, Codecs.encode(Keyspace.CODEC, delta));
     }
 
     /** A checkpoint under way: started by {@link #beginCheckpoint}, advanced by {@link #checkpointStep} calls. */
@@ -157,6 +187,7 @@ final class DurableKeyspace implements AutoCloseable {
         // The context is captured after every key state, and stored before the commit marker that makes the
         // checkpoint count, so recovery never starts from a checkpoint without its context.
         storage.putMetadata(CONTEXT_METADATA, keyspace.context().encode());
+        storage.putMetadata(DELIVERED_METADATA, CausalContext.of(deliveredSource.get()).encode());
         return checkpoint.writer.commit().thenApply(covered -> {
             storage.truncateLogThrough(covered);
             return covered;
@@ -172,6 +203,7 @@ final class DurableKeyspace implements AutoCloseable {
     private static final class Recovery implements RecoveryVisitor {
         private final Keyspace keyspace;
         private final Set<Bytes> replayedKeys = new LinkedHashSet<>();
+        private VersionVector delivered = VersionVector.empty();
         private long records;
         private long states;
 
@@ -191,6 +223,17 @@ final class DurableKeyspace implements AutoCloseable {
             keyspace.apply(delta);
             replayedKeys.addAll(delta.touchedKeys());
             records++;
+            if (record.originSequence() > 0) {
+                try {
+                    ReplicaId origin = ReplicaId.of(new String(record.key(), StandardCharsets.UTF_8));
+                    if (record.originSequence() > delivered.get(origin)) {
+                        delivered = delivered.with(origin, record.originSequence());
+                    }
+                } catch (IllegalArgumentException e) {
+                    throw new CorruptStorageException("log record at position " + record.position(),
+                            "its origin is not a replica id: " + e.getMessage());
+                }
+            }
         }
 
         private static OrMap<Bytes, KeyValue> decode(byte[] bytes, String location) {

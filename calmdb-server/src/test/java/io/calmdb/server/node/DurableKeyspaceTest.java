@@ -55,7 +55,7 @@ class DurableKeyspaceTest {
                 continue;
             }
             if (delta != null) {
-                last = durable.log(delta, i);
+                last = durable.log(delta, TOKYO, i + 1);
             }
         }
         last.get(10, TimeUnit.SECONDS);
@@ -89,11 +89,15 @@ class DurableKeyspaceTest {
             try (DurableKeyspace reopened = DurableKeyspace.open(options, new Keyspace(TOKYO))) {
                 assertThat(reopened.keyspace().state()).as("seed %d", seed).isEqualTo(expected);
                 assertThat(reopened.recoveredStates()).as("seed %d", seed).isPositive();
-                // Checkpoint again and reopen once more: the states alone must carry everything.
+                // Checkpoint again and reopen once more: the states alone must carry everything, and the
+                // checkpoint must carry the broadcast position the truncated records held.
+                assertThat(reopened.recoveredDelivered().get(TOKYO)).as("seed %d", seed).isPositive();
+                reopened.deliveredSource(reopened::recoveredDelivered);
                 checkpoint(reopened);
             }
             try (DurableKeyspace again = DurableKeyspace.open(options, new Keyspace(TOKYO))) {
                 assertThat(again.keyspace().state()).as("seed %d after second checkpoint", seed).isEqualTo(expected);
+                assertThat(again.recoveredDelivered().get(TOKYO)).as("seed %d", seed).isPositive();
                 assertThat(again.recoveredRecords()).as("seed %d: the log was truncated", seed).isZero();
             }
         }
@@ -104,8 +108,8 @@ class DurableKeyspaceTest {
         OrMap<Bytes, KeyValue> oldAdd;
         try (DurableKeyspace durable = DurableKeyspace.open(options(), new Keyspace(TOKYO))) {
             oldAdd = durable.keyspace().setAdd(b("cart"), List.of(b("milk")), 1_000).delta();
-            durable.log(oldAdd, 1);
-            durable.log(durable.keyspace().delete(List.of(b("cart"))).delta(), 2).get(10, TimeUnit.SECONDS);
+            durable.log(oldAdd, TOKYO, 1);
+            durable.log(durable.keyspace().delete(List.of(b("cart"))).delta(), TOKYO, 2).get(10, TimeUnit.SECONDS);
             checkpoint(durable);
         }
         try (DurableKeyspace reopened = DurableKeyspace.open(options(), new Keyspace(TOKYO))) {
@@ -134,7 +138,7 @@ class DurableKeyspaceTest {
     void loggedDeltas_encodeWithTheKeyspaceCodec() throws Exception {
         try (DurableKeyspace durable = DurableKeyspace.open(options(), new Keyspace(TOKYO))) {
             OrMap<Bytes, KeyValue> delta = durable.keyspace().set(b("a"), b("1"), 1_000).delta();
-            durable.log(delta, 1).get(10, TimeUnit.SECONDS);
+            durable.log(delta, TOKYO, 1).get(10, TimeUnit.SECONDS);
             List<byte[]> payloads = new java.util.ArrayList<>();
             durable.storage().forEachLogRecordAfter(0, record -> payloads.add(record.payload()));
             assertThat(payloads).hasSize(1);

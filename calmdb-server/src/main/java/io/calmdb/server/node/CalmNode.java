@@ -1,0 +1,514 @@
+package io.calmdb.server.node;
+
+import io.calmdb.crdt.Bytes;
+import io.calmdb.crdt.CodecException;
+import io.calmdb.crdt.Codecs;
+import io.calmdb.crdt.Dot;
+import io.calmdb.crdt.OrMap;
+import io.calmdb.crdt.ReplicaId;
+import io.calmdb.replication.keyspace.KeyValue;
+import io.calmdb.replication.keyspace.Keyspace;
+import io.calmdb.server.resp.Command;
+import io.calmdb.server.resp.CommandErrors;
+import io.calmdb.server.resp.Connection;
+import io.calmdb.server.resp.Reply;
+import io.calmdb.server.resp.RespServer;
+import io.calmdb.server.resp.RespServerConfig;
+import io.calmdb.server.storage.StorageOptions;
+import io.calmdb.server.storage.StorageStatus;
+import io.calmdb.server.transport.LinkSnapshot;
+import io.calmdb.server.transport.PeerConfig;
+import io.calmdb.server.transport.PeerTransport;
+import io.calmdb.server.transport.TransportConfig;
+import io.calmdb.server.transport.TransportListener;
+import io.calmdb.server.transport.TransportSnapshot;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One CalmDB node: a replica of the keyspace with its durable copy, its replication links to the other regions,
+ * and its Redis-protocol front door. Start one with {@link #start}; {@link #close} stops everything it started.
+ *
+ * <p>Threads: the keyspace, the replication state machines and every command run on one keyspace thread, so the
+ * sans-IO cores see no concurrency; Netty threads only move bytes, and the storage writer thread only syncs. A
+ * write is applied to the local keyspace, appended to the write-ahead log, acknowledged once durable under the
+ * fsync policy, and then shipped to the peers by causal broadcast.
+ */
+public final class CalmNode implements AutoCloseable {
+    /** How often the replication state machines are ticked (retransmissions, transfer pacing), in milliseconds. */
+    static final long TICK_MILLIS = 20;
+    /** The most {@code WAIT} commands that may be blocked at once. */
+    static final int WAITERS_MAX = 10_000;
+
+    private static final Logger LOG = LoggerFactory.getLogger(CalmNode.class);
+
+    private final NodeConfig config;
+    private final KeyspaceThread thread;
+    private final DurableKeyspace durable;
+    private final Replicator replicator;
+    private final long startedMillis = System.currentTimeMillis();
+    private final List<ScheduledFuture<?>> timers = new ArrayList<>();
+    private final List<Waiter> waiters = new ArrayList<>();
+    private PeerTransport transport;
+    private RespServer resp;
+    private long nextLocalSequence;
+    private DurableKeyspace.Checkpoint checkpoint;
+    private long remoteDeltasApplied;
+    private long remoteDeltasMalformed;
+    private volatile boolean closed;
+
+    private CalmNode(NodeConfig config, DurableKeyspace durable) {
+        this.config = config;
+        this.durable = durable;
+        this.thread = new KeyspaceThread("calmdb-keyspace-" + config.replica(), config.limits().keyspaceQueueTasksMax());
+        List<ReplicaId> peers = new ArrayList<>();
+        config.peers().forEach(peer -> peers.add(peer.replica()));
+        this.replicator = new Replicator(this, config.replica(), peers, durable.recoveredDelivered());
+        this.nextLocalSequence = replicator.nextOwnSequence();
+        durable.deliveredSource(replicator::delivered);
+    }
+
+    /**
+     * Recovers the node's data directory, then starts replication and the Redis front door. Returns once every
+     * listener is bound.
+     *
+     * @throws io.calmdb.server.storage.CorruptStorageException if the data directory is damaged (the node refuses
+     *     to serve from it)
+     * @throws IllegalArgumentException if the configuration is invalid
+     * @throws IllegalStateException if a listen address cannot be bound
+     */
+    public static CalmNode start(NodeConfig config) {
+        config.validate();
+        Keyspace keyspace = new Keyspace(config.replica());
+        DurableKeyspace durable = DurableKeyspace.open(
+                new StorageOptions(config.dataDirectory(), config.cluster(), config.replica(), config.fsync()), keyspace);
+        CalmNode node = new CalmNode(config, durable);
+        try {
+            node.startNetworking();
+        } catch (RuntimeException e) {
+            node.close();
+            throw e;
+        }
+        LOG.info("node {} recovered {} checkpointed keys and {} log records; serving RESP on {}", config.replica(),
+                durable.recoveredStates(), durable.recoveredRecords(), node.resp.localAddress());
+        return node;
+    }
+
+    private void startNetworking() {
+        TransportConfig.Builder links = TransportConfig.builder(config.replica(), config.cluster())
+                .listen(config.replication().host(), config.replication().port());
+        for (NodeConfig.Peer peer : config.peers()) {
+            PeerConfig peerConfig = PeerConfig.of(peer.replica(), peer.host(), peer.port());
+            if (peer.oneWayLatency() != null && !peer.oneWayLatency().isZero()) {
+                peerConfig = peerConfig.withOneWayLatency(peer.oneWayLatency());
+            }
+            links.peer(peerConfig);
+        }
+        transport = PeerTransport.start(links.build(), new TransportListener() {
+            @Override
+            public void onMessage(ReplicaId from, byte[] message) {
+                thread.execute(() -> replicator.onMessage(from, message));
+            }
+        });
+        thread.call(() -> {
+            replicator.attach(transport);
+            return null;
+        });
+        timers.add(thread.every(TICK_MILLIS, this::tick));
+        timers.add(thread.every(config.limits().antiEntropyIntervalMillis(), replicator::antiEntropyRound));
+        timers.add(thread.every(config.limits().checkpointIntervalMillis(), this::checkpoint));
+        RespServerConfig respConfig = RespServerConfig.builder()
+                .host(config.resp().host()).port(config.resp().port())
+                .bulkBytesMax(config.limits().bulkBytesMax())
+                .threadNamePrefix("calmdb-resp-" + config.replica())
+                .build();
+        resp = RespServer.start(respConfig, KeyspaceCommands.table(), new KeyspaceCommands(this));
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // What the front doors call
+
+    public NodeConfig config() {
+        return config;
+    }
+
+    public ReplicaId replica() {
+        return config.replica();
+    }
+
+    /** The bound RESP port (the configured one, or the one chosen when 0 was configured). */
+    public int respPort() {
+        return resp.port();
+    }
+
+    /** The bound replication port. */
+    public int replicationPort() {
+        return transport.localAddress().getPort();
+    }
+
+    Logger log() {
+        return LOG;
+    }
+
+    Keyspace keyspace() {
+        return durable.keyspace();
+    }
+
+    /** Runs client work against the keyspace on the keyspace thread (refused with a busy error when saturated). */
+    <T> CompletableFuture<T> onKeyspace(Function<Keyspace, CompletableFuture<T>> work) {
+        return thread.submitClient(() -> work.apply(durable.keyspace()));
+    }
+
+    /**
+     * Reads the keyspace on its thread and returns the result: the embedded API and the HTTP API use this.
+     */
+    public <T> CompletableFuture<T> read(Function<Keyspace, T> reader) {
+        return thread.submitClient(() -> CompletableFuture.completedFuture(reader.apply(durable.keyspace())));
+    }
+
+    /**
+     * Makes a write durable and replicates it: called on the keyspace thread right after the write was applied.
+     * The future completes with {@code reply} once the delta is in the log per the fsync policy, or with an error
+     * reply if the log refused it.
+     */
+    CompletableFuture<Reply> commit(Connection connection, OrMap<Bytes, KeyValue> delta, Reply reply) {
+        if (delta == null) {
+            return CompletableFuture.completedFuture(reply);
+        }
+        AtomicLong lastWrite = connection == null ? null : ConnectionState.of(connection).lastWriteSequence;
+        return commitDelta(delta).thenApply(sequence -> {
+            if (lastWrite != null) {
+                lastWrite.accumulateAndGet(sequence, Math::max);
+            }
+            return reply;
+        }).exceptionally(error -> Reply.error("ERR the write could not be made durable: " + rootMessage(error)));
+    }
+
+    /** Logs and broadcasts a local delta; completes with its broadcast sequence once durable. */
+    CompletableFuture<Long> commitDelta(OrMap<Bytes, KeyValue> delta) {
+        long sequence = nextLocalSequence++;
+        byte[] encoded = Codecs.encode(Keyspace.CODEC, delta);
+        return durable.log(delta, config.replica(), sequence).thenApply(position -> {
+            thread.execute(() -> {
+                Dot id = replicator.broadcast(encoded);
+                if (id.counter() != sequence) {
+                    LOG.error("broadcast id {} does not match the logged sequence {}", id, sequence);
+                }
+            });
+            return sequence;
+        });
+    }
+
+    /** A delta delivered by the causal stream from another region: apply it and log it. */
+    void applyRemote(Dot id, byte[] payload) {
+        OrMap<Bytes, KeyValue> delta;
+        try {
+            delta = Codecs.decode(Keyspace.CODEC, payload);
+        } catch (CodecException e) {
+            remoteDeltasMalformed++;
+            LOG.warn("dropping delta {} that does not decode: {}", id, e.getMessage());
+            return;
+        }
+        durable.keyspace().applyRemote(delta, System.currentTimeMillis());
+        remoteDeltasApplied++;
+        durable.log(delta, id.replica(), id.counter()).exceptionally(error -> {
+            LOG.error("could not log remote delta {}: {}", id, rootMessage(error));
+            return null;
+        });
+    }
+
+    /** A complete state assembled from a peer's transfer: join it, and checkpoint whatever it changed. */
+    void applyTransfer(ReplicaId from, OrMap<Bytes, KeyValue> state) {
+        Set<Bytes> affected = new LinkedHashSet<>(durable.keyspace().state().keys());
+        affected.addAll(state.touchedKeys());
+        durable.keyspace().applyRemote(state, System.currentTimeMillis());
+        durable.markDirty(affected);
+        LOG.info("applied a state transfer from {} touching {} keys", from, affected.size());
+        thread.execute(this::checkpoint);
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // Timers
+
+    private void tick() {
+        replicator.tick();
+        expireWaiters();
+        if (checkpoint != null) {
+            advanceCheckpoint();
+        }
+    }
+
+    private void checkpoint() {
+        if (checkpoint == null) {
+            checkpoint = durable.beginCheckpoint();
+            if (checkpoint != null) {
+                advanceCheckpoint();
+            }
+        }
+    }
+
+    private void advanceCheckpoint() {
+        CompletableFuture<Long> committed = durable.checkpointStep(checkpoint);
+        if (committed != null) {
+            DurableKeyspace.Checkpoint finished = checkpoint;
+            committed.whenComplete((covered, error) -> thread.execute(() -> {
+                if (error != null) {
+                    LOG.warn("checkpoint failed: {}", rootMessage(error));
+                }
+                if (checkpoint == finished) {
+                    checkpoint = null;
+                }
+            }));
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // WAIT
+
+    /** Per-connection state the node keeps in the connection's attachment. */
+    static final class ConnectionState {
+        final AtomicLong lastWriteSequence = new AtomicLong();
+
+        static ConnectionState of(Connection connection) {
+            if (connection.attachment() instanceof ConnectionState state) {
+                return state;
+            }
+            ConnectionState state = new ConnectionState();
+            connection.attach(state);
+            return state;
+        }
+    }
+
+    private record Waiter(long sequence, int replicas, long deadlineMillis, CompletableFuture<Reply> reply) {}
+
+    /** {@code WAIT numreplicas timeout}: how many peers acknowledged every write this connection made. */
+    CompletionStage<Reply> waitForReplicas(Connection connection, Command command) {
+        long replicas;
+        long timeoutMillis;
+        try {
+            replicas = command.argumentLong(1);
+            timeoutMillis = command.argumentLong(2);
+        } catch (NumberFormatException e) {
+            return CompletableFuture.completedFuture(Reply.error(CommandErrors.NOT_AN_INTEGER));
+        }
+        if (timeoutMillis < 0) {
+            return CompletableFuture.completedFuture(Reply.error("ERR timeout is negative"));
+        }
+        long sequence = ConnectionState.of(connection).lastWriteSequence.get();
+        CompletableFuture<Reply> reply = new CompletableFuture<>();
+        thread.execute(() -> {
+            int acknowledged = replicator.peersAcknowledging(sequence);
+            if (acknowledged >= replicas || waiters.size() >= WAITERS_MAX) {
+                reply.complete(Reply.integer(acknowledged));
+                return;
+            }
+            long deadline = timeoutMillis == 0 ? Long.MAX_VALUE : System.currentTimeMillis() + timeoutMillis;
+            waiters.add(new Waiter(sequence, (int) Math.min(replicas, Integer.MAX_VALUE), deadline, reply));
+        });
+        return reply;
+    }
+
+    void acknowledgementsAdvanced() {
+        for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+            Waiter waiter = it.next();
+            int acknowledged = replicator.peersAcknowledging(waiter.sequence());
+            if (acknowledged >= waiter.replicas()) {
+                waiter.reply().complete(Reply.integer(acknowledged));
+                it.remove();
+            }
+        }
+    }
+
+    private void expireWaiters() {
+        long now = System.currentTimeMillis();
+        for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+            Waiter waiter = it.next();
+            if (now >= waiter.deadlineMillis()) {
+                waiter.reply().complete(Reply.integer(replicator.peersAcknowledging(waiter.sequence())));
+                it.remove();
+            }
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // CLUSTER and INFO
+
+    /** {@code CLUSTER PARTITION peer...}, {@code CLUSTER HEAL [peer...]}, {@code CLUSTER LINKS}. */
+    CompletionStage<Reply> clusterCommand(Command command) {
+        String sub = command.argumentString(1).toUpperCase(Locale.ROOT);
+        Set<ReplicaId> named = new HashSet<>();
+        Set<ReplicaId> known = new HashSet<>();
+        config.peers().forEach(peer -> known.add(peer.replica()));
+        for (int i = 2; i < command.argumentCount(); i++) {
+            ReplicaId peer;
+            try {
+                peer = ReplicaId.of(command.argumentString(i));
+            } catch (IllegalArgumentException e) {
+                return CompletableFuture.completedFuture(Reply.error("ERR invalid replica id: " + e.getMessage()));
+            }
+            if (!known.contains(peer)) {
+                return CompletableFuture.completedFuture(Reply.error("ERR unknown peer '" + peer + "'; peers are " + known));
+            }
+            named.add(peer);
+        }
+        return switch (sub) {
+            case "PARTITION" -> {
+                if (named.isEmpty()) {
+                    yield CompletableFuture.completedFuture(Reply.error(CommandErrors.wrongArity("cluster|partition")));
+                }
+                partition(named);
+                yield CompletableFuture.completedFuture(Reply.ok());
+            }
+            case "HEAL" -> {
+                heal(named);
+                yield CompletableFuture.completedFuture(Reply.ok());
+            }
+            case "LINKS" -> {
+                List<Reply> links = new ArrayList<>();
+                for (LinkSnapshot link : transport.snapshot().links()) {
+                    links.add(Reply.bulk(link.peer() + " " + link.state() + " " + link.address()));
+                }
+                yield CompletableFuture.completedFuture(Reply.array(links));
+            }
+            default -> CompletableFuture.completedFuture(Reply.error(CommandErrors.unknownSubcommand(
+                    command.argumentString(1), "CLUSTER") + " Try PARTITION, HEAL or LINKS."));
+        };
+    }
+
+    /** Cuts the replication links to {@code peers} until {@link #heal}; both directions stop at once. */
+    public void partition(Set<ReplicaId> peers) {
+        transport.partition(peers);
+        LOG.info("partitioned from {}", peers);
+    }
+
+    /** Restores the links to {@code peers}, or to every peer when empty. */
+    public void heal(Set<ReplicaId> peers) {
+        if (peers.isEmpty()) {
+            transport.heal();
+        } else {
+            transport.heal(peers);
+        }
+        LOG.info("healed links to {}", peers.isEmpty() ? "every peer" : peers);
+    }
+
+    /** {@code INFO [section]}: server, clients, persistence, replication and keyspace sections. */
+    CompletionStage<Reply> info(Command command) {
+        String wanted = command.argumentCount() > 1 ? command.argumentString(1).toLowerCase(Locale.ROOT) : "all";
+        return thread.submitClient(() -> CompletableFuture.completedFuture(
+                Reply.verbatim("txt", infoText(wanted)))).exceptionally(error -> Reply.error("ERR " + rootMessage(error)));
+    }
+
+    /** The sections of INFO as name/value pairs (also served by the HTTP API). */
+    Map<String, Map<String, Object>> infoSections() {
+        Map<String, Map<String, Object>> sections = new LinkedHashMap<>();
+        Map<String, Object> server = new LinkedHashMap<>();
+        server.put("calmdb_version", "0.1.0-SNAPSHOT");
+        server.put("redis_version", RespServerConfig.SERVER_VERSION_DEFAULT);
+        server.put("cluster", config.cluster());
+        server.put("replica_id", config.replica().name());
+        server.put("process_id", ProcessHandle.current().pid());
+        server.put("tcp_port", resp.port());
+        server.put("replication_port", replicationPort());
+        server.put("uptime_in_seconds", (System.currentTimeMillis() - startedMillis) / 1000);
+        sections.put("server", server);
+        Map<String, Object> clients = new LinkedHashMap<>();
+        clients.put("connected_clients", resp.statistics().connectionsOpen());
+        clients.put("total_commands_processed", resp.statistics().commandsProcessed());
+        clients.put("keyspace_queue_commands", thread.clientTasksQueued());
+        clients.put("blocked_wait_commands", waiters.size());
+        sections.put("clients", clients);
+        StorageStatus storage = durable.storage().status();
+        Map<String, Object> persistence = new LinkedHashMap<>();
+        persistence.put("fsync_policy", storage.fsyncPolicy().configName());
+        persistence.put("log_last_position", storage.lastPosition());
+        persistence.put("checkpoint_position", storage.checkpointPosition());
+        persistence.put("log_truncated_through", storage.logTruncatedThroughPosition());
+        persistence.put("pending_writes", storage.pendingWrites());
+        persistence.put("data_directory", config.dataDirectory().toString());
+        sections.put("persistence", persistence);
+        Map<String, Object> replication = new LinkedHashMap<>();
+        replication.put("role", "active-active");
+        replication.put("replica_id", config.replica().name());
+        replication.put("version_vector", durable.keyspace().context().versionVector().toString());
+        replication.put("remote_deltas_applied", remoteDeltasApplied);
+        replication.put("remote_deltas_malformed", remoteDeltasMalformed);
+        replicator.status().forEach(replication::put);
+        TransportSnapshot links = transport.snapshot();
+        replication.put("peers", links.links().size());
+        Map<ReplicaId, Long> acked = replicator.acknowledgedByPeer();
+        long ownSent = nextLocalSequence - 1;
+        int index = 0;
+        for (LinkSnapshot link : links.links()) {
+            long peerAcked = acked.getOrDefault(link.peer(), 0L);
+            replication.put("peer" + index++, "id=" + link.peer() + ",address=" + link.address() + ",state="
+                    + link.state().name().toLowerCase(Locale.ROOT) + ",acked=" + peerAcked + ",lag=" + (ownSent - peerAcked)
+                    + ",queued=" + link.queuedMessages() + ",sent_bytes=" + link.bytesSent() + ",received_bytes="
+                    + link.bytesReceived());
+        }
+        sections.put("replication", replication);
+        Map<String, Object> keyspace = new LinkedHashMap<>();
+        keyspace.put("db0", "keys=" + durable.keyspace().size());
+        sections.put("keyspace", keyspace);
+        return sections;
+    }
+
+    private String infoText(String wanted) {
+        StringBuilder text = new StringBuilder();
+        infoSections().forEach((section, fields) -> {
+            if (!wanted.equals("all") && !wanted.equals("everything") && !wanted.equals("default") && !wanted.equals(section)) {
+                return;
+            }
+            text.append("# ").append(Character.toUpperCase(section.charAt(0))).append(section.substring(1)).append("\r\n");
+            fields.forEach((name, value) -> text.append(name).append(':').append(value).append("\r\n"));
+            text.append("\r\n");
+        });
+        return text.toString();
+    }
+
+    private static String rootMessage(Throwable error) {
+        Throwable cause = error;
+        while (cause.getCause() != null && cause != cause.getCause()) {
+            cause = cause.getCause();
+        }
+        return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+    }
+
+    /** Stops the front door, the links, the timers and the storage, in that order. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (resp != null) {
+            resp.stop();
+        }
+        if (transport != null) {
+            transport.close();
+        }
+        timers.forEach(timer -> timer.cancel(false));
+        thread.close();
+        durable.close();
+        LOG.info("node {} stopped", config.replica());
+    }
+
+    /** For tests: waits (bounded) until the keyspace thread has run everything queued before this call. */
+    void drain(Duration timeout) {
+        thread.call(() -> null);
+    }
+}

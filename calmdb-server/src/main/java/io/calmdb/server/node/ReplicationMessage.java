@@ -1,0 +1,137 @@
+package io.calmdb.server.node;
+
+import io.calmdb.crdt.ByteReader;
+import io.calmdb.crdt.ByteWriter;
+import io.calmdb.crdt.CausalContext;
+import io.calmdb.crdt.CodecException;
+import io.calmdb.crdt.CodecLimits;
+import io.calmdb.crdt.Dot;
+import io.calmdb.crdt.ReplicaId;
+import io.calmdb.crdt.VersionVector;
+import io.calmdb.replication.broadcast.RelayMessage;
+
+/**
+ * The messages nodes exchange over their links, and their binary form: a type byte, then the fields. Deltas
+ * travel as the bytes the keyspace codec produced, so a receiver decodes them with the same strict decoder that
+ * guards the disk.
+ *
+ * <ul>
+ *   <li>{@link Broadcast}: a causal-broadcast message (a delta with its id and dependencies) or its acknowledgement.
+ *   <li>{@link Digest}: a node's causal context and delivered vector, sent periodically to each peer; a peer whose
+ *       context lacks what the sender had seen a round ago receives a state transfer.
+ *   <li>{@link Chunk} and {@link End}: one state transfer, as a run of self-contained partial states followed by
+ *       the context and delivered vector captured when the transfer began.
+ * </ul>
+ */
+sealed interface ReplicationMessage {
+    int TYPE_DATA = 1;
+    int TYPE_ACK = 2;
+    int TYPE_DIGEST = 3;
+    int TYPE_CHUNK = 4;
+    int TYPE_END = 5;
+
+    record Broadcast(RelayMessage<byte[]> message) implements ReplicationMessage {}
+
+    record Digest(CausalContext context, VersionVector delivered) implements ReplicationMessage {}
+
+    record Chunk(long transferId, byte[] state) implements ReplicationMessage {}
+
+    record End(long transferId, CausalContext context, VersionVector delivered, long chunks) implements ReplicationMessage {}
+
+    static byte[] encode(ReplicationMessage message) {
+        ByteWriter out = new ByteWriter();
+        switch (message) {
+            case Broadcast broadcast -> {
+                switch (broadcast.message()) {
+                    case RelayMessage.Data<byte[]> data -> {
+                        out.writeByte(TYPE_DATA);
+                        writeDot(out, data.id());
+                        writeVector(out, data.dependencies());
+                        out.writeBytes(data.payload());
+                    }
+                    case RelayMessage.Ack<byte[]> ack -> {
+                        out.writeByte(TYPE_ACK);
+                        writeDot(out, ack.id());
+                    }
+                }
+            }
+            case Digest digest -> {
+                out.writeByte(TYPE_DIGEST);
+                out.writeBytes(digest.context().encode());
+                writeVector(out, digest.delivered());
+            }
+            case Chunk chunk -> {
+                out.writeByte(TYPE_CHUNK);
+                out.writeVarLong(chunk.transferId());
+                out.writeBytes(chunk.state());
+            }
+            case End end -> {
+                out.writeByte(TYPE_END);
+                out.writeVarLong(end.transferId());
+                out.writeBytes(end.context().encode());
+                writeVector(out, end.delivered());
+                out.writeVarLong(end.chunks());
+            }
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * Decodes a message from a peer.
+     *
+     * @throws CodecException if the bytes are not exactly one well-formed message
+     */
+    static ReplicationMessage decode(byte[] bytes) throws CodecException {
+        ByteReader in = new ByteReader(bytes);
+        int type = in.readByte();
+        ReplicationMessage message = switch (type) {
+            case TYPE_DATA -> new Broadcast(new RelayMessage.Data<>(readDot(in), readVector(in),
+                    in.readBytes(CodecLimits.VALUE_BYTES_MAX, "delta")));
+            case TYPE_ACK -> new Broadcast(new RelayMessage.Ack<>(readDot(in)));
+            case TYPE_DIGEST -> new Digest(readContext(in), readVector(in));
+            case TYPE_CHUNK -> new Chunk(in.readVarLong(), in.readBytes(CodecLimits.VALUE_BYTES_MAX, "state chunk"));
+            case TYPE_END -> new End(in.readVarLong(), readContext(in), readVector(in), in.readVarLong());
+            default -> throw in.fail("unknown replication message type " + type, 0);
+        };
+        in.expectEnd();
+        return message;
+    }
+
+    private static void writeDot(ByteWriter out, Dot dot) {
+        out.writeReplicaId(dot.replica());
+        out.writeVarLong(dot.counter());
+    }
+
+    private static Dot readDot(ByteReader in) throws CodecException {
+        ReplicaId replica = in.readReplicaId();
+        return new Dot(replica, in.readVarLong(1, Dot.COUNTER_MAX, "message counter"));
+    }
+
+    private static void writeVector(ByteWriter out, VersionVector vector) {
+        out.writeVarInt(vector.size());
+        vector.forEach((replica, counter) -> {
+            out.writeReplicaId(replica);
+            out.writeVarLong(counter);
+        });
+    }
+
+    private static VersionVector readVector(ByteReader in) throws CodecException {
+        int size = in.readCount(CodecLimits.REPLICAS_MAX, 3, "vector entry");
+        VersionVector vector = VersionVector.empty();
+        ReplicaId previous = null;
+        for (int i = 0; i < size; i++) {
+            int at = in.position();
+            ReplicaId replica = in.readReplicaId();
+            if (previous != null && replica.compareTo(previous) <= 0) {
+                throw in.fail("vector entries are not in strictly increasing replica order", at);
+            }
+            previous = replica;
+            vector = vector.with(replica, in.readVarLong(1, Dot.COUNTER_MAX, "vector entry"));
+        }
+        return vector;
+    }
+
+    private static CausalContext readContext(ByteReader in) throws CodecException {
+        return CausalContext.decode(in.readBytes(CodecLimits.VALUE_BYTES_MAX, "causal context"));
+    }
+}
