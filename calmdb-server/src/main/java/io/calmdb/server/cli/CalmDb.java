@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "calmdb", mixinStandardHelpOptions = true, version = "calmdb 0.1.0-SNAPSHOT",
         description = "CalmDB: a coordination-avoiding multi-region data store.",
-        subcommands = {SimCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, ServerCommand.class, SimCommand.class, CommandLine.HelpCommand.class})
 public final class CalmDb implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
