@@ -1,0 +1,6 @@
+/**
+ * The CalmDB node: the keyspace with its durable copy, replication over real links, and the Redis data commands,
+ * all driven from one keyspace thread. Depends on the sans-IO cores (calmdb-crdt, calmdb-replication) and on the
+ * server's storage, transport and RESP packages; nothing depends on it but the CLI and the front doors.
+ */
+package io.calmdb.server.node;
