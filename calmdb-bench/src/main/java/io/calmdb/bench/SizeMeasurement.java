@@ -1,0 +1,74 @@
+package io.calmdb.bench;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.pekko.cluster.ddata.ORSet;
+import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
+import org.openjdk.jol.info.GraphStats;
+
+/**
+ * The size figures of the comparison, measured once (they are deterministic, so JMH would add nothing): retained
+ * heap bytes per OR-Set element, encoded bytes per element, and the encoded size of a one-add delta.
+ *
+ * <p><b>Heap method.</b> Both sets are built by adding the very same {@code String} objects. JOL's
+ * {@link GraphStats} walks everything reachable from a root and sums the sizes of distinct objects (by identity).
+ * The structure's retained size is the size of the graph reachable from {set, element array} minus the size of the
+ * graph reachable from the element array alone; so every element string (and its byte array) is excluded for both
+ * systems, and anything else the structure holds (entries, dots, node ids, copies of the elements if a structure
+ * made any) is counted. The figure is then divided by the element count.
+ *
+ * <p>It runs in its own JVM (see {@link BenchMain}) so that its heap and JVM flags do not depend on the launcher's.
+ * Output: one {@code size.NAME=VALUE} line per figure on standard output.
+ */
+public final class SizeMeasurement {
+    /** The prefix of every result line, so that the parent can ignore anything else a library prints. */
+    static final String LINE_PREFIX = "size.";
+
+    private SizeMeasurement() {}
+
+    /** Entry point of the child JVM: {@code SizeMeasurement ELEMENT_COUNT}. */
+    public static void main(String[] args) {
+        if (args.length != 1) {
+            System.err.println("usage: SizeMeasurement ELEMENT_COUNT");
+            System.exit(2);
+        }
+        int elementCount = Integer.parseInt(args[0]);
+        for (Map.Entry<String, Double> figure : measure(elementCount).entrySet()) {
+            System.out.println(LINE_PREFIX + figure.getKey() + "=" + figure.getValue());
+        }
+        System.out.flush();
+        // The Pekko actor system is terminated by then; exit anyway in case a library left a non-daemon thread.
+        System.exit(0);
+    }
+
+    /**
+     * Measures every size figure for sets of {@code elementCount} elements. Keys (all doubles): {@code
+     * heapBytesPerElement.calmdb|pekko}, {@code encodedBytesPerElement.calmdb|pekko|pekkoGzip}, {@code
+     * deltaBytes.calmdb|pekko}.
+     */
+    static Map<String, Double> measure(int elementCount) {
+        String[] elements = SetFixtures.elements(elementCount);
+        String extraElement = "element-" + elementCount;
+        Map<String, Double> figures = new LinkedHashMap<>();
+        long elementsOnlyBytes = GraphStats.parseInstance((Object) elements).totalSize();
+
+        SelfUniqueAddress node = PekkoPeer.node(0);
+        ORSet<String> pekkoSet = SetFixtures.pekkoSet(elements, node);
+        figures.put("heapBytesPerElement.pekko",
+                structureBytes(pekkoSet, elements, elementsOnlyBytes) / (double) elementCount);
+        try (PekkoPeer.Serialization pekko = new PekkoPeer.Serialization()) {
+            int protobufBytes = pekko.serializer().orsetToProto(pekkoSet).toByteArray().length;
+            figures.put("encodedBytesPerElement.pekko", protobufBytes / (double) elementCount);
+            figures.put("encodedBytesPerElement.pekkoGzip", pekko.toBinary(pekkoSet).length / (double) elementCount);
+            // The delta of one add to the full set, encoded by Pekko's serializer (an AddDeltaOp is not gzipped).
+            Object delta = pekkoSet.add(node, extraElement).delta().get();
+            figures.put("deltaBytes.pekko", (double) pekko.toBinary(delta).length);
+        }
+        return figures;
+    }
+
+    /** Bytes reachable from {@code structure} that are not reachable from {@code elements}. */
+    static long structureBytes(Object structure, String[] elements, long elementsOnlyBytes) {
+        return GraphStats.parseInstance(structure, elements).totalSize() - elementsOnlyBytes;
+    }
+}
