@@ -1,0 +1,359 @@
+package io.calmdb.crdt;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * A map from keys to nested causal CRDTs with add-wins keys and observed-remove deletion: the ORMap of Almeida,
+ * Shoker and Baquero ("Delta State Replicated Data Types", 2018, section 7.3), a map of dot stores under one
+ * causal context shared by every nested value.
+ *
+ * <p>A key is present while its value holds any dot. Updating a key applies a mutation to its value (creating it
+ * if absent); the value's dots come from the map's context. Removing a key removes exactly the dots the remover
+ * had observed inside the value, so an update made concurrently elsewhere survives the removal, and the key
+ * stays present holding just what the remover had not seen. Example, with {@code OrSet} values: A and B both see
+ * {@code cart -> {milk}}; A removes {@code cart} while B adds {@code eggs}. After merge: {@code cart -> {eggs}}.
+ *
+ * <p>Values may be {@link OrSet}, {@link MvRegister}, {@link EnableWinsFlag}, {@link CausalCounter} or a nested
+ * {@code OrMap}; the map is built with the {@link CausalType} of its values, for example
+ * {@code new OrMap<String, MvRegister<Bytes>>(MvRegister.type(ValueCodec.BYTES))}.
+ *
+ * <p>Mutable, not thread-safe. {@link #get} returns the live nested value for reading; change it only through
+ * {@link #update}, which is what produces the delta.
+ *
+ * @param <K> the key type, with value equality
+ * @param <V> the nested value type
+ */
+public final class OrMap<K, V extends Crdt<V>> implements Crdt<OrMap<K, V>>, CausalValue<OrMap<K, V>> {
+    private final CausalType<V> valueType;
+    private final HashMap<K, V> entries;
+    private CausalContext context;
+    private boolean partial;
+
+    /** An empty map whose values are of {@code valueType}. */
+    public OrMap(CausalType<V> valueType) {
+        this(valueType, new CausalContext(), false);
+    }
+
+    private OrMap(CausalType<V> valueType, CausalContext context, boolean partial) {
+        Checks.notNull(valueType, "valueType");
+        Checks.argument(valueType.empty(new CausalContext()) instanceof CausalValue<?>, "valueType",
+                "must describe one of CalmDB's causal types (OrSet, MvRegister, EnableWinsFlag, CausalCounter, OrMap)");
+        this.valueType = valueType;
+        this.entries = new HashMap<>();
+        this.context = context;
+        this.partial = partial;
+    }
+
+    // ------------------------------------------------------------------------------------------------------
+    // Reads
+
+    /** The live value at {@code key}, or null when absent. Read it; do not mutate it directly. */
+    public V get(K key) {
+        V value = entries.get(key);
+        return value == null || causal(value).isBottom() ? null : value;
+    }
+
+    public boolean containsKey(K key) {
+        return get(key) != null;
+    }
+
+    /** The keys present, in no particular order. */
+    public Set<K> keys() {
+        Set<K> keys = new LinkedHashSet<>();
+        entries.forEach((key, value) -> {
+            if (!causal(value).isBottom()) {
+                keys.add(key);
+            }
+        });
+        return Collections.unmodifiableSet(keys);
+    }
+
+    public int size() {
+        return keys().size();
+    }
+
+    public boolean isEmpty() {
+        return size() == 0;
+    }
+
+    @Override
+    public CausalContext context() {
+        return context;
+    }
+
+    @Override
+    public boolean isPartial() {
+        return partial;
+    }
+
+    // ------------------------------------------------------------------------------------------------------
+    // Mutators
+
+    /**
+     * Applies {@code mutation} to the value at {@code key} (an empty value when absent) and returns the map's
+     * delta. The mutation must call one mutator of the value it is given and return that mutator's delta, for
+     * example {@code map.update("cart", set -> set.add(replica, "milk"))}.
+     */
+    public OrMap<K, V> update(K key, Function<V, V> mutation) {
+        Checks.notNull(key, "key");
+        Checks.notNull(mutation, "mutation");
+        V value = entries.get(key);
+        boolean existed = value != null;
+        if (!existed) {
+            value = valueType.empty(context);
+        }
+        V nestedDelta = mutation.apply(value);
+        Checks.argument(nestedDelta != null && nestedDelta != value, "mutation",
+                "must return the delta of one mutator of the value, not null or the value itself");
+        CausalContext deltaContext = causal(nestedDelta).context();
+        OrMap<K, V> delta = new OrMap<>(valueType, deltaContext, true);
+        delta.entries.put(key, nestedDelta);
+        if (causal(value).isBottom()) {
+            entries.remove(key);
+        } else if (!existed) {
+            entries.put(key, value);
+        }
+        return delta;
+    }
+
+    /** Removes {@code key}, meaning every dot observed in its value, and returns the delta. */
+    public OrMap<K, V> remove(K key) {
+        Checks.notNull(key, "key");
+        OrMap<K, V> delta = new OrMap<>(valueType, new CausalContext(), true);
+        V value = entries.remove(key);
+        if (value != null) {
+            causal(value).collectDots(delta.context);
+            delta.entries.put(key, valueType.empty(delta.context));
+        }
+        return delta;
+    }
+
+    /** Removes every key (every observed dot) and returns the delta. */
+    public OrMap<K, V> clear() {
+        OrMap<K, V> delta = new OrMap<>(valueType, new CausalContext(), false);
+        collectDots(delta.context);
+        entries.clear();
+        return delta;
+    }
+
+    // ------------------------------------------------------------------------------------------------------
+    // Lattice
+
+    @Override
+    public OrMap<K, V> merge(OrMap<K, V> other) {
+        Checks.notNull(other, "other");
+        if (other != this) {
+            joinStore(other, context, other.context);
+            context.merge(other.context);
+        }
+        return this;
+    }
+
+    @Override
+    public void joinStore(OrMap<K, V> other, CausalContext thisContext, CausalContext otherContext) {
+        boolean resultPartial = partial && other.partial;
+        List<K> emptied = new ArrayList<>();
+        if (!other.partial) {
+            // A complete other state: a key it lacks has lost whatever of ours its context has seen.
+            V absent = valueType.empty(otherContext);
+            for (Map.Entry<K, V> entry : entries.entrySet()) {
+                if (!other.entries.containsKey(entry.getKey())) {
+                    causal(entry.getValue()).joinStore(absent, thisContext, otherContext);
+                    if (causal(entry.getValue()).isBottom()) {
+                        emptied.add(entry.getKey());
+                    }
+                }
+            }
+        }
+        for (Map.Entry<K, V> entry : other.entries.entrySet()) {
+            K key = entry.getKey();
+            V value = entries.get(key);
+            if (value == null) {
+                value = valueType.empty(context);
+                entries.put(key, value);
+            }
+            causal(value).joinStore(entry.getValue(), thisContext, otherContext);
+            if (causal(value).isBottom()) {
+                emptied.add(key);
+            }
+        }
+        if (!resultPartial) {
+            for (K key : emptied) {
+                entries.remove(key);
+            }
+        }
+        partial = resultPartial;
+    }
+
+    @Override
+    public boolean isBottom() {
+        for (V value : entries.values()) {
+            if (!causal(value).isBottom()) {
+                return false;
+            }
+        }
+        return !partial || entries.isEmpty();
+    }
+
+    @Override
+    public void collectDots(CausalContext into) {
+        for (V value : entries.values()) {
+            causal(value).collectDots(into);
+        }
+    }
+
+    @Override
+    public OrMap<K, V> copy() {
+        return copyWith(context.copy());
+    }
+
+    @Override
+    public OrMap<K, V> copyWith(CausalContext sharedContext) {
+        OrMap<K, V> copy = new OrMap<>(valueType, sharedContext, partial);
+        entries.forEach((key, value) -> copy.entries.put(key, causal(value).copyWith(sharedContext)));
+        return copy;
+    }
+
+    /** The nested value seen through the package-private causal contract; the constructor checked it applies. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static <V> CausalOps<V> causal(V value) {
+        return new CausalOps<>((CausalValue) value);
+    }
+
+    /** A typed view of a nested value's causal operations (the interface's self type cannot name V here). */
+    private record CausalOps<V>(CausalValue<?> value) {
+        boolean isBottom() {
+            return value.isBottom();
+        }
+
+        boolean isPartial() {
+            return value.isPartial();
+        }
+
+        CausalContext context() {
+            return value.context();
+        }
+
+        void collectDots(CausalContext into) {
+            value.collectDots(into);
+        }
+
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        void joinStore(V other, CausalContext thisContext, CausalContext otherContext) {
+            ((CausalValue) value).joinStore((CausalValue) other, thisContext, otherContext);
+        }
+
+        @SuppressWarnings("unchecked")
+        V copyWith(CausalContext sharedContext) {
+            return (V) value.copyWith(sharedContext);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------------
+    // Equality and encoding
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof OrMap<?, ?> other && partial == other.partial && context.equals(other.context)
+                && entries.equals(other.entries);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * context.hashCode() + entries.keySet().hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return (partial ? "OrMap(delta)" : "OrMap") + entries + " context " + context;
+    }
+
+    /** The codec for maps with keys encoded by {@code keyCodec} and values of {@code valueType}. */
+    public static <K, V extends Crdt<V>> StateCodec<OrMap<K, V>> codec(ValueCodec<K> keyCodec, CausalType<V> valueType) {
+        CausalType<OrMap<K, V>> type = type(keyCodec, valueType);
+        return new StateCodec<>() {
+            @Override
+            public CrdtType type() {
+                return CrdtType.OR_MAP;
+            }
+
+            @Override
+            public void write(ByteWriter out, OrMap<K, V> state) {
+                CausalEncoding.writeHeader(out, state.partial, state.context);
+                type.writeStore(out, state);
+            }
+
+            @Override
+            public OrMap<K, V> read(ByteReader in) throws CodecException {
+                CausalEncoding.Header header = CausalEncoding.readHeader(in);
+                return type.readStore(in, header.context(), header.partial(), 0);
+            }
+        };
+    }
+
+    /** The type descriptor for nesting maps inside maps. */
+    public static <K, V extends Crdt<V>> CausalType<OrMap<K, V>> type(ValueCodec<K> keyCodec, CausalType<V> valueType) {
+        Checks.notNull(keyCodec, "keyCodec");
+        Checks.notNull(valueType, "valueType");
+        return new CausalType<>() {
+            @Override
+            public CrdtType crdtType() {
+                return CrdtType.OR_MAP;
+            }
+
+            @Override
+            public OrMap<K, V> empty(CausalContext sharedContext) {
+                return new OrMap<>(valueType, sharedContext, false);
+            }
+
+            @Override
+            public void writeStore(ByteWriter out, OrMap<K, V> map) {
+                List<K> keys = new ArrayList<>(map.entries.keySet());
+                keys.sort(keyCodec);
+                out.writeVarInt(keys.size());
+                for (K key : keys) {
+                    V value = map.entries.get(key);
+                    keyCodec.write(out, key);
+                    out.writeByte(causal(value).isPartial() ? 1 : 0);
+                    valueType.writeStore(out, value);
+                }
+            }
+
+            @Override
+            public OrMap<K, V> readStore(ByteReader in, CausalContext context, boolean partial, int depth)
+                    throws CodecException {
+                if (depth >= CodecLimits.NESTING_DEPTH_MAX) {
+                    throw in.fail("maps nest deeper than " + CodecLimits.NESTING_DEPTH_MAX);
+                }
+                OrMap<K, V> map = new OrMap<>(valueType, context, partial);
+                int count = in.readCount(CodecLimits.COLLECTION_SIZE_MAX, 3, "map entry");
+                K previous = null;
+                for (int i = 0; i < count; i++) {
+                    int at = in.position();
+                    K key = keyCodec.read(in);
+                    if (previous != null && keyCodec.compare(previous, key) >= 0) {
+                        throw in.fail("map keys are not in strictly increasing order", at);
+                    }
+                    previous = key;
+                    int flag = in.readByte();
+                    if (flag > 1) {
+                        throw in.fail("invalid nested partial flag " + flag, at);
+                    }
+                    V value = valueType.readStore(in, context, flag == 1, depth + 1);
+                    if (causal(value).isBottom() && !partial) {
+                        throw in.fail("a complete map holds an empty value", at);
+                    }
+                    map.entries.put(key, value);
+                }
+                return map;
+            }
+        };
+    }
+}
