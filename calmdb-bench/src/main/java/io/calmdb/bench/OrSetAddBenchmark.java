@@ -1,5 +1,7 @@
 package io.calmdb.bench;
 
+import io.calmdb.crdt.OrSet;
+import io.calmdb.crdt.ReplicaId;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.cluster.ddata.ORSet;
 import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
@@ -12,6 +14,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * {@link #elementCount} distinct OR-Set adds by one replica, into an empty set, on CalmDB and on Pekko. One
@@ -34,11 +37,22 @@ public class OrSetAddBenchmark {
     public int elementCount;
 
     private String[] elements;
+    private final ReplicaId replica = SetFixtures.REPLICA;
     private final SelfUniqueAddress node = PekkoPeer.node(0);
 
     @Setup(Level.Trial)
     public void makeElements() {
         elements = SetFixtures.elements(elementCount);
+    }
+
+    /** Returns the filled set, whose size must equal {@link #elementCount}. */
+    @Benchmark
+    public OrSet<String> calmdbAdd(Blackhole blackhole) {
+        OrSet<String> set = new OrSet<>();
+        for (String element : elements) {
+            blackhole.consume(set.add(replica, element));
+        }
+        return set;
     }
 
     /** Returns the filled set, whose size must equal {@link #elementCount}. */

@@ -1,5 +1,7 @@
 package io.calmdb.bench;
 
+import io.calmdb.crdt.OrSet;
+import io.calmdb.crdt.ReplicaId;
 import org.apache.pekko.cluster.ddata.ORSet;
 import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
 
@@ -17,6 +19,18 @@ final class SetFixtures {
             elements[i] = "element-" + i;
         }
         return elements;
+    }
+
+    /** The replica that makes every CalmDB add. */
+    static final ReplicaId REPLICA = ReplicaId.of("replica-0");
+
+    /** A CalmDB OR-Set holding {@code elements}, all added by {@link #REPLICA}. */
+    static OrSet<String> calmdbSet(String[] elements) {
+        OrSet<String> set = new OrSet<>();
+        for (String element : elements) {
+            set.add(REPLICA, element);
+        }
+        return set;
     }
 
     /** A Pekko OR-Set holding {@code elements}, all added by {@code node}, with no pending delta. */

@@ -1,5 +1,9 @@
 package io.calmdb.bench;
 
+import io.calmdb.crdt.Codecs;
+import io.calmdb.crdt.OrSet;
+import io.calmdb.crdt.StateCodec;
+import io.calmdb.crdt.ValueCodec;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.pekko.cluster.ddata.ORSet;
@@ -23,6 +27,15 @@ import org.openjdk.jol.info.GraphStats;
 public final class SizeMeasurement {
     /** The prefix of every result line, so that the parent can ignore anything else a library prints. */
     static final String LINE_PREFIX = "size.";
+
+    static {
+        // JOL reads field offsets through sun.misc.Unsafe, which refuses the fields of records (ReplicaId is one)
+        // unless JOL has its instrumentation agent; the "magic" offset reader works without it, for example in
+        // the smoke test's JVM. Sizes are the same either way.
+        if (System.getProperty("jol.magicFieldOffset") == null) {
+            System.setProperty("jol.magicFieldOffset", "true");
+        }
+    }
 
     private SizeMeasurement() {}
 
@@ -51,6 +64,15 @@ public final class SizeMeasurement {
         String extraElement = "element-" + elementCount;
         Map<String, Double> figures = new LinkedHashMap<>();
         long elementsOnlyBytes = GraphStats.parseInstance((Object) elements).totalSize();
+
+        OrSet<String> calmdbSet = SetFixtures.calmdbSet(elements);
+        figures.put("heapBytesPerElement.calmdb",
+                structureBytes(calmdbSet, elements, elementsOnlyBytes) / (double) elementCount);
+        StateCodec<OrSet<String>> codec = OrSet.codec(ValueCodec.STRING);
+        figures.put("encodedBytesPerElement.calmdb", Codecs.encode(codec, calmdbSet).length / (double) elementCount);
+        // The delta of one add to the full set, framed as it would be shipped.
+        OrSet<String> calmdbDelta = calmdbSet.add(SetFixtures.REPLICA, extraElement);
+        figures.put("deltaBytes.calmdb", (double) Codecs.encode(codec, calmdbDelta).length);
 
         SelfUniqueAddress node = PekkoPeer.node(0);
         ORSet<String> pekkoSet = SetFixtures.pekkoSet(elements, node);

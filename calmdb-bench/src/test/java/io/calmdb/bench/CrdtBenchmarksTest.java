@@ -2,6 +2,7 @@ package io.calmdb.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.calmdb.crdt.OrSet;
 import java.util.Map;
 import org.apache.pekko.cluster.ddata.ORSet;
 import org.junit.jupiter.api.Test;
@@ -34,9 +35,12 @@ class CrdtBenchmarksTest {
         benchmark.elementCount = ELEMENTS_TINY;
         benchmark.makeElements();
 
+        OrSet<String> calmdb = benchmark.calmdbAdd(blackhole());
         ORSet<String> accumulating = benchmark.pekkoAdd();
         ORSet<String> resetting = benchmark.pekkoAddResettingDelta();
 
+        assertThat(calmdb.size()).isEqualTo(ELEMENTS_TINY);
+        assertThat(calmdb.elements()).isEqualTo(accumulating.getElements());
         assertThat(accumulating.size()).isEqualTo(ELEMENTS_TINY);
         assertThat(accumulating.contains("element-" + (ELEMENTS_TINY - 1))).isTrue();
         assertThat(resetting.getElements()).isEqualTo(accumulating.getElements());
@@ -49,8 +53,13 @@ class CrdtBenchmarksTest {
         benchmark.elementCount = ELEMENTS_TINY;
         benchmark.buildSets();
         try {
+            OrSet<String> calmdbMerged = benchmark.calmdbMergeIntoEmpty();
+            assertThat(calmdbMerged).isEqualTo(benchmark.calmdbOriginal());
+            assertThat(benchmark.calmdbDecode()).isEqualTo(benchmark.calmdbOriginal());
+            assertThat(benchmark.calmdbEncode()).isNotEmpty();
+
             ORSet<String> merged = benchmark.pekkoMergeIntoEmpty();
-            assertThat(merged.size()).isEqualTo(ELEMENTS_TINY);
+            assertThat(merged.getElements()).isEqualTo(calmdbMerged.elements());
             assertThat(benchmark.pekkoDecode()).isEqualTo(merged);
             assertThat(benchmark.pekkoDecodeProtobufOnly()).isEqualTo(merged);
             assertThat(benchmark.pekkoEncode()).isNotEmpty();
@@ -64,11 +73,15 @@ class CrdtBenchmarksTest {
     void sizeMeasurement_reportsEveryFigure() {
         Map<String, Double> sizes = SizeMeasurement.measure(ELEMENTS_TINY);
 
-        assertThat(sizes).containsKeys("heapBytesPerElement.pekko", "encodedBytesPerElement.pekko",
+        assertThat(sizes).containsKeys("heapBytesPerElement.calmdb", "encodedBytesPerElement.calmdb",
+                "deltaBytes.calmdb", "heapBytesPerElement.pekko", "encodedBytesPerElement.pekko",
                 "encodedBytesPerElement.pekkoGzip", "deltaBytes.pekko");
         assertThat(sizes.values()).allSatisfy(value -> assertThat(value).isPositive());
-        // A Pekko element holds at least a map entry and a one-entry version vector as its dot.
+        // Each element holds at least a reference and a dot on either side; the element strings are excluded.
+        assertThat(sizes.get("heapBytesPerElement.calmdb")).isGreaterThan(8.0);
         assertThat(sizes.get("heapBytesPerElement.pekko")).isGreaterThan(16.0);
+        // An encoded element is at least its own UTF-8 bytes ("element-NN" is 10).
+        assertThat(sizes.get("encodedBytesPerElement.calmdb")).isGreaterThan(10.0);
     }
 
     @Test
