@@ -85,7 +85,10 @@ public final class BenchMain {
             new Benchmark(OrSetStateBenchmark.class, "pekkoDecode", "elementCount"),
             new Benchmark(OrSetStateBenchmark.class, "pekkoDecodeProtobufOnly", "elementCount"));
 
-    /** A benchmark's score (ms per invocation), its error, and its allocation per invocation in bytes. */
+    /**
+     * A benchmark's time per invocation (the median of the measured iterations, in ms), JMH's 99.9% confidence
+     * half-width of the mean (ms, NaN with too few iterations), and the bytes allocated per invocation.
+     */
     record Score(double millis, double millisError, double allocatedBytes) {}
 
     private BenchMain() {}
@@ -150,11 +153,12 @@ public final class BenchMain {
         int done = 0;
         for (Benchmark benchmark : selected) {
             int size = benchmark.sizeParameter().equals("increments") ? increments : elementCount;
-            System.out.printf(Locale.ROOT, "[%d/%d] %s (%,d) ... ", ++done, selected.size(), benchmark.name(), size);
+            // The result goes on its own line: JDK 24+ prints a sun.misc.Unsafe warning when JMH first starts.
+            System.out.printf(Locale.ROOT, "[%d/%d] %s (%,d)%n", ++done, selected.size(), benchmark.name(), size);
             System.out.flush();
             Score score = runJmh(benchmark, size, quick, outputDirectory);
             scores.put(benchmark.method(), score);
-            System.out.printf(Locale.ROOT, "%s, %s MB allocated per run%n",
+            System.out.printf(Locale.ROOT, "       %s, %s MB allocated per run%n",
                     ComparisonTable.figure(score.millis(), score.millisError(), "ms"),
                     ComparisonTable.format(score.allocatedBytes() / 1e6));
         }
@@ -195,7 +199,8 @@ public final class BenchMain {
                 + "\njmh: 1 fork per benchmark (-Xms" + FORK_HEAP + " -Xmx" + FORK_HEAP + "), "
                 + (quick ? QUICK_WARMUP_ITERATIONS : WARMUP_ITERATIONS) + " warm-up + "
                 + (quick ? QUICK_MEASUREMENT_ITERATIONS : MEASUREMENT_ITERATIONS) + " measured iterations of "
-                + ITERATION_SECONDS + " s, average time per run, errors are 99.9% confidence half-widths\n";
+                + ITERATION_SECONDS + " s, average time per run\n"
+                + "figures: median of the measured iterations; ± is JMH's 99.9% confidence half-width of the mean\n";
     }
 
     private static Score runJmh(Benchmark benchmark, int size, boolean quick, Path outputDirectory)
@@ -227,7 +232,11 @@ public final class BenchMain {
         if (params.getTimeUnit() != TimeUnit.MILLISECONDS) {
             throw new IllegalStateException("unexpected time unit " + params.getTimeUnit());
         }
-        return new Score(primary.getScore(), primary.getScoreError(), allocatedBytes(result));
+        // The median of the measured iterations, not their mean: on a shared two-core machine one iteration that
+        // another process slowed down would otherwise move the figure; JMH's confidence half-width of the mean is
+        // kept beside it so that such noise stays visible.
+        double median = primary.getStatistics().getPercentile(50);
+        return new Score(median, primary.getScoreError(), allocatedBytes(result));
     }
 
     /** The GC profiler's bytes allocated per invocation, or NaN when it reported none. */
