@@ -295,10 +295,17 @@ public final class BenchMain {
         String elementsText = count(elementCount);
         table.add(rate("G-Counter: " + incrementsText + " increments over 3 replicas, then merge", "M incr/s",
                 scores.get("calmdbIncrementThenMerge"), scores.get("pekkoIncrementThenMerge"), increments, 2));
-        table.add(rate("OR-Set: " + elementsText + " distinct adds by one replica", "M adds/s",
-                scores.get("calmdbAdd"), scores.get("pekkoAdd"), elementCount, 3));
-        table.add(rate("  same, Pekko resetting its delta after each add", "M adds/s",
-                scores.get("calmdbAdd"), scores.get("pekkoAddResettingDelta"), elementCount, Double.NaN));
+        // Pekko's add has two reasonable uses (keep the accumulating delta, or reset it after each add as its
+        // Replicator does); the target is judged against whichever was faster in this run.
+        Score accumulating = scores.get("pekkoAdd");
+        Score resetting = scores.get("pekkoAddResettingDelta");
+        boolean resettingFaster = resetting != null && (accumulating == null || resetting.millis() < accumulating.millis());
+        String fasterName = resettingFaster ? "resetDelta after each add" : "delta accumulating";
+        String slowerName = resettingFaster ? "delta accumulating" : "resetDelta after each add";
+        table.add(rate("OR-Set: " + elementsText + " distinct adds by one replica (Pekko: " + fasterName + ")",
+                "M adds/s", scores.get("calmdbAdd"), resettingFaster ? resetting : accumulating, elementCount, 3));
+        table.add(rate("  same, Pekko's slower variant (" + slowerName + ")", "M adds/s",
+                scores.get("calmdbAdd"), resettingFaster ? accumulating : resetting, elementCount, Double.NaN));
         table.add(time("OR-Set: merge " + elementsText + " elements into an empty replica",
                 scores.get("calmdbMergeIntoEmpty"), scores.get("pekkoMergeIntoEmpty"), 5));
         table.add(time("OR-Set: encode " + elementsText + " (Pekko: protobuf + gzip, as sent)",
@@ -316,6 +323,8 @@ public final class BenchMain {
         table.add(size("OR-Set: encoded bytes per element (Pekko: gzipped, as sent)", sizes,
                 "encodedBytesPerElement.calmdb", "encodedBytesPerElement.pekkoGzip", Double.NaN, Double.NaN));
         table.add(size("OR-Set: one-add delta, encoded", sizes, "deltaBytes.calmdb", "deltaBytes.pekko", Double.NaN, 32));
+        table.add(size("OR-Set: one-add delta, heap (retained, element excluded)", sizes,
+                "deltaHeapBytes.calmdb", "deltaHeapBytes.pekko", Double.NaN, Double.NaN));
         return table;
     }
 

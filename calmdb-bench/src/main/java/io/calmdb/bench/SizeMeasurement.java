@@ -15,11 +15,13 @@ import org.openjdk.jol.info.GraphStats;
  * heap bytes per OR-Set element, encoded bytes per element, and the encoded size of a one-add delta.
  *
  * <p><b>Heap method.</b> Both sets are built by adding the very same {@code String} objects. JOL's
- * {@link GraphStats} walks everything reachable from a root and sums the sizes of distinct objects (by identity).
- * The structure's retained size is the size of the graph reachable from {set, element array} minus the size of the
- * graph reachable from the element array alone; so every element string (and its byte array) is excluded for both
- * systems, and anything else the structure holds (entries, dots, node ids, copies of the elements if a structure
- * made any) is counted. The figure is then divided by the element count.
+ * {@link GraphStats} walks everything reachable from its roots and sums the sizes of distinct objects (by
+ * identity). The structure's retained size is the size of the graph reachable from {set, shared} minus the size of
+ * the graph reachable from {shared} alone, where shared is the element array and the adding replica's identity
+ * object ({@code ReplicaId} for CalmDB, Pekko's {@code SelfUniqueAddress}). So the element strings (and their byte
+ * arrays) and the caller's node identity are excluded for both systems, and everything else the structure holds
+ * (tables, entries, dots, version vectors, its own copies of anything) is counted. The figure is then divided by
+ * the element count. A one-add delta is measured the same way, with the one new element as the shared part.
  *
  * <p>It runs in its own JVM (see {@link BenchMain}) so that its heap and JVM flags do not depend on the launcher's.
  * Output: one {@code size.NAME=VALUE} line per figure on standard output.
@@ -57,27 +59,28 @@ public final class SizeMeasurement {
     /**
      * Measures every size figure for sets of {@code elementCount} elements. Keys (all doubles): {@code
      * heapBytesPerElement.calmdb|pekko}, {@code encodedBytesPerElement.calmdb|pekko|pekkoGzip}, {@code
-     * deltaBytes.calmdb|pekko}.
+     * deltaBytes.calmdb|pekko} (encoded) and {@code deltaHeapBytes.calmdb|pekko} (retained heap of the delta object).
      */
     static Map<String, Double> measure(int elementCount) {
         String[] elements = SetFixtures.elements(elementCount);
         String extraElement = "element-" + elementCount;
         Map<String, Double> figures = new LinkedHashMap<>();
-        long elementsOnlyBytes = GraphStats.parseInstance((Object) elements).totalSize();
 
         OrSet<String> calmdbSet = SetFixtures.calmdbSet(elements);
         figures.put("heapBytesPerElement.calmdb",
-                structureBytes(calmdbSet, elements, elementsOnlyBytes) / (double) elementCount);
+                structureBytes(calmdbSet, new Object[] {elements, SetFixtures.REPLICA}) / (double) elementCount);
         StateCodec<OrSet<String>> codec = OrSet.codec(ValueCodec.STRING);
         figures.put("encodedBytesPerElement.calmdb", Codecs.encode(codec, calmdbSet).length / (double) elementCount);
         // The delta of one add to the full set, framed as it would be shipped.
         OrSet<String> calmdbDelta = calmdbSet.add(SetFixtures.REPLICA, extraElement);
         figures.put("deltaBytes.calmdb", (double) Codecs.encode(codec, calmdbDelta).length);
+        figures.put("deltaHeapBytes.calmdb",
+                (double) structureBytes(calmdbDelta, new Object[] {extraElement, SetFixtures.REPLICA}));
 
         SelfUniqueAddress node = PekkoPeer.node(0);
         ORSet<String> pekkoSet = SetFixtures.pekkoSet(elements, node);
         figures.put("heapBytesPerElement.pekko",
-                structureBytes(pekkoSet, elements, elementsOnlyBytes) / (double) elementCount);
+                structureBytes(pekkoSet, new Object[] {elements, node}) / (double) elementCount);
         try (PekkoPeer.Serialization pekko = new PekkoPeer.Serialization()) {
             int protobufBytes = pekko.serializer().orsetToProto(pekkoSet).toByteArray().length;
             figures.put("encodedBytesPerElement.pekko", protobufBytes / (double) elementCount);
@@ -85,12 +88,17 @@ public final class SizeMeasurement {
             // The delta of one add to the full set, encoded by Pekko's serializer (an AddDeltaOp is not gzipped).
             Object delta = pekkoSet.add(node, extraElement).delta().get();
             figures.put("deltaBytes.pekko", (double) pekko.toBinary(delta).length);
+            figures.put("deltaHeapBytes.pekko", (double) structureBytes(delta, new Object[] {extraElement, node}));
         }
         return figures;
     }
 
-    /** Bytes reachable from {@code structure} that are not reachable from {@code elements}. */
-    static long structureBytes(Object structure, String[] elements, long elementsOnlyBytes) {
-        return GraphStats.parseInstance(structure, elements).totalSize() - elementsOnlyBytes;
+    /**
+     * Bytes reachable from {@code structure} that are not reachable from {@code shared} (the element strings and
+     * the replica's identity, which an application holds anyway and which both systems reference alike).
+     */
+    static long structureBytes(Object structure, Object shared) {
+        long sharedBytes = GraphStats.parseInstance(shared).totalSize();
+        return GraphStats.parseInstance(structure, shared).totalSize() - sharedBytes;
     }
 }
