@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.pekko.cluster.ddata.ORSet;
 import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
+import org.openjdk.jol.info.GraphLayout;
 import org.openjdk.jol.info.GraphStats;
 
 /**
@@ -41,13 +42,20 @@ public final class SizeMeasurement {
 
     private SizeMeasurement() {}
 
-    /** Entry point of the child JVM: {@code SizeMeasurement ELEMENT_COUNT}. */
+    /**
+     * Entry point of the child JVM: {@code SizeMeasurement ELEMENT_COUNT [--footprints]}. With {@code --footprints}
+     * it first prints JOL's per-class footprint of a one-add delta on each system (the profile behind the delta
+     * rows of the table).
+     */
     public static void main(String[] args) {
-        if (args.length != 1) {
-            System.err.println("usage: SizeMeasurement ELEMENT_COUNT");
+        if (args.length < 1 || args.length > 2 || (args.length == 2 && !args[1].equals("--footprints"))) {
+            System.err.println("usage: SizeMeasurement ELEMENT_COUNT [--footprints]");
             System.exit(2);
         }
         int elementCount = Integer.parseInt(args[0]);
+        if (args.length == 2) {
+            printDeltaFootprints(elementCount);
+        }
         for (Map.Entry<String, Double> figure : measure(elementCount).entrySet()) {
             System.out.println(LINE_PREFIX + figure.getKey() + "=" + figure.getValue());
         }
@@ -91,6 +99,19 @@ public final class SizeMeasurement {
             figures.put("deltaHeapBytes.pekko", (double) structureBytes(delta, new Object[] {extraElement, node}));
         }
         return figures;
+    }
+
+    /** Prints JOL's class-by-class footprint of one add's delta to a set of {@code elementCount} elements. */
+    private static void printDeltaFootprints(int elementCount) {
+        String[] elements = SetFixtures.elements(elementCount);
+        String extraElement = "element-" + elementCount;
+        OrSet<String> calmdbDelta = SetFixtures.calmdbSet(elements).add(SetFixtures.REPLICA, extraElement);
+        SelfUniqueAddress node = PekkoPeer.node(0);
+        Object pekkoDelta = SetFixtures.pekkoSet(elements, node).add(node, extraElement).delta().get();
+        System.out.println("# CalmDB one-add delta (includes the element string and the ReplicaId):");
+        System.out.println(GraphLayout.parseInstance(calmdbDelta).toFootprint());
+        System.out.println("# Pekko one-add delta (includes the element string and the node's UniqueAddress):");
+        System.out.println(GraphLayout.parseInstance(pekkoDelta).toFootprint());
     }
 
     /**
