@@ -79,7 +79,9 @@ public final class CausalContext {
     /** The dot {@code replica} should use for its next event: one above the highest it has seen. */
     public Dot nextDot(ReplicaId replica) {
         long next = max(replica) + 1;
-        Checks.argument(next <= Dot.COUNTER_MAX, "replica", replica + " has exhausted its event counter");
+        if (next > Dot.COUNTER_MAX) {
+            throw new IllegalArgumentException("replica " + replica + " has exhausted its event counter");
+        }
         return new Dot(replica, next);
     }
 
@@ -293,7 +295,8 @@ public final class CausalContext {
 
     private int insertReplica(int at, ReplicaId replica) {
         if (size == replicas.length) {
-            int capacity = Math.max(4, size * 2);
+            // Most contexts name one replica (a delta) or a handful (a region's state): start small, then double.
+            int capacity = size == 0 ? 1 : size * 2;
             replicas = Arrays.copyOf(replicas, capacity);
             bases = Arrays.copyOf(bases, capacity);
             clouds = Arrays.copyOf(clouds, capacity);

@@ -2,7 +2,8 @@ package io.calmdb.crdt;
 
 /**
  * The encoding shared by causal types: a header varint {@code replicaCount * 2 + partialFlag}, then for each
- * replica of the context in id order its name, its contiguous base, and its cloud as a count followed by gaps.
+ * replica of the context in id order its name, a varint {@code cloudSize * 2 + hasBase}, the contiguous base when
+ * present, and the cloud as gaps.
  * Only a canonical (compacted) context can be written, so equal contexts give equal bytes, and the reader
  * rejects anything non-canonical so that decode followed by encode reproduces the input.
  */
@@ -18,13 +19,17 @@ final class CausalEncoding {
         for (int i = 0; i < replicas; i++) {
             out.writeReplicaId(context.replicaAt(i));
             long base = context.baseAt(i);
-            out.writeVarLong(base);
             long[] cloud = context.cloudAt(i);
+            int cloudSize = cloud == null ? 0 : cloud.length;
+            // One varint says how many cloud dots follow and whether a contiguous base does: a one-dot delta's
+            // context (no base, one cloud dot) costs a single byte here.
+            out.writeVarLong((long) cloudSize * 2 + (base > 0 ? 1 : 0));
+            if (base > 0) {
+                out.writeVarLong(base);
+            }
             if (cloud == null) {
-                out.writeVarInt(0);
                 continue;
             }
-            out.writeVarInt(cloud.length);
             long previous = base + 1;
             for (long counter : cloud) {
                 out.writeVarLong(counter - previous - 1);
@@ -53,8 +58,13 @@ final class CausalEncoding {
                 throw in.fail("context replicas are not in strictly increasing order", replicaAt);
             }
             previousReplica = replica;
-            long base = in.readVarLong(0, Dot.COUNTER_MAX, "context base");
-            int cloudSize = in.readCount(CLOUD_SIZE_MAX, 1, "context cloud");
+            long shape = in.readVarLong(0, (long) CLOUD_SIZE_MAX * 2 + 1, "context entry shape");
+            long base = (shape & 1) == 0 ? 0 : in.readVarLong(1, Dot.COUNTER_MAX, "context base");
+            int cloudSize = (int) (shape >>> 1);
+            if (cloudSize > in.remaining()) {
+                throw in.fail("context cloud of " + cloudSize + " dots needs more bytes than the " + in.remaining()
+                        + " remaining", replicaAt);
+            }
             if (base == 0 && cloudSize == 0) {
                 throw in.fail("context entry for " + replica + " is empty (not canonical)", replicaAt);
             }

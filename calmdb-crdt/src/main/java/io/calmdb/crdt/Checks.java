@@ -13,6 +13,16 @@ final class Checks {
         }
     }
 
+    /**
+     * Like {@link #argument(boolean, String, String)}, appending {@code value} to the requirement only when the
+     * check fails: hot paths call this so that a passing check builds no string.
+     */
+    static void argument(boolean condition, String argumentName, String requirement, long value) {
+        if (!condition) {
+            throw new IllegalArgumentException(argumentName + " " + requirement + value);
+        }
+    }
+
     static <T> T notNull(T value, String argumentName) {
         if (value == null) {
             throw new NullPointerException(argumentName + " must not be null");

@@ -15,8 +15,7 @@ public record Dot(ReplicaId replica, long counter) implements Comparable<Dot> {
 
     public Dot {
         Checks.notNull(replica, "replica");
-        Checks.argument(counter >= 1 && counter <= COUNTER_MAX, "counter",
-                "must be in [1, " + COUNTER_MAX + "], got " + counter);
+        Checks.argument(counter >= 1 && counter <= COUNTER_MAX, "counter", "must be in [1, 2^48 - 1], got ", counter);
     }
 
     public static Dot of(ReplicaId replica, long counter) {

@@ -51,7 +51,7 @@ public final class OrSet<E> implements Crdt<OrSet<E>>, CausalValue<OrSet<E>> {
     // Elements holding two or more dots (after concurrent adds), with their packed dots sorted.
     private HashMap<Object, long[]> multipleDots;
     // The replicas named by packed dots, in order of first use.
-    private ReplicaId[] replicaTable = new ReplicaId[2];
+    private ReplicaId[] replicaTable = new ReplicaId[1];
     private int replicaCount;
 
     private CausalContext context;
@@ -142,23 +142,26 @@ public final class OrSet<E> implements Crdt<OrSet<E>>, CausalValue<OrSet<E>> {
     public OrSet<E> add(ReplicaId replica, E element) {
         Checks.notNull(replica, "replica");
         Checks.notNull(element, "element");
-        Dot dot = context.nextDot(replica);
+        long counter = context.max(replica) + 1;
+        if (counter > Dot.COUNTER_MAX) {
+            throw new IllegalArgumentException("replica " + replica + " has exhausted its event counter");
+        }
         OrSet<E> delta = new OrSet<>(new CausalContext(), true, 1);
         int slot = slotOf(element);
         if (slot >= 0) {
             for (long old : dotsAt(slot)) {
-                delta.context.add(unpack(old));
+                delta.context.add(replicaTable[(int) (old >>> REPLICA_SHIFT)], old & COUNTER_MASK);
             }
         }
-        delta.context.add(dot);
-        delta.insert(element, delta.pack(replica, dot.counter()));
-        long packed = pack(replica, dot.counter());
+        delta.context.add(replica, counter);
+        delta.insert(element, delta.pack(replica, counter));
+        long packed = pack(replica, counter);
         if (slot >= 0) {
             setDots(slot, new long[] {packed});
         } else {
             insert(element, packed);
         }
-        context.add(dot);
+        context.add(replica, counter);
         return delta;
     }
 
@@ -679,7 +682,15 @@ public final class OrSet<E> implements Crdt<OrSet<E>>, CausalValue<OrSet<E>> {
                 for (E element : elements) {
                     elementCodec.write(out, element);
                     long[] dots = set.dotsAt(set.slotOf(element));
-                    out.writeVarInt(dots.length);
+                    if (dots.length == 1) {
+                        // The usual element, one dot: its replica index and a flag share one varint.
+                        int replica = (int) (dots[0] >>> REPLICA_SHIFT);
+                        Checks.state(encodedIndex[replica] >= 0, "every dot of the store lies in the context");
+                        out.writeVarLong((long) encodedIndex[replica] * 2 + 1);
+                        out.writeVarLong(maxCounter[replica] - (dots[0] & COUNTER_MASK));
+                        continue;
+                    }
+                    out.writeVarLong((long) dots.length * 2);
                     if (dots.length > 1) {
                         dots = dots.clone();
                         sortByEncodedOrder(dots, encodedIndex);
@@ -713,16 +724,27 @@ public final class OrSet<E> implements Crdt<OrSet<E>>, CausalValue<OrSet<E>> {
                         throw in.fail("set elements are not in strictly increasing order", at);
                     }
                     previous = element;
-                    int dotCount = in.readCount(CodecLimits.REPLICAS_MAX, 2, "dot");
+                    long shape = in.readVarLong(0, (long) CodecLimits.REPLICAS_MAX * 2 + 1, "element dots");
+                    boolean single = (shape & 1) == 1;
+                    int dotCount = single ? 1 : (int) (shape >>> 1);
+                    if (!single && dotCount == 1) {
+                        throw in.fail("a single dot written in the multi-dot form (not canonical)", at);
+                    }
                     if (dotCount == 0 && !partial) {
                         throw in.fail("an element of a complete set has no dots", at);
+                    }
+                    if ((long) dotCount * 2 > in.remaining() + (single ? 2 : 0)) {
+                        throw in.fail("element claims " + dotCount + " dots, more than the bytes remaining", at);
                     }
                     long[] dots = new long[dotCount];
                     int previousReplica = -1;
                     long previousCounter = 0;
                     for (int d = 0; d < dotCount; d++) {
                         int dotAt = in.position();
-                        int replica = (int) in.readVarLong(0, replicas - 1L, "dot replica index");
+                        int replica = single ? (int) (shape >>> 1) : (int) in.readVarLong(0, replicas - 1L, "dot replica index");
+                        if (replica >= replicas) {
+                            throw in.fail("dot replica index " + replica + " is outside the context", dotAt);
+                        }
                         long distance = in.readVarLong(0, maxCounter[replica] - 1, "dot counter distance");
                         long counter = maxCounter[replica] - distance;
                         if (!context.containsAt(replica, counter)) {

@@ -15,12 +15,14 @@ public record ReplicaId(String name) implements Comparable<ReplicaId> {
     public ReplicaId {
         Checks.notNull(name, "name");
         Checks.argument(!name.isEmpty() && name.length() <= NAME_LENGTH_MAX, "name",
-                "must be 1 to " + NAME_LENGTH_MAX + " characters, got " + name.length());
+                "must be 1 to " + NAME_LENGTH_MAX + " characters, got ", name.length());
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
             boolean allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
                     || c == '-' || c == '_' || c == '.';
-            Checks.argument(allowed, "name", "may hold only letters, digits, '.', '_' and '-', got '" + name + "'");
+            if (!allowed) {
+                throw new IllegalArgumentException("name may hold only letters, digits, '.', '_' and '-', got '" + name + "'");
+            }
         }
     }
 

@@ -72,7 +72,7 @@ public final class VersionVector {
     public VersionVector with(ReplicaId replica, long counter) {
         Checks.notNull(replica, "replica");
         Checks.argument(counter >= 0 && counter <= Dot.COUNTER_MAX, "counter",
-                "must be in [0, " + Dot.COUNTER_MAX + "], got " + counter);
+                "must be in [0, " + Dot.COUNTER_MAX + "], got ", counter);
         int index = indexOf(replica);
         if (index >= 0) {
             if (counters[index] == counter) {

@@ -178,8 +178,9 @@ class CausalTypesTest {
 
     @Test
     void codec_rejectsDotsOutsideTheContext() {
-        // Context a:1 plus cloud {a:3}; the flag's dot is a:2 (distance 1 below the maximum 3), never seen.
-        byte[] gapDot = {1, (byte) CrdtType.ENABLE_WINS_FLAG.tag(), 2, 1, 'a', 1, 1, 0, 1, 0, 1};
+        // Context a:1 plus cloud {a:3} (entry shape 3 = one cloud dot and a base, base 1, gap 0); the flag's dot is
+        // a:2 (distance 1 below the maximum 3), never seen.
+        byte[] gapDot = {1, (byte) CrdtType.ENABLE_WINS_FLAG.tag(), 2, 1, 'a', 3, 1, 0, 1, 0, 1};
         assertThatThrownBy(() -> Codecs.decode(EnableWinsFlag.codec(), gapDot)).isInstanceOf(CodecException.class)
                 .hasMessageContaining("not in the context");
         // The same bytes with distance 0 name a:3, which is in the context.
