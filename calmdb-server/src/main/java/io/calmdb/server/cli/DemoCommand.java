@@ -70,10 +70,11 @@ public final class DemoCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             System.err.println("calmdb demo: cannot start: " + e.getMessage());
             System.err.println("  (is another demo running? ports " + RESP_PORT_BASE + "-" + (RESP_PORT_BASE + 2)
-                    + " and " + REPLICATION_PORT_BASE + "-" + (REPLICATION_PORT_BASE + 2) + " must be free)");
+                    + ", " + HTTP_PORT_BASE + "-" + (HTTP_PORT_BASE + 2) + " and " + REPLICATION_PORT_BASE + "-"
+                    + (REPLICATION_PORT_BASE + 2) + " must be free)");
             return 1;
         }
-        printBanner(root, regions, policy);
+        printBanner(root, regions, policy, nodes);
         stopped.await();
         return 0;
     }
@@ -98,16 +99,19 @@ public final class DemoCommand implements Callable<Integer> {
         return ReplicaId.of(region.name().toLowerCase(Locale.ROOT));
     }
 
-    private void printBanner(Path root, Region[] regions, FsyncPolicy policy) {
+    private void printBanner(Path root, Region[] regions, FsyncPolicy policy, List<CalmNode> nodes) {
         System.out.println("CalmDB demo: three regions replicating on loopback"
                 + (wan ? " with wide-area latencies" : "") + ", fsync " + policy.configName() + ", data in " + root);
         System.out.println();
         for (int i = 0; i < regions.length; i++) {
-            System.out.printf("  %-10s redis-cli -p %d%n", replica(regions[i]).name(), RESP_PORT_BASE + i);
+            System.out.printf("  %-10s redis-cli -p %d    http://127.0.0.1:%d/v1/cluster%n", replica(regions[i]).name(),
+                    nodes.get(i).respPort(), nodes.get(i).httpPort());
         }
         System.out.println();
         System.out.println("Try:  redis-cli -p 6380 INCR x    then    redis-cli -p 6381 GET x");
         System.out.println("      redis-cli -p 6382 CLUSTER PARTITION virginia frankfurt   (and CLUSTER HEAL)");
+        System.out.println("      curl -s 127.0.0.1:" + HTTP_PORT_BASE + "/v1/keys/x/state    curl -s 127.0.0.1:"
+                + HTTP_PORT_BASE + "/metrics    (docs/http.md)");
         System.out.println("Press Ctrl-C to stop.");
         System.out.flush();
     }

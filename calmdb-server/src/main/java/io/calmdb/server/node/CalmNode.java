@@ -8,6 +8,9 @@ import io.calmdb.crdt.OrMap;
 import io.calmdb.crdt.ReplicaId;
 import io.calmdb.replication.keyspace.KeyValue;
 import io.calmdb.replication.keyspace.Keyspace;
+import io.calmdb.replication.keyspace.KeyspaceException;
+import io.calmdb.server.http.HttpApi;
+import io.calmdb.server.http.NodeMetrics;
 import io.calmdb.server.resp.Command;
 import io.calmdb.server.resp.CommandErrors;
 import io.calmdb.server.resp.Connection;
@@ -66,6 +69,8 @@ public final class CalmNode implements AutoCloseable {
     private final List<Waiter> waiters = new ArrayList<>();
     private PeerTransport transport;
     private RespServer resp;
+    private final NodeMetrics metrics = NodeMetrics.create();
+    private HttpApi http;
     private long nextLocalSequence;
     private DurableKeyspace.Checkpoint checkpoint;
     private long remoteDeltasApplied;
@@ -100,12 +105,14 @@ public final class CalmNode implements AutoCloseable {
         CalmNode node = new CalmNode(config, durable);
         try {
             node.startNetworking();
+            node.startHttp();
         } catch (RuntimeException e) {
             node.close();
             throw e;
         }
-        LOG.info("node {} recovered {} checkpointed keys and {} log records; serving RESP on {}", config.replica(),
-                durable.recoveredStates(), durable.recoveredRecords(), node.resp.localAddress());
+        LOG.info("node {} recovered {} checkpointed keys and {} log records; serving RESP on {} and HTTP on {}:{}",
+                config.replica(), durable.recoveredStates(), durable.recoveredRecords(), node.resp.localAddress(),
+                config.http().host(), node.httpPort());
         return node;
     }
 
@@ -137,7 +144,7 @@ public final class CalmNode implements AutoCloseable {
                 .bulkBytesMax(config.limits().bulkBytesMax())
                 .threadNamePrefix("calmdb-resp-" + config.replica())
                 .build();
-        resp = RespServer.start(respConfig, KeyspaceCommands.table(), new KeyspaceCommands(this));
+        resp = RespServer.start(respConfig, KeyspaceCommands.table(), metrics.instrument(new KeyspaceCommands(this)));
     }
 
     // ----------------------------------------------------------------------------------------------------------
@@ -495,6 +502,9 @@ public final class CalmNode implements AutoCloseable {
             return;
         }
         closed = true;
+        if (http != null) {
+            http.close();
+        }
         if (resp != null) {
             resp.stop();
         }
@@ -505,6 +515,78 @@ public final class CalmNode implements AutoCloseable {
         thread.close();
         durable.close();
         LOG.info("node {} stopped", config.replica());
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // HTTP API and embedded API: the public surface they need, kept apart from the RESP plumbing above
+
+    private void startHttp() {
+        metrics.bind(this);
+        http = HttpApi.start(this, metrics);
+    }
+
+    /** The bound HTTP port (the configured one, or the one chosen when 0 was configured). */
+    public int httpPort() {
+        return http.port();
+    }
+
+    /** The node's meters (commands, latencies, replication lag, buffers), also served on {@code /metrics}. */
+    public NodeMetrics metrics() {
+        return metrics;
+    }
+
+    /**
+     * Runs {@code task} on the keyspace thread. Every delta the task commits is logged and replicated like a RESP
+     * write's, in order; the future completes with the task's answer once all of them are durable under the fsync
+     * policy. It fails with the task's {@link KeyspaceException} (after the deltas committed before it are
+     * durable), with a {@link java.util.concurrent.RejectedExecutionException} whose message starts with
+     * {@code BUSY} when the keyspace queue is full, or with the log's error.
+     */
+    public <T> CompletableFuture<T> apply(KeyspaceTask<T> task) {
+        return thread.submitClient(() -> {
+            List<CompletableFuture<Long>> logged = new ArrayList<>();
+            KeyspaceTask.Commits commits = new KeyspaceTask.Commits() {
+                @Override
+                public <R> R commit(Keyspace.Write<R> write) {
+                    if (write.delta() != null) {
+                        logged.add(commitDelta(write.delta()));
+                    }
+                    return write.reply();
+                }
+            };
+            T answer;
+            try {
+                answer = task.run(durable.keyspace(), commits, System.currentTimeMillis());
+            } catch (KeyspaceException | RuntimeException refused) {
+                return CompletableFuture.allOf(logged.toArray(CompletableFuture[]::new))
+                        .thenCompose(ignored -> CompletableFuture.failedFuture(refused));
+            }
+            return CompletableFuture.allOf(logged.toArray(CompletableFuture[]::new)).thenApply(ignored -> answer);
+        });
+    }
+
+    /**
+     * A consistent view of the node's replication, links, storage and queues, taken on the keyspace thread. This
+     * is internal work, not a client task, so it is answered even while the client queue is full.
+     */
+    public CompletableFuture<NodeStatus> status() {
+        CompletableFuture<NodeStatus> result = new CompletableFuture<>();
+        if (closed) {
+            result.completeExceptionally(new IllegalStateException("node " + config.replica() + " is closed"));
+            return result;
+        }
+        thread.execute(() -> {
+            try {
+                Keyspace keyspace = durable.keyspace();
+                result.complete(new NodeStatus(config.replica(), config.cluster(), nextLocalSequence - 1,
+                        replicator.acknowledgedByPeer(), keyspace.context().versionVector(), replicator.delivered(),
+                        replicator.peerDelivered(), replicator.status(), transport.snapshot(),
+                        durable.storage().status(), thread.clientTasksQueued(), keyspace.size(), remoteDeltasApplied));
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        });
+        return result;
     }
 
     /** For tests: waits (bounded) until the keyspace thread has run everything queued before this call. */
