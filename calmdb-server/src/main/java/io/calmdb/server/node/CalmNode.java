@@ -68,6 +68,8 @@ public final class CalmNode implements AutoCloseable {
     private RespServer resp;
     private long nextLocalSequence;
     private DurableKeyspace.Checkpoint checkpoint;
+    /** True from the step that requested {@link #checkpoint}'s commit until the commit completes. */
+    private boolean checkpointCommitting;
     private long remoteDeltasApplied;
     private long remoteDeltasMalformed;
     private volatile boolean closed;
@@ -263,8 +265,13 @@ public final class CalmNode implements AutoCloseable {
     }
 
     private void advanceCheckpoint() {
+        if (checkpointCommitting) {
+            // Every key is written and the commit is under way; stepping a committed checkpoint again would throw.
+            return;
+        }
         CompletableFuture<Long> committed = durable.checkpointStep(checkpoint);
         if (committed != null) {
+            checkpointCommitting = true;
             DurableKeyspace.Checkpoint finished = checkpoint;
             committed.whenComplete((covered, error) -> thread.execute(() -> {
                 if (error != null) {
@@ -272,6 +279,7 @@ public final class CalmNode implements AutoCloseable {
                 }
                 if (checkpoint == finished) {
                     checkpoint = null;
+                    checkpointCommitting = false;
                 }
             }));
         }
