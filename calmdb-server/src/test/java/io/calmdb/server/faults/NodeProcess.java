@@ -161,10 +161,22 @@ final class NodeProcess {
 
     /** SIGTERM: the node's shutdown hook closes it in order. Falls back to SIGKILL if it does not exit in time. */
     void stop() {
-        if (process == null || !process.isAlive()) {
+        signalStop();
+        awaitStopped();
+    }
+
+    /** Sends SIGTERM without waiting, so several nodes can shut down at once; {@link #awaitStopped} waits. */
+    void signalStop() {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+        }
+    }
+
+    /** Waits (bounded) for a node sent SIGTERM to exit; kills it and fails if it does not. */
+    void awaitStopped() {
+        if (process == null) {
             return;
         }
-        process.destroy();
         try {
             process.onExit().get(EXIT_WAIT_MAX.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {

@@ -112,15 +112,14 @@ final class ProcessCluster {
         return logs.toString();
     }
 
-    /** SIGTERM to every running node, then SIGKILL to any that remain. */
+    /** SIGTERM to every running node at once, then SIGKILL to any that remain. */
     void destroyAll() {
+        nodes.values().forEach(NodeProcess::signalStop);
         for (NodeProcess node : nodes.values()) {
-            if (node.alive()) {
-                try {
-                    node.stop();
-                } catch (AssertionError | RuntimeException e) {
-                    System.err.println("stopping " + node.replica() + ": " + e.getMessage());
-                }
+            try {
+                node.awaitStopped();
+            } catch (AssertionError | RuntimeException e) {
+                System.err.println("stopping " + node.replica() + ": " + e.getMessage());
             }
             node.destroy();
         }
