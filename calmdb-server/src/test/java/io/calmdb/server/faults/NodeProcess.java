@@ -69,6 +69,8 @@ final class NodeProcess {
                 () -> new IllegalStateException("the test JVM's java binary is unknown")));
         command.add(CHILD_HEAP);
         command.add("-XX:+UseSerialGC");
+        // C1 only: a test node needs a fast start more than peak speed, and the machine has two shared cores.
+        command.add("-XX:TieredStopAtLevel=1");
         command.add("--enable-native-access=ALL-UNNAMED");
         if (Runtime.version().feature() >= 24) {
             command.add("--sun-misc-unsafe-memory-access=allow");
