@@ -73,6 +73,8 @@ public final class CalmNode implements AutoCloseable {
     private HttpApi http;
     private long nextLocalSequence;
     private DurableKeyspace.Checkpoint checkpoint;
+    /** True from the step that requested {@link #checkpoint}'s commit until the commit completes. */
+    private boolean checkpointCommitting;
     private long remoteDeltasApplied;
     private long remoteDeltasMalformed;
     private volatile boolean closed;
@@ -270,8 +272,13 @@ public final class CalmNode implements AutoCloseable {
     }
 
     private void advanceCheckpoint() {
+        if (checkpointCommitting) {
+            // Every key is written and the commit is under way; stepping a committed checkpoint again would throw.
+            return;
+        }
         CompletableFuture<Long> committed = durable.checkpointStep(checkpoint);
         if (committed != null) {
+            checkpointCommitting = true;
             DurableKeyspace.Checkpoint finished = checkpoint;
             committed.whenComplete((covered, error) -> thread.execute(() -> {
                 if (error != null) {
@@ -279,6 +286,7 @@ public final class CalmNode implements AutoCloseable {
                 }
                 if (checkpoint == finished) {
                     checkpoint = null;
+                    checkpointCommitting = false;
                 }
             }));
         }

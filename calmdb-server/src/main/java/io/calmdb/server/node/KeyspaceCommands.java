@@ -5,6 +5,7 @@ import static io.calmdb.server.resp.CommandFlag.READONLY;
 import static io.calmdb.server.resp.CommandFlag.WRITE;
 
 import io.calmdb.crdt.Bytes;
+import io.calmdb.crdt.Codecs;
 import io.calmdb.replication.keyspace.GlobPattern;
 import io.calmdb.replication.keyspace.Keyspace;
 import io.calmdb.replication.keyspace.KeyspaceException;
@@ -17,7 +18,10 @@ import io.calmdb.server.resp.CommandTable;
 import io.calmdb.server.resp.Connection;
 import io.calmdb.server.resp.Reply;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -96,6 +100,7 @@ final class KeyspaceCommands implements CommandHandler {
         table.add(spec("info", -1, 0, 0, 0, "server"));
         table.add(spec("wait", 3, 0, 0, 0, "generic"));
         table.add(spec("cluster", -2, 0, 0, 0, "cluster"));
+        table.add(spec("debug", -2, 0, 0, 0, "server", READONLY));
         return table.build();
     }
 
@@ -266,6 +271,7 @@ final class KeyspaceCommands implements CommandHandler {
             case "keys" -> done(Reply.array(bulks(keyspace.keys(GlobPattern.of(command.argument(1))))));
             case "scan" -> done(scan(keyspace, command));
             case "dbsize" -> done(Reply.integer(keyspace.size()));
+            case "debug" -> done(debug(keyspace, command));
             default -> done(Reply.error("ERR unknown command '" + command.name() + "'"));
         };
     }
@@ -299,6 +305,28 @@ final class KeyspaceCommands implements CommandHandler {
                                                long now) throws KeyspaceException {
         var write = keyspace.incrementBy(key(command, 1), amount, now);
         return node.commit(connection, write.delta(), Reply.integer(write.reply()));
+    }
+
+    /**
+     * {@code DEBUG DIGEST}: the SHA-256 of the replica's encoded state, as 64 lower-case hex digits. Two replicas
+     * answer the same digest exactly when their states (values and causal metadata) are identical, because the
+     * codec is deterministic; the fault tests compare it across node processes to check convergence. It encodes the
+     * whole keyspace, so it costs time proportional to the data and is meant for tests and operators, not for load.
+     */
+    private static Reply debug(Keyspace keyspace, Command command) {
+        String sub = command.argumentString(1).toUpperCase(Locale.ROOT);
+        if (!sub.equals("DIGEST")) {
+            return Reply.error(CommandErrors.unknownSubcommand(command.argumentString(1), "DEBUG") + " Try DIGEST.");
+        }
+        if (command.argumentCount() != 2) {
+            return Reply.error(CommandErrors.wrongArity("debug|digest"));
+        }
+        byte[] encoded = Codecs.encode(Keyspace.CODEC, keyspace.state());
+        try {
+            return Reply.bulk(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(encoded)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform provides SHA-256", e);
+        }
     }
 
     /**

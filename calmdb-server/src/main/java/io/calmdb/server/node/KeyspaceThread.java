@@ -7,6 +7,8 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one thread that owns a node's keyspace and replication state machines. Client commands, peer messages and
@@ -23,6 +25,8 @@ final class KeyspaceThread implements AutoCloseable {
             super("BUSY the keyspace queue holds its maximum of " + bound + " commands; retry shortly");
         }
     }
+
+    private static final Logger LOG = LoggerFactory.getLogger(KeyspaceThread.class);
 
     private final ScheduledThreadPoolExecutor executor;
     private final int clientTasksMax;
@@ -78,9 +82,19 @@ final class KeyspaceThread implements AutoCloseable {
         }
     }
 
-    /** Runs {@code work} every {@code periodMillis} on the keyspace thread until closed. */
+    /**
+     * Runs {@code work} every {@code periodMillis} on the keyspace thread until closed. A run that throws is logged
+     * and the next run still happens: a scheduled executor would otherwise cancel the timer silently, and a node
+     * whose tick died stops retransmitting, pumping state transfers and expiring {@code WAIT}s for good.
+     */
     ScheduledFuture<?> every(long periodMillis, Runnable work) {
-        return executor.scheduleWithFixedDelay(work, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
+        return executor.scheduleWithFixedDelay(() -> {
+            try {
+                work.run();
+            } catch (RuntimeException error) {
+                LOG.error("a periodic task of the keyspace thread failed; it runs again in {} ms", periodMillis, error);
+            }
+        }, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
     }
 
     /** Runs {@code work} once after {@code delayMillis}. */
