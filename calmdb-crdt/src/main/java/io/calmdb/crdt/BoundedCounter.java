@@ -145,7 +145,7 @@ public final class BoundedCounter implements Crdt<BoundedCounter> {
      */
     public BoundedCounter increment(ReplicaId replica, long amount) {
         Checks.notNull(replica, "replica");
-        Checks.argument(amount > 0, "amount", "must be > 0, got " + amount);
+        Checks.argument(amount > 0, "amount", "must be > 0", amount);
         long totalIncrements = 0;
         for (Map.Entry<ReplicaId, TreeMap<ReplicaId, Long>> row : matrix.entrySet()) {
             totalIncrements = Math.addExact(totalIncrements, row.getValue().getOrDefault(row.getKey(), 0L));
@@ -173,7 +173,7 @@ public final class BoundedCounter implements Crdt<BoundedCounter> {
      */
     public BoundedCounter decrement(ReplicaId replica, long amount) throws InsufficientRightsException {
         Checks.notNull(replica, "replica");
-        Checks.argument(amount > 0, "amount", "must be > 0, got " + amount);
+        Checks.argument(amount > 0, "amount", "must be > 0", amount);
         long available = rights(replica);
         if (amount > available) {
             throw new InsufficientRightsException(replica, amount, available);
@@ -198,7 +198,7 @@ public final class BoundedCounter implements Crdt<BoundedCounter> {
         Checks.notNull(from, "from");
         Checks.notNull(to, "to");
         Checks.argument(!from.equals(to), "to", "must differ from 'from' (" + from + "): a replica cannot transfer to itself");
-        Checks.argument(amount > 0, "amount", "must be > 0, got " + amount);
+        Checks.argument(amount > 0, "amount", "must be > 0", amount);
         long available = rights(from);
         if (amount > available) {
             throw new InsufficientRightsException(from, amount, available);

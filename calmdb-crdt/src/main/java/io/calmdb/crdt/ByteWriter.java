@@ -38,7 +38,7 @@ public final class ByteWriter {
     }
 
     public ByteWriter writeVarInt(int value) {
-        Checks.argument(value >= 0, "value", "must be >= 0 for an unsigned varint, got " + value);
+        Checks.argument(value >= 0, "value", "must be >= 0 for an unsigned varint", value);
         return writeVarLong(value);
     }
 

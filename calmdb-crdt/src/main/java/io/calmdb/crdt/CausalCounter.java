@@ -51,13 +51,13 @@ public final class CausalCounter implements Crdt<CausalCounter>, CausalValue<Cau
 
     /** Adds {@code amount} (> 0) at {@code replica} and returns the delta. */
     public CausalCounter increment(ReplicaId replica, long amount) {
-        Checks.argument(amount > 0, "amount", "must be > 0, got " + amount);
+        Checks.argument(amount > 0, "amount", "must be > 0", amount);
         return update(replica, amount, 0);
     }
 
     /** Subtracts {@code amount} (> 0) at {@code replica} and returns the delta. */
     public CausalCounter decrement(ReplicaId replica, long amount) {
-        Checks.argument(amount > 0, "amount", "must be > 0, got " + amount);
+        Checks.argument(amount > 0, "amount", "must be > 0", amount);
         return update(replica, 0, amount);
     }
 

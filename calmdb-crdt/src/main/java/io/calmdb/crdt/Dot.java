@@ -15,8 +15,7 @@ public record Dot(ReplicaId replica, long counter) implements Comparable<Dot> {
 
     public Dot {
         Checks.notNull(replica, "replica");
-        Checks.argument(counter >= 1 && counter <= COUNTER_MAX, "counter",
-                "must be in [1, " + COUNTER_MAX + "], got " + counter);
+        Checks.argument(counter >= 1 && counter <= COUNTER_MAX, "counter", "must be in [1, " + COUNTER_MAX + "]", counter);
     }
 
     public static Dot of(ReplicaId replica, long counter) {

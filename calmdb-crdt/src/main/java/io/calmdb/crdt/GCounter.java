@@ -55,7 +55,7 @@ public final class GCounter implements Crdt<GCounter> {
      */
     public GCounter increment(ReplicaId replica, long amount) {
         Checks.notNull(replica, "replica");
-        Checks.argument(amount > 0, "amount", "must be > 0, got " + amount);
+        Checks.argument(amount > 0, "amount", "must be > 0", amount);
         int i = indexOf(replica);
         if (i < 0) {
             i = insert(-i - 1, replica);

@@ -10,8 +10,8 @@ public record HlcTimestamp(long physicalMillis, int logical) implements Comparab
     public static final HlcTimestamp ZERO = new HlcTimestamp(0, 0);
 
     public HlcTimestamp {
-        Checks.argument(physicalMillis >= 0, "physicalMillis", "must be >= 0, got " + physicalMillis);
-        Checks.argument(logical >= 0, "logical", "must be >= 0, got " + logical);
+        Checks.argument(physicalMillis >= 0, "physicalMillis", "must be >= 0", physicalMillis);
+        Checks.argument(logical >= 0, "logical", "must be >= 0", logical);
     }
 
     @Override

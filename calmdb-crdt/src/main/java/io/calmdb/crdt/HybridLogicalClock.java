@@ -24,13 +24,13 @@ public final class HybridLogicalClock {
     }
 
     public HybridLogicalClock(long maxForwardDriftMillis) {
-        Checks.argument(maxForwardDriftMillis >= 0, "maxForwardDriftMillis", "must be >= 0, got " + maxForwardDriftMillis);
+        Checks.argument(maxForwardDriftMillis >= 0, "maxForwardDriftMillis", "must be >= 0", maxForwardDriftMillis);
         this.maxForwardDriftMillis = maxForwardDriftMillis;
     }
 
     /** The timestamp for a local event (a write, or a message about to be sent) at physical time {@code nowMillis}. */
     public HlcTimestamp now(long nowMillis) {
-        Checks.argument(nowMillis >= 0, "nowMillis", "must be >= 0, got " + nowMillis);
+        Checks.argument(nowMillis >= 0, "nowMillis", "must be >= 0", nowMillis);
         if (nowMillis > lastPhysicalMillis) {
             lastPhysicalMillis = nowMillis;
             lastLogical = 0;
@@ -54,7 +54,7 @@ public final class HybridLogicalClock {
      */
     public HlcTimestamp receive(HlcTimestamp remote, long nowMillis) {
         Checks.notNull(remote, "remote");
-        Checks.argument(nowMillis >= 0, "nowMillis", "must be >= 0, got " + nowMillis);
+        Checks.argument(nowMillis >= 0, "nowMillis", "must be >= 0", nowMillis);
         long drift = remote.physicalMillis() - nowMillis;
         if (drift > maxForwardDriftMillis) {
             throw new ClockDriftException(drift, maxForwardDriftMillis);
