@@ -212,7 +212,7 @@ public final class CalmNode implements AutoCloseable {
     CompletableFuture<Long> commitDelta(OrMap<Bytes, KeyValue> delta) {
         long sequence = nextLocalSequence++;
         byte[] encoded = Codecs.encode(Keyspace.CODEC, delta);
-        return durable.log(delta, config.replica(), sequence).thenApply(position -> {
+        return durable.log(delta, encoded, config.replica(), sequence).thenApply(position -> {
             thread.execute(() -> {
                 Dot id = replicator.broadcast(encoded);
                 if (id.counter() != sequence) {
@@ -235,7 +235,7 @@ public final class CalmNode implements AutoCloseable {
         }
         durable.keyspace().applyRemote(delta, System.currentTimeMillis());
         remoteDeltasApplied++;
-        durable.log(delta, id.replica(), id.counter()).exceptionally(error -> {
+        durable.log(delta, payload, id.replica(), id.counter()).exceptionally(error -> {
             LOG.error("could not log remote delta {}: {}", id, rootMessage(error));
             return null;
         });

@@ -128,9 +128,17 @@ final class DurableKeyspace implements AutoCloseable {
      * the broadcast where it stopped.
      */
     CompletableFuture<Long> log(OrMap<Bytes, KeyValue> delta, ReplicaId origin, long originSequence) {
+        return log(delta, Codecs.encode(Keyspace.CODEC, delta), origin, originSequence);
+    }
+
+    /**
+     * The same as {@link #log(OrMap, ReplicaId, long)} for a caller that already holds the delta's encoding
+     * ({@code encodedDelta} must be {@code Keyspace.CODEC}'s encoding of {@code delta}): the node encodes each delta
+     * once and uses the bytes for both the log and the causal broadcast.
+     */
+    CompletableFuture<Long> log(OrMap<Bytes, KeyValue> delta, byte[] encodedDelta, ReplicaId origin, long originSequence) {
         dirtyKeys.addAll(delta.touchedKeys());
-        return storage.append(origin.name().getBytes(StandardCharsets.UTF_8), originSequence,
-                Codecs.encode(Keyspace.CODEC, delta));
+        return storage.append(origin.name().getBytes(StandardCharsets.UTF_8), originSequence, encodedDelta);
     }
 
     /** Marks keys whose state changed without a log record (a state transfer) for the next checkpoint. */
