@@ -3,10 +3,7 @@ package io.calmdb.replication.broadcast;
 import io.calmdb.crdt.Dot;
 import io.calmdb.crdt.ReplicaId;
 import io.calmdb.crdt.VersionVector;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Iterator;
-import java.util.List;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -35,8 +32,12 @@ final class OrderedBroadcast<P> implements CausalStream<P> {
     private final boolean relayReceived;
     private final RetransmissionQueue<P> retransmissions;
     private final Alarm alarm = new Alarm();
-    // Insertion order keeps the scan deterministic; the buffer is bounded by holdBackCapacityMessages.
-    private final List<RelayMessage.Data<P>> holdBack = new ArrayList<>();
+    // Held-back messages per origin, by counter. Only an origin's lowest held-back message can be the next one it
+    // delivers, so finding what became deliverable looks at one message per origin, not at the whole buffer (a
+    // full buffer is tens of thousands of messages, and a scan per delivery made filling one gap quadratic). The
+    // sorted maps keep the order deterministic. Bounded in total by holdBackCapacityMessages.
+    private final TreeMap<ReplicaId, TreeMap<Long, RelayMessage.Data<P>>> holdBack = new TreeMap<>();
+    private int holdBackSize;
     private VersionVector delivered = VersionVector.empty();
     private long holdBackHighWater;
     private long refusedWhileFull;
@@ -104,7 +105,7 @@ final class OrderedBroadcast<P> implements CausalStream<P> {
             out.send(from, new RelayMessage.Ack<>(id));
             return;
         }
-        if (!deliverable(data) && holdBack.size() >= holdBackCapacityMessages) {
+        if (!deliverable(data) && holdBackSize >= holdBackCapacityMessages) {
             // No acknowledgement: the sender keeps the message and offers it again once we may have room.
             refusedWhileFull++;
             return;
@@ -113,18 +114,15 @@ final class OrderedBroadcast<P> implements CausalStream<P> {
         if (relayReceived) {
             relay(data, from, nowMillis, out);
         }
-        holdBack.add(data);
-        holdBackHighWater = Math.max(holdBackHighWater, holdBack.size());
+        holdBack.computeIfAbsent(id.replica(), origin -> new TreeMap<>()).put(id.counter(), data);
+        holdBackSize++;
+        holdBackHighWater = Math.max(holdBackHighWater, holdBackSize);
         deliverWhatIsReady(out);
     }
 
     private boolean isHeldBack(Dot id) {
-        for (RelayMessage.Data<P> held : holdBack) {
-            if (held.id().equals(id)) {
-                return true;
-            }
-        }
-        return false;
+        TreeMap<Long, RelayMessage.Data<P>> fromOrigin = holdBack.get(id.replica());
+        return fromOrigin != null && fromOrigin.containsKey(id.counter());
     }
 
     private boolean deliverable(RelayMessage.Data<P> data) {
@@ -146,16 +144,23 @@ final class OrderedBroadcast<P> implements CausalStream<P> {
 
     private void deliverWhatIsReady(Outbox<RelayMessage<P>, P> out) {
         boolean progress = true;
-        // Each pass delivers at least one message or stops, so the loop runs at most holdBack.size() + 1 times.
-        while (progress) {
+        // Each pass delivers at least one message or stops, and looks only at each origin's lowest held-back
+        // message, so the work is proportional to the deliveries times the number of origins.
+        while (progress && holdBackSize > 0) {
             progress = false;
-            for (Iterator<RelayMessage.Data<P>> it = holdBack.iterator(); it.hasNext(); ) {
-                RelayMessage.Data<P> held = it.next();
-                if (deliverable(held)) {
-                    it.remove();
-                    delivered = delivered.with(held.id().replica(), held.id().counter());
-                    out.deliver(held.id(), held.payload());
+            for (var origins = holdBack.entrySet().iterator(); origins.hasNext(); ) {
+                TreeMap<Long, RelayMessage.Data<P>> fromOrigin = origins.next().getValue();
+                RelayMessage.Data<P> head;
+                while ((head = fromOrigin.isEmpty() ? null : fromOrigin.firstEntry().getValue()) != null
+                        && deliverable(head)) {
+                    fromOrigin.pollFirstEntry();
+                    holdBackSize--;
+                    delivered = delivered.with(head.id().replica(), head.id().counter());
+                    out.deliver(head.id(), head.payload());
                     progress = true;
+                }
+                if (fromOrigin.isEmpty()) {
+                    origins.remove();
                 }
             }
         }
@@ -185,7 +190,15 @@ final class OrderedBroadcast<P> implements CausalStream<P> {
         delivered = delivered.merge(covered);
         // Held-back messages the covered state already includes are dropped, not delivered: their effects arrived
         // with the state. Later ones may have become deliverable.
-        holdBack.removeIf(held -> delivered.contains(held.id()));
+        for (var origins = holdBack.entrySet().iterator(); origins.hasNext(); ) {
+            var entry = origins.next();
+            var absorbed = entry.getValue().headMap(delivered.get(entry.getKey()), true);
+            holdBackSize -= absorbed.size();
+            absorbed.clear();
+            if (entry.getValue().isEmpty()) {
+                origins.remove();
+            }
+        }
         deliverWhatIsReady(out);
     }
 
@@ -201,7 +214,7 @@ final class OrderedBroadcast<P> implements CausalStream<P> {
     @Override
     public SortedMap<String, Long> gauges() {
         SortedMap<String, Long> gauges = new TreeMap<>();
-        gauges.put(Broadcasts.GAUGE_HOLD_BACK_MESSAGES, (long) holdBack.size());
+        gauges.put(Broadcasts.GAUGE_HOLD_BACK_MESSAGES, (long) holdBackSize);
         gauges.put(Broadcasts.GAUGE_HOLD_BACK_HIGH_WATER_MESSAGES, holdBackHighWater);
         gauges.put(Broadcasts.GAUGE_HOLD_BACK_CAPACITY_MESSAGES, (long) holdBackCapacityMessages);
         gauges.put(Broadcasts.GAUGE_REFUSED_WHILE_FULL, refusedWhileFull);

@@ -60,4 +60,22 @@ class CausalStreamTest {
         assertThat(c.delivered().get(A)).isEqualTo(3);
         assertThat(c.gauges().get(Broadcasts.GAUGE_HOLD_BACK_MESSAGES)).isZero();
     }
+
+    @Test
+    void aLongRunHeldBackBehindOneGap_isDeliveredInOrderWhenTheGapFills() {
+        int held = 20_000;
+        CausalStream<String> c = Broadcasts.causalStream(C, ALL, 100, held, VersionVector.empty());
+        CollectingOutbox<RelayMessage<String>, String> out = new CollectingOutbox<>();
+        for (long counter = 2; counter <= held + 1; counter++) {
+            c.receive(A, new RelayMessage.Data<>(Dot.of(A, counter), VersionVector.of(Map.of(A, counter - 1)), "m" + counter), 0, out);
+        }
+        assertThat(out.deliveries()).isEmpty();
+        assertThat(c.gauges().get(Broadcasts.GAUGE_HOLD_BACK_MESSAGES)).isEqualTo(held);
+        c.receive(A, new RelayMessage.Data<>(Dot.of(A, 1), VersionVector.empty(), "m1"), 0, out);
+        assertThat(out.deliveries()).hasSize(held + 1);
+        for (int i = 0; i <= held; i++) {
+            assertThat(out.deliveries().get(i).id()).isEqualTo(Dot.of(A, i + 1));
+        }
+        assertThat(c.gauges().get(Broadcasts.GAUGE_HOLD_BACK_MESSAGES)).isZero();
+    }
 }
