@@ -68,6 +68,8 @@ public final class CalmNode implements AutoCloseable {
     private RespServer resp;
     private long nextLocalSequence;
     private DurableKeyspace.Checkpoint checkpoint;
+    /** Whether {@link #checkpoint} has been committed and awaits its completion (so it must not be stepped again). */
+    private boolean checkpointCommitting;
     private long remoteDeltasApplied;
     private long remoteDeltasMalformed;
     private volatile boolean closed;
@@ -248,7 +250,7 @@ public final class CalmNode implements AutoCloseable {
     private void tick() {
         replicator.tick();
         expireWaiters();
-        if (checkpoint != null) {
+        if (checkpoint != null && !checkpointCommitting) {
             advanceCheckpoint();
         }
     }
@@ -265,6 +267,9 @@ public final class CalmNode implements AutoCloseable {
     private void advanceCheckpoint() {
         CompletableFuture<Long> committed = durable.checkpointStep(checkpoint);
         if (committed != null) {
+            // The commit completes on the storage thread; until its completion reaches this thread, a tick must not
+            // step the committed checkpoint again (that threw "already committed" under load).
+            checkpointCommitting = true;
             DurableKeyspace.Checkpoint finished = checkpoint;
             committed.whenComplete((covered, error) -> thread.execute(() -> {
                 if (error != null) {
@@ -272,6 +277,7 @@ public final class CalmNode implements AutoCloseable {
                 }
                 if (checkpoint == finished) {
                     checkpoint = null;
+                    checkpointCommitting = false;
                 }
             }));
         }
