@@ -13,6 +13,7 @@
 #   BENCH_REQUESTS_P16=300000     requests per command at -P 16
 #   BENCH_LAG_RATE=50000          writes per second of the lag probe
 #   BENCH_LAG_SECONDS=10          how long the lag probe writes
+#   BENCH_SETTLE_SECONDS=30       longest wait for replicas to catch up between measurements
 #   BENCH_KEEP=1                  keep the temporary directory (logs, data) after the run
 # Called by ./calmdb with CALMDB_JAVA (a JDK 21+ java), CALMDB_JVM_FLAGS and CALMDB_ROOT set; runnable directly too.
 set -euo pipefail
@@ -27,7 +28,7 @@ LAG_SECONDS="${BENCH_LAG_SECONDS:-10}"
 KEYSPACE_SIZE=100000          # redis-benchmark -r: keys are spread over this many names
 BYTES_OPERATIONS=20000        # writes per command for the bytes-on-the-wire measurement
 START_TIMEOUT_SECONDS=60
-SETTLE_TIMEOUT_SECONDS=120    # how long to let the peers catch up between measurements
+SETTLE_TIMEOUT_SECONDS="${BENCH_SETTLE_SECONDS:-30}"  # how long to let the peers catch up between measurements
 COMMANDS=(set get incr sadd)
 DEPTHS=(1 16)
 
@@ -255,8 +256,8 @@ measure_lag redis "$REDIS" "${REDIS_REPLICAS[0]}"
 
 # ---------------------------------------------------------------------------------------------------------
 # The table.
-verdict() { awk -v v="$1" -v t="$2" -v dir="$3" 'BEGIN { ok = (dir == "min") ? v + 0 >= t + 0 : v + 0 <= t + 0; print ok ? "met" : "missed" }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'; }
+verdict() { awk -v v="$1" -v t="$2" -v dir="$3" 'BEGIN { if (v !~ /^[0-9.]+$/) { print "n/a"; exit } ok = (dir == "min") ? v + 0 >= t + 0 : v + 0 <= t + 0; print ok ? "met" : "missed" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a !~ /^[0-9.]+$/ || b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'; }
 echo
 echo "## ./calmdb bench server: CalmDB (3 nodes, fsync batch) vs Redis $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p') (primary + 2 replicas, AOF everysec)"
 echo
@@ -278,17 +279,17 @@ printf '| SET latency p50 / p99, 1 client, ms | %s / %s | %s / %s | |\n' "${P50[
 printf '| SET latency p50 / p99, %s clients -P 1, ms | %s / %s | %s / %s | |\n' "$CLIENTS" "${P50[calmdb set 1]}" "${P99[calmdb set 1]}" \
   "${P50[redis set 1]}" "${P99[redis set 1]}"
 printf '| INCR latency p50 / p99 at %s writes/s, ms | %s / %s | %s / %s | |\n' "$LAG_RATE" \
-  "${LAG[calmdb write_latency_p50_millis]}" "${LAG[calmdb write_latency_p99_millis]}" \
-  "${LAG[redis write_latency_p50_millis]}" "${LAG[redis write_latency_p99_millis]}"
+  "${LAG[calmdb write_latency_p50_millis]:-n/a}" "${LAG[calmdb write_latency_p99_millis]:-n/a}" \
+  "${LAG[redis write_latency_p50_millis]:-n/a}" "${LAG[redis write_latency_p99_millis]:-n/a}"
 printf '| writes/s the lag probe achieved (target %s) | %s | %s | |\n' "$LAG_RATE" \
-  "${LAG[calmdb rate_acknowledged_per_second]}" "${LAG[redis rate_acknowledged_per_second]}"
+  "${LAG[calmdb rate_acknowledged_per_second]:-n/a}" "${LAG[redis rate_acknowledged_per_second]:-n/a}"
 printf '| replication lag p50 / p99 (max) at %s writes/s, ms | %s / %s (%s) | %s / %s (%s) | p99 < 10 ms: %s |\n' "$LAG_RATE" \
-  "${LAG[calmdb lag_p50_millis]}" "${LAG[calmdb lag_p99_millis]}" "${LAG[calmdb lag_max_millis]}" \
-  "${LAG[redis lag_p50_millis]}" "${LAG[redis lag_p99_millis]}" "${LAG[redis lag_max_millis]}" \
-  "$(verdict "${LAG[calmdb lag_p99_millis]}" 10 max)"
-printf '| lag observer poll interval, us | %s | %s | |\n' "${LAG[calmdb observer_poll_micros]}" "${LAG[redis observer_poll_micros]}"
+  "${LAG[calmdb lag_p50_millis]:-n/a}" "${LAG[calmdb lag_p99_millis]:-n/a}" "${LAG[calmdb lag_max_millis]:-n/a}" \
+  "${LAG[redis lag_p50_millis]:-n/a}" "${LAG[redis lag_p99_millis]:-n/a}" "${LAG[redis lag_max_millis]:-n/a}" \
+  "$(verdict "${LAG[calmdb lag_p99_millis]:-n/a}" 10 max)"
+printf '| lag observer poll interval, us | %s | %s | |\n' "${LAG[calmdb observer_poll_micros]:-n/a}" "${LAG[redis observer_poll_micros]:-n/a}"
 for command in set incr sadd; do
   printf '| %s bytes on the wire per replicated op (per peer); encoded delta %s B | %s (%sx delta) | %s | <= 2x delta: %s |\n' \
-    "${command^^}" "${DELTA[$command]}" "${CALM_BYTES[$command]}" "$(ratio "${CALM_BYTES[$command]}" "${DELTA[$command]}")" \
-    "${REDIS_BYTES[$command]}" "$(verdict "$(ratio "${CALM_BYTES[$command]}" "${DELTA[$command]}")" 2.0 max)"
+    "${command^^}" "${DELTA[$command]:-n/a}" "${CALM_BYTES[$command]:-n/a}" "$(ratio "${CALM_BYTES[$command]:-n/a}" "${DELTA[$command]:-n/a}")" \
+    "${REDIS_BYTES[$command]:-n/a}" "$(verdict "$(ratio "${CALM_BYTES[$command]:-n/a}" "${DELTA[$command]:-n/a}")" 2.0 max)"
 done
