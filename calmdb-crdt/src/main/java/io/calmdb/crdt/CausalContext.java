@@ -132,22 +132,52 @@ public final class CausalContext {
         }
     }
 
-    /** Adds every dot {@code other} has seen to this context (set union). */
+    /**
+     * Adds every dot {@code other} has seen to this context (set union). Clouds are united as sorted arrays, so the
+     * cost is linear in the two contexts' sizes: a state transfer joins chunks whose clouds hold many thousands of
+     * scattered dots, and inserting them one by one would be quadratic.
+     */
     public CausalContext merge(CausalContext other) {
         if (other == this) {
             return this;
         }
         for (int j = 0; j < other.size; j++) {
             ReplicaId replica = other.replicas[j];
-            addRange(replica, other.bases[j]);
-            long[] cloud = other.clouds[j];
-            if (cloud != null) {
-                for (long counter : cloud) {
-                    add(replica, counter);
-                }
+            int i = indexOf(replica);
+            if (i < 0) {
+                i = insertReplica(-i - 1, replica);
             }
+            if (other.bases[j] > bases[i]) {
+                bases[i] = other.bases[j];
+            }
+            long[] theirs = other.clouds[j];
+            if (theirs != null) {
+                long[] mine = clouds[i];
+                clouds[i] = mine == null ? theirs.clone() : unionSorted(mine, theirs);
+            }
+            // Compaction also drops cloud dots a raised base now covers.
+            compactAt(i);
         }
         return this;
+    }
+
+    /** The sorted union of two sorted arrays without duplicates. */
+    private static long[] unionSorted(long[] a, long[] b) {
+        long[] out = new long[a.length + b.length];
+        int i = 0, j = 0, n = 0;
+        while (i < a.length || j < b.length) {
+            long next;
+            if (j == b.length || (i < a.length && a[i] < b[j])) {
+                next = a[i++];
+            } else if (i == a.length || b[j] < a[i]) {
+                next = b[j++];
+            } else {
+                next = a[i++];
+                j++;
+            }
+            out[n++] = next;
+        }
+        return n == out.length ? out : Arrays.copyOf(out, n);
     }
 
     /** The contiguous part of this context: every dot at or below its entry has been seen. */

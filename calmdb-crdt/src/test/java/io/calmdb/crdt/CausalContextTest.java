@@ -141,4 +141,26 @@ class CausalContextTest {
         assertThat(copy.replicas()).containsExactly(A);
         assertThat(copy).isNotEqualTo(context);
     }
+
+    @Test
+    void merge_ofLargeScatteredClouds_equalsTheUnionOfTheirDots() {
+        for (long seed = 1; seed <= 50; seed++) {
+            java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+            ReplicaId[] replicas = {ReplicaId.of("a"), ReplicaId.of("b"), ReplicaId.of("c")};
+            java.util.Set<Dot> expected = new java.util.HashSet<>();
+            CausalContext merged = new CausalContext();
+            for (int part = 0; part < 5; part++) {
+                CausalContext piece = new CausalContext();
+                for (int d = 0; d < 2_000; d++) {
+                    Dot dot = Dot.of(replicas[random.nextInt(3)], 1 + random.nextInt(5_000));
+                    piece.add(dot);
+                    expected.add(dot);
+                }
+                merged.merge(piece);
+            }
+            CausalContext oneByOne = CausalContext.ofDots(expected);
+            assertThat(merged).as("seed %d", seed).isEqualTo(oneByOne);
+            assertThat(merged.dotCount()).as("seed %d", seed).isEqualTo(expected.size());
+        }
+    }
 }

@@ -184,4 +184,27 @@ class CalmNodeTest {
             assertThat(virginia.mget("key:1", "key:3")).containsExactly(null, "v");
         }
     }
+
+    @Test
+    void aPartitionLongerThanTheRetransmissionBound_isRepairedByStateTransfer() {
+        int writes = 12_000;
+        try (Jedis virginia = client(VIRGINIA); Jedis tokyo = client(TOKYO)) {
+            virginia.sendCommand(() -> "CLUSTER".getBytes(), "PARTITION", "tokyo");
+            var pipeline = virginia.pipelined();
+            for (int i = 0; i < writes; i++) {
+                pipeline.sadd("k" + (i % 3_000), "m" + i);
+            }
+            pipeline.sync();
+            virginia.sendCommand(() -> "CLUSTER".getBytes(), "HEAL");
+            awaitConvergence();
+            long members = 0;
+            for (int k = 0; k < 3_000; k++) {
+                members += tokyo.scard("k" + k);
+            }
+            assertThat(members).isEqualTo(writes);
+            String transfers = tokyo.info("replication").lines().filter(line -> line.startsWith("transfersReceived:"))
+                    .findFirst().orElseThrow().substring("transfersReceived:".length()).trim();
+            assertThat(Long.parseLong(transfers)).as("state transfers received by tokyo").isPositive();
+        }
+    }
 }
