@@ -25,7 +25,6 @@ import io.calmdb.server.transport.PeerTransport;
 import io.calmdb.server.transport.TransportConfig;
 import io.calmdb.server.transport.TransportListener;
 import io.calmdb.server.transport.TransportSnapshot;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -595,10 +594,5 @@ public final class CalmNode implements AutoCloseable {
             }
         });
         return result;
-    }
-
-    /** For tests: waits (bounded) until the keyspace thread has run everything queued before this call. */
-    void drain(Duration timeout) {
-        thread.call(() -> null);
     }
 }

@@ -17,7 +17,6 @@ import io.calmdb.server.resp.CommandSpec;
 import io.calmdb.server.resp.CommandTable;
 import io.calmdb.server.resp.Connection;
 import io.calmdb.server.resp.Reply;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -450,9 +449,5 @@ final class KeyspaceCommands implements CommandHandler {
 
     static CompletableFuture<Reply> done(Reply reply) {
         return CompletableFuture.completedFuture(reply);
-    }
-
-    static String utf8(byte[] bytes) {
-        return new String(bytes, StandardCharsets.UTF_8);
     }
 }

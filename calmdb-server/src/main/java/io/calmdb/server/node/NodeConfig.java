@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -119,12 +118,6 @@ public record NodeConfig(
         if (!condition) {
             throw new IllegalArgumentException("invalid node configuration: " + field + " " + problem);
         }
-    }
-
-    /** The same configuration with other ports (used when 0 was asked for and a real port was bound). */
-    public NodeConfig withPorts(int respPort, int httpPort, int replicationPort) {
-        return new NodeConfig(cluster, replica, dataDirectory, fsync, new Endpoint(resp.host(), respPort),
-                new Endpoint(http.host(), httpPort), new Endpoint(replication.host(), replicationPort), peers, limits);
     }
 
     // ----------------------------------------------------------------------------------------------------------
@@ -293,12 +286,5 @@ public record NodeConfig(
             return new NodeConfig(cluster, replica, dataDirectory, fsync, resp, http, replication, peers, limits)
                     .validate();
         }
-    }
-
-    /** For INFO and the HTTP API: the configuration as plain key/value pairs. */
-    public Map<String, Object> describe() {
-        return Map.of("cluster", cluster, "replica", replica.name(), "dataDirectory", dataDirectory.toString(),
-                "fsync", fsync.configName(), "resp", resp.host() + ":" + resp.port(),
-                "http", http.host() + ":" + http.port(), "replication", replication.host() + ":" + replication.port());
     }
 }
