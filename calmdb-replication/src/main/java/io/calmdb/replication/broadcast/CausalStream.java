@@ -1,5 +1,6 @@
 package io.calmdb.replication.broadcast;
 
+import io.calmdb.crdt.ReplicaId;
 import io.calmdb.crdt.VersionVector;
 
 /**
@@ -19,4 +20,19 @@ public interface CausalStream<P> extends BroadcastProtocol<RelayMessage<P>, P> {
      * have become deliverable are delivered into {@code out}.
      */
     void skipTo(VersionVector covered, Outbox<RelayMessage<P>, P> out);
+
+    /**
+     * {@code peer} was heard from, so its link works: what waits for its acknowledgement in backoff is resent at the
+     * next tick instead of after the backoff.
+     */
+    void peerHeard(ReplicaId peer, long nowMillis, Outbox<RelayMessage<P>, P> out);
+
+    /**
+     * True when the stream still holds, for resending to {@code peer}, every one of this node's own messages after
+     * {@code peerDeliveredFromSelf}: the stream alone will bring that peer up to date with this node's writes.
+     */
+    /** True when this node has delivered message {@code id} or holds it back until its dependencies arrive. */
+    boolean received(io.calmdb.crdt.Dot id);
+
+    boolean canResendAfter(ReplicaId peer, long peerDeliveredFromSelf);
 }

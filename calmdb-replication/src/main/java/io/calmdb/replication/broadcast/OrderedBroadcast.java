@@ -203,6 +203,29 @@ final class OrderedBroadcast<P> implements CausalStream<P> {
     }
 
     @Override
+    public void peerHeard(ReplicaId peer, long nowMillis, Outbox<RelayMessage<P>, P> out) {
+        retransmissions.peerHeard(peer, nowMillis);
+        alarm.request(nowMillis, out);
+    }
+
+    @Override
+    public boolean received(Dot id) {
+        return delivered.contains(id) || isHeldBack(id);
+    }
+
+    @Override
+    public boolean canResendAfter(ReplicaId peer, long peerDeliveredFromSelf) {
+        long sent = delivered.get(self());
+        if (peerDeliveredFromSelf >= sent) {
+            return true;
+        }
+        Dot oldest = retransmissions.oldestPending(peer, self());
+        // Everything after the peer's position must still be queued: the oldest queued message is the next one it
+        // needs. The queue drops its oldest entries when it overflows, which is exactly when this turns false.
+        return oldest != null && oldest.counter() <= peerDeliveredFromSelf + 1;
+    }
+
+    @Override
     public void tick(long nowMillis, Outbox<RelayMessage<P>, P> out) {
         alarm.ticked(nowMillis);
         long nextDue = retransmissions.resendDue(nowMillis, out);

@@ -31,6 +31,7 @@ final class RetransmissionQueue<P> {
     private final Map<ReplicaId, LinkedHashMap<Dot, Pending<P>>> byPeer = new TreeMap<>();
     private long size;
     private long givenUp;
+    private final Map<ReplicaId, Long> givenUpByPeer = new TreeMap<>();
     private long resent;
 
     RetransmissionQueue(long periodMillis) {
@@ -51,6 +52,7 @@ final class RetransmissionQueue<P> {
             oldest.remove();
             size--;
             givenUp++;
+            givenUpByPeer.merge(peer, 1L, Long::sum);
         }
     }
 
@@ -81,6 +83,47 @@ final class RetransmissionQueue<P> {
             }
         }
         return nextDue;
+    }
+
+    /**
+     * {@code peer} was heard from (its periodic digest arrived), so the link works again: whatever waits for it in
+     * backoff becomes due now. Without this a peer back from a long partition would wait up to 32 periods for the
+     * messages it missed. Called at the digest rate, not per message, so it cannot cause a resend storm.
+     */
+    void peerHeard(ReplicaId peer, long nowMillis) {
+        LinkedHashMap<Dot, Pending<P>> pending = byPeer.get(peer);
+        if (pending == null) {
+            return;
+        }
+        for (Map.Entry<Dot, Pending<P>> item : pending.entrySet()) {
+            Pending<P> waiting = item.getValue();
+            if (waiting.resends() > 0 && waiting.dueMillis() > nowMillis) {
+                item.setValue(new Pending<>(waiting.data(), nowMillis, 0));
+            }
+        }
+    }
+
+    /** The oldest message of {@code origin} still waiting for {@code peer}'s acknowledgement, or null. */
+    Dot oldestPending(ReplicaId peer, ReplicaId origin) {
+        LinkedHashMap<Dot, Pending<P>> pending = byPeer.get(peer);
+        if (pending == null) {
+            return null;
+        }
+        Dot oldest = null;
+        for (Dot id : pending.keySet()) {
+            if (id.replica().equals(origin) && (oldest == null || id.counter() < oldest.counter())) {
+                oldest = id;
+                // Insertion order is send order, so the first of the origin is its oldest.
+                break;
+            }
+        }
+        return oldest;
+    }
+
+    /** How many messages {@code peer} has been given up for (its queue overflowed). */
+    long givenUp(ReplicaId peer) {
+        Long count = givenUpByPeer.get(peer);
+        return count == null ? 0 : count;
     }
 
     long periodMillis() {

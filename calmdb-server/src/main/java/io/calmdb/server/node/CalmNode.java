@@ -1,11 +1,12 @@
 package io.calmdb.server.node;
 
 import io.calmdb.crdt.Bytes;
-import io.calmdb.crdt.CodecException;
-import io.calmdb.crdt.Codecs;
 import io.calmdb.crdt.Dot;
 import io.calmdb.crdt.OrMap;
 import io.calmdb.crdt.ReplicaId;
+import io.calmdb.replication.core.ReplicaCore;
+import io.calmdb.replication.core.ReplicaCoreConfig;
+import io.calmdb.replication.core.ReplicaEffects;
 import io.calmdb.replication.keyspace.KeyValue;
 import io.calmdb.replication.keyspace.Keyspace;
 import io.calmdb.replication.keyspace.KeyspaceException;
@@ -25,11 +26,11 @@ import io.calmdb.server.transport.PeerTransport;
 import io.calmdb.server.transport.TransportConfig;
 import io.calmdb.server.transport.TransportListener;
 import io.calmdb.server.transport.TransportSnapshot;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -37,8 +38,10 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,37 +49,45 @@ import org.slf4j.LoggerFactory;
  * One CalmDB node: a replica of the keyspace with its durable copy, its replication links to the other regions,
  * and its Redis-protocol front door. Start one with {@link #start}; {@link #close} stops everything it started.
  *
- * <p>Threads: the keyspace, the replication state machines and every command run on one keyspace thread, so the
- * sans-IO cores see no concurrency; Netty threads only move bytes, and the storage writer thread only syncs. A
- * write is applied to the local keyspace, appended to the write-ahead log, acknowledged once durable under the
- * fsync policy, and then shipped to the peers by causal broadcast.
+ * <p>Every decision is the {@link ReplicaCore}'s: this class only wires it to the world. The core, the keyspace
+ * and every command run on one keyspace thread, so the core sees no concurrency; Netty threads only move bytes, the
+ * storage writer thread only writes and syncs, and the clock is read in one place ({@link #clock}). A write is
+ * applied to the local keyspace, handed to the core, appended to the write-ahead log, acknowledged once durable
+ * under the fsync policy, and then shipped to the peers by the core's causal stream.
  */
 public final class CalmNode implements AutoCloseable {
-    /** How often the replication state machines are ticked (retransmissions, transfer pacing), in milliseconds. */
+    /** How often the replica core is ticked (resends, digests, transfer pacing, WAIT deadlines), in milliseconds. */
     static final long TICK_MILLIS = 20;
-    /** The most {@code WAIT} commands that may be blocked at once. */
-    static final int WAITERS_MAX = 10_000;
 
     private static final Logger LOG = LoggerFactory.getLogger(CalmNode.class);
 
     private final NodeConfig config;
     private final KeyspaceThread thread;
     private final DurableKeyspace durable;
-    private final Replicator replicator;
-    private final long startedMillis = System.currentTimeMillis();
+    private final ReplicaCore core;
+    /** The node's one clock: the core and the keyspace get time from here, never from the system directly. */
+    private final LongSupplier clock = System::currentTimeMillis;
+    private final long startedMillis = clock.getAsLong();
     private final List<ScheduledFuture<?>> timers = new ArrayList<>();
-    private final List<Waiter> waiters = new ArrayList<>();
+    /** Replies of local writes waiting for their log record, in sequence order (keyspace thread only). */
+    private final ArrayDeque<PendingReply> pendingReplies = new ArrayDeque<>();
+    /** Blocked {@code WAIT} commands by ticket (keyspace thread only). */
+    private final Map<Long, CompletableFuture<Reply>> waits = new HashMap<>();
+    private long nextWaitTicket = 1;
+    /** The highest local sequence the storage reported durable; written by storage threads. */
+    private final AtomicLong durableReported = new AtomicLong();
+    /** True while a hand-off of {@link #durableReported} to the keyspace thread is queued. */
+    private final AtomicBoolean durableHandOffQueued = new AtomicBoolean();
     private PeerTransport transport;
     private RespServer resp;
     private final NodeMetrics metrics = NodeMetrics.create();
     private HttpApi http;
-    private long nextLocalSequence;
     private DurableKeyspace.Checkpoint checkpoint;
     /** True from the step that requested {@link #checkpoint}'s commit until the commit completes. */
     private boolean checkpointCommitting;
-    private long remoteDeltasApplied;
-    private long remoteDeltasMalformed;
     private volatile boolean closed;
+
+    private record PendingReply(long sequence, CompletableFuture<?> future, Object value) {}
 
     private CalmNode(NodeConfig config, DurableKeyspace durable) {
         this.config = config;
@@ -84,9 +95,10 @@ public final class CalmNode implements AutoCloseable {
         this.thread = new KeyspaceThread("calmdb-keyspace-" + config.replica(), config.limits().keyspaceQueueTasksMax());
         List<ReplicaId> peers = new ArrayList<>();
         config.peers().forEach(peer -> peers.add(peer.replica()));
-        this.replicator = new Replicator(this, config.replica(), peers, durable.recoveredDelivered());
-        this.nextLocalSequence = replicator.nextOwnSequence();
-        durable.deliveredSource(replicator::delivered);
+        ReplicaCoreConfig coreConfig = ReplicaCoreConfig.of(config.replica(), peers,
+                config.limits().antiEntropyIntervalMillis());
+        this.core = new ReplicaCore(coreConfig, durable.keyspace(), durable.recoveredDelivered(), new NodeEffects());
+        durable.deliveredSource(core::delivered);
     }
 
     /**
@@ -130,15 +142,14 @@ public final class CalmNode implements AutoCloseable {
         transport = PeerTransport.start(links.build(), new TransportListener() {
             @Override
             public void onMessage(ReplicaId from, byte[] message) {
-                thread.execute(() -> replicator.onMessage(from, message));
+                thread.execute(() -> core.onMessage(from, message, clock.getAsLong()));
             }
         });
         thread.call(() -> {
-            replicator.attach(transport);
+            core.start(clock.getAsLong());
             return null;
         });
         timers.add(thread.every(TICK_MILLIS, this::tick));
-        timers.add(thread.every(config.limits().antiEntropyIntervalMillis(), replicator::antiEntropyRound));
         timers.add(thread.every(config.limits().checkpointIntervalMillis(), this::checkpoint));
         RespServerConfig respConfig = RespServerConfig.builder()
                 .host(config.resp().host()).port(config.resp().port())
@@ -169,8 +180,9 @@ public final class CalmNode implements AutoCloseable {
         return transport.localAddress().getPort();
     }
 
-    Logger log() {
-        return LOG;
+    /** The node's clock, in milliseconds since the epoch: the one place the server reads the time for commands. */
+    long now() {
+        return clock.getAsLong();
     }
 
     Keyspace keyspace() {
@@ -195,67 +207,114 @@ public final class CalmNode implements AutoCloseable {
      * reply if the log refused it.
      */
     CompletableFuture<Reply> commit(Connection connection, OrMap<Bytes, KeyValue> delta, Reply reply) {
-        if (delta == null) {
+        long sequence = core.commitLocal(delta);
+        if (sequence == 0) {
             return CompletableFuture.completedFuture(reply);
         }
-        AtomicLong lastWrite = connection == null ? null : ConnectionState.of(connection).lastWriteSequence;
-        return commitDelta(delta).thenApply(sequence -> {
-            if (lastWrite != null) {
-                lastWrite.accumulateAndGet(sequence, Math::max);
-            }
-            return reply;
-        }).exceptionally(error -> Reply.error("ERR the write could not be made durable: " + rootMessage(error)));
+        if (connection != null) {
+            ConnectionState.of(connection).lastWriteSequence.accumulateAndGet(sequence, Math::max);
+        }
+        CompletableFuture<Reply> result = new CompletableFuture<>();
+        pendingReplies.addLast(new PendingReply(sequence, result, reply));
+        return result;
     }
 
-    /** Logs and broadcasts a local delta; completes with its broadcast sequence once durable. */
+    /** Logs and broadcasts a local delta; completes with its sequence once durable (keyspace thread only). */
     CompletableFuture<Long> commitDelta(OrMap<Bytes, KeyValue> delta) {
-        long sequence = nextLocalSequence++;
-        byte[] encoded = Codecs.encode(Keyspace.CODEC, delta);
-        return durable.log(delta, encoded, config.replica(), sequence).thenApply(position -> {
-            thread.execute(() -> {
-                Dot id = replicator.broadcast(encoded);
-                if (id.counter() != sequence) {
-                    LOG.error("broadcast id {} does not match the logged sequence {}", id, sequence);
+        long sequence = core.commitLocal(delta);
+        if (sequence == 0) {
+            return CompletableFuture.completedFuture(core.lastLocalSequence());
+        }
+        CompletableFuture<Long> result = new CompletableFuture<>();
+        pendingReplies.addLast(new PendingReply(sequence, result, sequence));
+        return result;
+    }
+
+    /** The driver's side of the core: sockets, the log and the replies, each queued, never run inside the core. */
+    private final class NodeEffects implements ReplicaEffects {
+        @Override
+        public boolean send(ReplicaId peer, byte[] message) {
+            return transport != null && transport.send(peer, message);
+        }
+
+        @Override
+        public void appendLocal(long sequence, OrMap<Bytes, KeyValue> delta, byte[] encodedDelta) {
+            durable.log(delta, encodedDelta, config.replica(), sequence).whenComplete((position, error) -> {
+                if (error != null) {
+                    thread.execute(() -> failPendingFrom(sequence, error));
+                    return;
+                }
+                durableReported.accumulateAndGet(sequence, Math::max);
+                // One hand-off carries every completion that arrived before it ran: a group commit of a thousand
+                // records wakes the keyspace thread once, not a thousand times.
+                if (durableHandOffQueued.compareAndSet(false, true)) {
+                    thread.execute(() -> {
+                        durableHandOffQueued.set(false);
+                        core.onLocalDurable(durableReported.get(), clock.getAsLong());
+                    });
                 }
             });
-            return sequence;
-        });
-    }
-
-    /** A delta delivered by the causal stream from another region: apply it and log it. */
-    void applyRemote(Dot id, byte[] payload) {
-        OrMap<Bytes, KeyValue> delta;
-        try {
-            delta = Codecs.decode(Keyspace.CODEC, payload);
-        } catch (CodecException e) {
-            remoteDeltasMalformed++;
-            LOG.warn("dropping delta {} that does not decode: {}", id, e.getMessage());
-            return;
         }
-        durable.keyspace().applyRemote(delta, System.currentTimeMillis());
-        remoteDeltasApplied++;
-        durable.log(delta, payload, id.replica(), id.counter()).exceptionally(error -> {
-            LOG.error("could not log remote delta {}: {}", id, rootMessage(error));
-            return null;
-        });
+
+        @Override
+        public void appendRemote(Dot id, OrMap<Bytes, KeyValue> delta, byte[] encodedDelta) {
+            durable.log(delta, encodedDelta, id.replica(), id.counter()).exceptionally(error -> {
+                LOG.error("could not log remote delta {}: {}", id, rootMessage(error));
+                return null;
+            });
+        }
+
+        @Override
+        public void durableThrough(long sequence) {
+            while (!pendingReplies.isEmpty() && pendingReplies.peekFirst().sequence() <= sequence) {
+                PendingReply pending = pendingReplies.pollFirst();
+                complete(pending.future(), pending.value());
+            }
+        }
+
+        @Override
+        public void waitAnswered(long ticket, int replicas) {
+            CompletableFuture<Reply> reply = waits.remove(ticket);
+            if (reply != null) {
+                reply.complete(Reply.integer(replicas));
+            }
+        }
+
+        @Override
+        public void stateTransferred(Set<Bytes> keys) {
+            durable.markDirty(keys);
+            LOG.info("applied a state transfer touching {} keys", keys.size());
+            thread.execute(CalmNode.this::checkpoint);
+        }
+
+        @Override
+        public void note(String message) {
+            LOG.info("{}", message);
+        }
     }
 
-    /** A complete state assembled from a peer's transfer: join it, and checkpoint whatever it changed. */
-    void applyTransfer(ReplicaId from, OrMap<Bytes, KeyValue> state) {
-        Set<Bytes> affected = new LinkedHashSet<>(durable.keyspace().state().keys());
-        affected.addAll(state.touchedKeys());
-        durable.keyspace().applyRemote(state, System.currentTimeMillis());
-        durable.markDirty(affected);
-        LOG.info("applied a state transfer from {} touching {} keys", from, affected.size());
-        thread.execute(this::checkpoint);
+    @SuppressWarnings("unchecked")
+    private static void complete(CompletableFuture<?> future, Object value) {
+        ((CompletableFuture<Object>) future).complete(value);
+    }
+
+    /** The log refused a record: it refuses every later one too, so every reply from it on fails. */
+    private void failPendingFrom(long sequence, Throwable error) {
+        while (!pendingReplies.isEmpty() && pendingReplies.peekLast().sequence() >= sequence) {
+            PendingReply pending = pendingReplies.pollLast();
+            if (pending.value() instanceof Reply) {
+                complete(pending.future(), Reply.error("ERR the write could not be made durable: " + rootMessage(error)));
+            } else {
+                pending.future().completeExceptionally(error);
+            }
+        }
     }
 
     // ----------------------------------------------------------------------------------------------------------
     // Timers
 
     private void tick() {
-        replicator.tick();
-        expireWaiters();
+        core.tick(clock.getAsLong());
         if (checkpoint != null) {
             advanceCheckpoint();
         }
@@ -308,8 +367,6 @@ public final class CalmNode implements AutoCloseable {
         }
     }
 
-    private record Waiter(long sequence, int replicas, long deadlineMillis, CompletableFuture<Reply> reply) {}
-
     /** {@code WAIT numreplicas timeout}: how many peers acknowledged every write this connection made. */
     CompletionStage<Reply> waitForReplicas(Connection connection, Command command) {
         long replicas;
@@ -326,37 +383,11 @@ public final class CalmNode implements AutoCloseable {
         long sequence = ConnectionState.of(connection).lastWriteSequence.get();
         CompletableFuture<Reply> reply = new CompletableFuture<>();
         thread.execute(() -> {
-            int acknowledged = replicator.peersAcknowledging(sequence);
-            if (acknowledged >= replicas || waiters.size() >= WAITERS_MAX) {
-                reply.complete(Reply.integer(acknowledged));
-                return;
-            }
-            long deadline = timeoutMillis == 0 ? Long.MAX_VALUE : System.currentTimeMillis() + timeoutMillis;
-            waiters.add(new Waiter(sequence, (int) Math.min(replicas, Integer.MAX_VALUE), deadline, reply));
+            long ticket = nextWaitTicket++;
+            waits.put(ticket, reply);
+            core.await(ticket, sequence, replicas, timeoutMillis, clock.getAsLong());
         });
         return reply;
-    }
-
-    void acknowledgementsAdvanced() {
-        for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
-            Waiter waiter = it.next();
-            int acknowledged = replicator.peersAcknowledging(waiter.sequence());
-            if (acknowledged >= waiter.replicas()) {
-                waiter.reply().complete(Reply.integer(acknowledged));
-                it.remove();
-            }
-        }
-    }
-
-    private void expireWaiters() {
-        long now = System.currentTimeMillis();
-        for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
-            Waiter waiter = it.next();
-            if (now >= waiter.deadlineMillis()) {
-                waiter.reply().complete(Reply.integer(replicator.peersAcknowledging(waiter.sequence())));
-                it.remove();
-            }
-        }
     }
 
     // ----------------------------------------------------------------------------------------------------------
@@ -438,13 +469,13 @@ public final class CalmNode implements AutoCloseable {
         server.put("process_id", ProcessHandle.current().pid());
         server.put("tcp_port", resp.port());
         server.put("replication_port", replicationPort());
-        server.put("uptime_in_seconds", (System.currentTimeMillis() - startedMillis) / 1000);
+        server.put("uptime_in_seconds", (clock.getAsLong() - startedMillis) / 1000);
         sections.put("server", server);
         Map<String, Object> clients = new LinkedHashMap<>();
         clients.put("connected_clients", resp.statistics().connectionsOpen());
         clients.put("total_commands_processed", resp.statistics().commandsProcessed());
         clients.put("keyspace_queue_commands", thread.clientTasksQueued());
-        clients.put("blocked_wait_commands", waiters.size());
+        clients.put("blocked_wait_commands", core.waitersBlocked());
         sections.put("clients", clients);
         StorageStatus storage = durable.storage().status();
         Map<String, Object> persistence = new LinkedHashMap<>();
@@ -459,13 +490,12 @@ public final class CalmNode implements AutoCloseable {
         replication.put("role", "active-active");
         replication.put("replica_id", config.replica().name());
         replication.put("version_vector", durable.keyspace().context().versionVector().toString());
-        replication.put("remote_deltas_applied", remoteDeltasApplied);
-        replication.put("remote_deltas_malformed", remoteDeltasMalformed);
-        replicator.status().forEach(replication::put);
+        replication.put("remote_deltas_applied", core.remoteDeltasApplied());
+        core.status().forEach(replication::put);
         TransportSnapshot links = transport.snapshot();
         replication.put("peers", links.links().size());
-        Map<ReplicaId, Long> acked = replicator.acknowledgedByPeer();
-        long ownSent = nextLocalSequence - 1;
+        Map<ReplicaId, Long> acked = core.acknowledgedByPeer();
+        long ownSent = core.durableLocalSequence();
         int index = 0;
         for (LinkSnapshot link : links.links()) {
             long peerAcked = acked.getOrDefault(link.peer(), 0L);
@@ -563,7 +593,7 @@ public final class CalmNode implements AutoCloseable {
             };
             T answer;
             try {
-                answer = task.run(durable.keyspace(), commits, System.currentTimeMillis());
+                answer = task.run(durable.keyspace(), commits, clock.getAsLong());
             } catch (KeyspaceException | RuntimeException refused) {
                 return CompletableFuture.allOf(logged.toArray(CompletableFuture[]::new))
                         .thenCompose(ignored -> CompletableFuture.failedFuture(refused));
@@ -585,10 +615,11 @@ public final class CalmNode implements AutoCloseable {
         thread.execute(() -> {
             try {
                 Keyspace keyspace = durable.keyspace();
-                result.complete(new NodeStatus(config.replica(), config.cluster(), nextLocalSequence - 1,
-                        replicator.acknowledgedByPeer(), keyspace.context().versionVector(), replicator.delivered(),
-                        replicator.peerDelivered(), replicator.status(), transport.snapshot(),
-                        durable.storage().status(), thread.clientTasksQueued(), keyspace.size(), remoteDeltasApplied));
+                result.complete(new NodeStatus(config.replica(), config.cluster(), core.durableLocalSequence(),
+                        core.acknowledgedByPeer(), keyspace.context().versionVector(), core.delivered(),
+                        core.peerDelivered(), core.status(), transport.snapshot(),
+                        durable.storage().status(), thread.clientTasksQueued(), keyspace.size(),
+                        core.remoteDeltasApplied()));
             } catch (RuntimeException e) {
                 result.completeExceptionally(e);
             }

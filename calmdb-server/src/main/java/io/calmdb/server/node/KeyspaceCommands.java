@@ -163,7 +163,7 @@ final class KeyspaceCommands implements CommandHandler {
 
     private CompletableFuture<Reply> execute(Connection connection, Keyspace keyspace, Command command)
             throws KeyspaceException, SyntaxError {
-        long now = System.currentTimeMillis();
+        long now = node.now();
         return switch (command.name()) {
             case "get" -> done(bulkOrNil(keyspace.get(key(command, 1))));
             case "set" -> set(connection, keyspace, command, now);

@@ -1,4 +1,4 @@
-package io.calmdb.server.node;
+package io.calmdb.replication.core;
 
 import io.calmdb.crdt.ByteReader;
 import io.calmdb.crdt.ByteWriter;

@@ -1,0 +1,550 @@
+package io.calmdb.replication.core;
+
+import io.calmdb.crdt.Bytes;
+import io.calmdb.crdt.CausalContext;
+import io.calmdb.crdt.CodecException;
+import io.calmdb.crdt.Codecs;
+import io.calmdb.crdt.Dot;
+import io.calmdb.crdt.OrMap;
+import io.calmdb.crdt.ReplicaId;
+import io.calmdb.crdt.VersionVector;
+import io.calmdb.replication.broadcast.Broadcasts;
+import io.calmdb.replication.broadcast.CausalStream;
+import io.calmdb.replication.broadcast.Outbox;
+import io.calmdb.replication.broadcast.RelayMessage;
+import io.calmdb.replication.keyspace.KeyValue;
+import io.calmdb.replication.keyspace.Keyspace;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * One replica's decisions, as a sans-IO state machine: the server drives it over Netty, RocksDB and the real clock,
+ * and {@code ./calmdb sim cluster} drives the very same object over a simulated network, disk and clock.
+ *
+ * <p>Inputs are method calls that carry {@code nowMillis}: a local write's delta ({@link #commitLocal}), the log's
+ * report that local records are durable ({@link #onLocalDurable}), a peer's message ({@link #onMessage}), a
+ * {@code WAIT} ({@link #await}) and the periodic {@link #tick}. Outputs go to the {@link ReplicaEffects} given at
+ * construction: log appends, messages to peers, released replies, answered waits.
+ *
+ * <p>The write path: a write is applied to the keyspace by the caller, handed here, numbered with this replica's
+ * next broadcast sequence (the one counter of it) and appended to the log. Once the log reports it durable, every
+ * reply waiting on it is released and the delta is broadcast on the causal stream. A broadcast id that differs from
+ * the logged sequence means two counters drifted, and the core throws rather than ship a stream that would be
+ * misnumbered at every peer.
+ *
+ * <p>Repair: every {@link ReplicaCoreConfig#antiEntropyIntervalMillis()} a digest (causal context and delivered
+ * vector) goes to each peer. A peer whose context lacks what this replica had seen one round earlier is repaired:
+ * by the stream's own resends when it still holds every message the peer misses from this replica and the peer
+ * lacks nothing from anyone else; otherwise by a state transfer in chunks of at most
+ * {@link ReplicaCoreConfig#chunkBytesMax()}: self-contained per-key partial states, then the context and delivered
+ * vector captured when the transfer began. The receiver joins the chunks as one complete state (which applies the
+ * sender's removals too) and skips its stream past what the state included.
+ *
+ * <p>Not thread-safe: one driver thread (or the simulator) calls it.
+ */
+public final class ReplicaCore {
+    private final ReplicaCoreConfig config;
+    private final ReplicaId self;
+    private final Keyspace keyspace;
+    private final ReplicaEffects effects;
+    private final CausalStream<byte[]> stream;
+    private final Outbox<RelayMessage<byte[]>, byte[]> outbox;
+
+    // The write path: local deltas appended to the log but not yet reported durable, in sequence order.
+    private record PendingLocal(long sequence, byte[] encoded) {}
+
+    private final ArrayDeque<PendingLocal> awaitingDurability = new ArrayDeque<>();
+    private long lastLocalSequence;
+    private long durableLocalSequence;
+
+    // Repair.
+    private long nextDigestAtMillis;
+    private CausalContext contextOneRoundAgo = new CausalContext();
+    private VersionVector deliveredOneRoundAgo = VersionVector.empty();
+    private final Map<ReplicaId, OutgoingTransfer> outgoing = new TreeMap<>();
+    private final Map<ReplicaId, IncomingTransfer> incoming = new HashMap<>();
+    private final Map<ReplicaId, VersionVector> peerDelivered = new TreeMap<>();
+    private long nextTransferId = 1;
+
+    // Acknowledgements and WAIT.
+    private final Map<ReplicaId, ContiguousAcks> acknowledged = new TreeMap<>();
+
+    private record Waiter(long ticket, long sequence, int replicas, long deadlineMillis) {}
+
+    private final List<Waiter> waiters = new ArrayList<>();
+
+    // Counters.
+    private long transfersSent;
+    private long transfersReceived;
+    private long transfersAvoided;
+    private long malformedMessages;
+    private long remoteDeltasApplied;
+
+    /**
+     * A core over {@code keyspace} (already recovered by the driver), resuming the causal stream at
+     * {@code recoveredDelivered}: what the durable state had delivered from each origin, this replica included.
+     */
+    public ReplicaCore(ReplicaCoreConfig config, Keyspace keyspace, VersionVector recoveredDelivered,
+            ReplicaEffects effects) {
+        this.config = java.util.Objects.requireNonNull(config, "config");
+        this.self = config.self();
+        this.keyspace = java.util.Objects.requireNonNull(keyspace, "keyspace");
+        this.effects = java.util.Objects.requireNonNull(effects, "effects");
+        if (!keyspace.replica().equals(self)) {
+            throw new IllegalArgumentException("keyspace belongs to " + keyspace.replica() + ", not to " + self);
+        }
+        List<ReplicaId> everyone = new ArrayList<>(config.peers());
+        everyone.add(self);
+        this.stream = Broadcasts.causalStream(self, everyone, config.retransmitPeriodMillis(),
+                config.holdBackMessagesMax(), recoveredDelivered);
+        this.lastLocalSequence = recoveredDelivered.get(self);
+        this.durableLocalSequence = lastLocalSequence;
+        for (ReplicaId peer : config.peers()) {
+            acknowledged.put(peer, new ContiguousAcks(lastLocalSequence));
+        }
+        this.outbox = new Outbox<>() {
+            @Override
+            public void send(ReplicaId to, RelayMessage<byte[]> message) {
+                effects.send(to, ReplicationMessage.encode(new ReplicationMessage.Broadcast(message)));
+            }
+
+            @Override
+            public void deliver(Dot id, byte[] payload) {
+                if (!id.replica().equals(self)) {
+                    applyRemote(id, payload);
+                }
+            }
+
+            @Override
+            public void wakeAt(long atMillis) {
+                // The driver ticks the core every few milliseconds; the stream re-checks what is due at each tick.
+            }
+        };
+    }
+
+    /** Called once before any other input. */
+    public void start(long nowMillis) {
+        stream.start(nowMillis, outbox);
+        nextDigestAtMillis = nowMillis;
+    }
+
+    public ReplicaId self() {
+        return self;
+    }
+
+    public Keyspace keyspace() {
+        return keyspace;
+    }
+
+    // ------------------------------------------------------------------------------------------------------
+    // The write path
+
+    /**
+     * A local write's delta, already applied to the keyspace: numbers it with this replica's next broadcast
+     * sequence and appends it to the log. Returns the sequence, which the driver uses to release the write's reply
+     * once {@link ReplicaEffects#durableThrough} reaches it; 0 when {@code delta} is null (nothing changed, nothing
+     * to wait for beyond earlier writes).
+     */
+    public long commitLocal(OrMap<Bytes, KeyValue> delta) {
+        if (delta == null) {
+            return 0;
+        }
+        long sequence = ++lastLocalSequence;
+        byte[] encoded = Codecs.encode(Keyspace.CODEC, delta);
+        awaitingDurability.addLast(new PendingLocal(sequence, encoded));
+        effects.appendLocal(sequence, delta, encoded);
+        return sequence;
+    }
+
+    /**
+     * The log reports every local record through {@code sequence} durable: release their replies and ship the
+     * deltas. Reports must come in order; a report past the last committed sequence is a driver bug.
+     */
+    public void onLocalDurable(long sequence, long nowMillis) {
+        currentNowMillis = nowMillis;
+        if (sequence > lastLocalSequence) {
+            throw new IllegalStateException("the log reported local record " + sequence + " durable, but only "
+                    + lastLocalSequence + " were appended");
+        }
+        if (sequence <= durableLocalSequence) {
+            return;
+        }
+        while (!awaitingDurability.isEmpty() && awaitingDurability.peekFirst().sequence() <= sequence) {
+            PendingLocal pending = awaitingDurability.pollFirst();
+            Dot id = stream.broadcast(pending.encoded(), nowMillis, outbox);
+            if (id.counter() != pending.sequence()) {
+                throw new IllegalStateException("broadcast id " + id + " does not match the logged sequence "
+                        + pending.sequence() + ": the stream and the log disagree on this replica's numbering");
+            }
+        }
+        durableLocalSequence = sequence;
+        effects.durableThrough(sequence);
+    }
+
+    /** The sequence of the newest local write handed to the log. */
+    public long lastLocalSequence() {
+        return lastLocalSequence;
+    }
+
+    /** The sequence through which local writes are durable (and broadcast). */
+    public long durableLocalSequence() {
+        return durableLocalSequence;
+    }
+
+    // ------------------------------------------------------------------------------------------------------
+    // WAIT
+
+    /**
+     * {@code WAIT replicas timeout} for a client whose newest write is {@code sequence}: answered through
+     * {@link ReplicaEffects#waitAnswered} with {@code ticket} once {@code replicas} peers acknowledged everything
+     * through it, or at the deadline with how many had (0 timeout: no deadline). Answered at once when already
+     * satisfied or when {@link ReplicaCoreConfig#waitersMax()} waits are blocked.
+     */
+    public void await(long ticket, long sequence, long replicas, long timeoutMillis, long nowMillis) {
+        if (timeoutMillis < 0) {
+            throw new IllegalArgumentException("timeoutMillis must be >= 0, got " + timeoutMillis);
+        }
+        int acknowledging = peersAcknowledging(sequence);
+        if (acknowledging >= replicas || waiters.size() >= config.waitersMax()) {
+            effects.waitAnswered(ticket, acknowledging);
+            return;
+        }
+        long deadline = timeoutMillis == 0 ? Long.MAX_VALUE : nowMillis + timeoutMillis;
+        waiters.add(new Waiter(ticket, sequence, (int) Math.min(replicas, Integer.MAX_VALUE), deadline));
+    }
+
+    /** How many peers have acknowledged this replica's write {@code sequence} and everything before it. */
+    public int peersAcknowledging(long sequence) {
+        int count = 0;
+        for (ContiguousAcks acks : acknowledged.values()) {
+            if (acks.floor() >= sequence) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /** The acknowledged prefix of this replica's writes at each peer. */
+    public Map<ReplicaId, Long> acknowledgedByPeer() {
+        Map<ReplicaId, Long> result = new LinkedHashMap<>();
+        acknowledged.forEach((peer, acks) -> result.put(peer, acks.floor()));
+        return result;
+    }
+
+    private void acknowledgementsAdvanced() {
+        for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+            Waiter waiter = it.next();
+            int acknowledging = peersAcknowledging(waiter.sequence());
+            if (acknowledging >= waiter.replicas()) {
+                it.remove();
+                effects.waitAnswered(waiter.ticket(), acknowledging);
+            }
+        }
+    }
+
+    private void expireWaiters(long nowMillis) {
+        for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+            Waiter waiter = it.next();
+            if (nowMillis >= waiter.deadlineMillis()) {
+                it.remove();
+                effects.waitAnswered(waiter.ticket(), peersAcknowledging(waiter.sequence()));
+            }
+        }
+    }
+
+    /** {@code WAIT} commands blocked now. */
+    public int waitersBlocked() {
+        return waiters.size();
+    }
+
+    // ------------------------------------------------------------------------------------------------------
+    // Peers
+
+    /** A message from {@code from}. Malformed messages are counted and dropped: a peer cannot crash this replica. */
+    public void onMessage(ReplicaId from, byte[] bytes, long nowMillis) {
+        currentNowMillis = nowMillis;
+        if (!acknowledged.containsKey(from)) {
+            malformedMessages++;
+            effects.note("dropping a replication message from " + from + ", which is not a peer of " + self);
+            return;
+        }
+        ReplicationMessage message;
+        try {
+            message = ReplicationMessage.decode(bytes);
+        } catch (CodecException e) {
+            malformedMessages++;
+            effects.note("dropping a malformed replication message from " + from + ": " + e.getMessage());
+            return;
+        }
+        switch (message) {
+            case ReplicationMessage.Broadcast broadcast -> {
+                if (broadcast.message() instanceof RelayMessage.Ack<byte[]> ack && ack.id().replica().equals(self)) {
+                    acknowledged.get(from).add(ack.id().counter());
+                    acknowledgementsAdvanced();
+                }
+                stream.receive(from, broadcast.message(), nowMillis, outbox);
+            }
+            case ReplicationMessage.Digest digest -> onDigest(from, digest, nowMillis);
+            case ReplicationMessage.Chunk chunk -> onChunk(from, chunk);
+            case ReplicationMessage.End end -> onEnd(from, end, nowMillis);
+        }
+    }
+
+    /** Periodic work: resends, digests, paced transfer chunks and WAIT deadlines. */
+    public void tick(long nowMillis) {
+        currentNowMillis = nowMillis;
+        stream.tick(nowMillis, outbox);
+        if (nowMillis >= nextDigestAtMillis) {
+            sendDigests();
+            nextDigestAtMillis = nowMillis + config.antiEntropyIntervalMillis();
+        }
+        for (Iterator<Map.Entry<ReplicaId, OutgoingTransfer>> it = outgoing.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<ReplicaId, OutgoingTransfer> entry = it.next();
+            if (entry.getValue().pump(entry.getKey())) {
+                it.remove();
+                transfersSent++;
+            }
+        }
+        expireWaiters(nowMillis);
+    }
+
+    private void applyRemote(Dot id, byte[] payload) {
+        OrMap<Bytes, KeyValue> delta;
+        try {
+            delta = Codecs.decode(Keyspace.CODEC, payload);
+        } catch (CodecException e) {
+            malformedMessages++;
+            effects.note("dropping delta " + id + " that does not decode: " + e.getMessage());
+            return;
+        }
+        keyspace.applyRemote(delta, currentNowMillis);
+        remoteDeltasApplied++;
+        effects.appendRemote(id, delta, payload);
+    }
+
+    // The time of the input being handled, for deliveries the stream makes from inside it.
+    private long currentNowMillis;
+
+    private void sendDigests() {
+        byte[] digest = ReplicationMessage.encode(new ReplicationMessage.Digest(keyspace.context().copy(),
+                stream.delivered()));
+        for (ReplicaId peer : config.peers()) {
+            effects.send(peer, digest);
+        }
+        contextOneRoundAgo = keyspace.context().copy();
+        deliveredOneRoundAgo = stream.delivered();
+    }
+
+    private void onDigest(ReplicaId from, ReplicationMessage.Digest digest, long nowMillis) {
+        VersionVector previous = peerDelivered.put(from, digest.delivered());
+        // A peer that took our writes in through a state transfer never acknowledges them one by one.
+        acknowledged.get(from).advanceTo(Math.min(digest.delivered().get(self), durableLocalSequence));
+        acknowledgementsAdvanced();
+        stream.peerHeard(from, nowMillis, outbox);
+        if (digest.context().includes(contextOneRoundAgo) || outgoing.containsKey(from)) {
+            return;
+        }
+        long deliveredFromUs = digest.delivered().get(self);
+        // A peer still taking in this replica's stream (what it delivered from us grew since its last digest, and
+        // it has not yet delivered all we sent) is behind, not missing anything. Under sustained load a loaded peer
+        // trails by more than a round, and a full transfer would only add work to the replica that is behind.
+        if (previous != null && deliveredFromUs > previous.get(self) && deliveredFromUs < stream.delivered().get(self)) {
+            transfersAvoided++;
+            return;
+        }
+        if (streamRepairs(from, digest.delivered())) {
+            transfersAvoided++;
+            return;
+        }
+        long id = nextTransferId++;
+        outgoing.put(from, new OutgoingTransfer(id, new ArrayList<>(keyspace.state().keys()), keyspace.context().copy(),
+                stream.delivered()));
+        effects.note("peer " + from + " lacks state " + self + " had seen; starting state transfer " + id);
+    }
+
+    /**
+     * True when the peer misses only this replica's own messages and the stream still holds all of them for it: the
+     * resends (due at once, since the peer was just heard from) repair it with the missed deltas themselves, far
+     * cheaper than the whole state.
+     */
+    private boolean streamRepairs(ReplicaId peer, VersionVector peerHas) {
+        long missedFromUs = deliveredOneRoundAgo.get(self) - peerHas.get(self);
+        if (missedFromUs <= 0) {
+            return false;
+        }
+        boolean[] othersCaughtUp = {true};
+        deliveredOneRoundAgo.forEach((origin, counter) -> {
+            if (!origin.equals(self) && peerHas.get(origin) < counter) {
+                othersCaughtUp[0] = false;
+            }
+        });
+        return othersCaughtUp[0] && stream.canResendAfter(peer, peerHas.get(self));
+    }
+
+    private void onChunk(ReplicaId from, ReplicationMessage.Chunk chunk) {
+        IncomingTransfer transfer = incoming.get(from);
+        if (transfer == null || transfer.id != chunk.transferId()) {
+            transfer = new IncomingTransfer(chunk.transferId());
+            incoming.put(from, transfer);
+        }
+        try {
+            transfer.staging.merge(Codecs.decode(Keyspace.CODEC, chunk.state()));
+            transfer.chunks++;
+        } catch (CodecException e) {
+            malformedMessages++;
+            incoming.remove(from);
+            effects.note("dropping state transfer " + chunk.transferId() + " from " + from
+                    + ": a chunk does not decode: " + e.getMessage());
+        }
+    }
+
+    private void onEnd(ReplicaId from, ReplicationMessage.End end, long nowMillis) {
+        IncomingTransfer transfer = incoming.remove(from);
+        if (transfer == null && end.chunks() == 0) {
+            transfer = new IncomingTransfer(end.transferId());
+        }
+        if (transfer == null || transfer.id != end.transferId() || transfer.chunks != end.chunks()) {
+            // A chunk went missing (a link broke mid-transfer); the next digest round starts a fresh transfer.
+            return;
+        }
+        transfer.staging.restoreContext(end.context());
+        Set<Bytes> affected = new LinkedHashSet<>(keyspace.state().keys());
+        affected.addAll(transfer.staging.touchedKeys());
+        keyspace.applyRemote(transfer.staging, nowMillis);
+        // The stream skips first, so that a driver persisting the state now stores the delivered vector with it.
+        stream.skipTo(end.delivered(), outbox);
+        effects.stateTransferred(Collections.unmodifiableSet(affected));
+        transfersReceived++;
+    }
+
+    // ------------------------------------------------------------------------------------------------------
+    // Inspection
+
+    /** What the causal stream has delivered from each origin (this replica's own broadcasts included). */
+    public VersionVector delivered() {
+        return stream.delivered();
+    }
+
+    /**
+     * True when this replica has taken message {@code id} into its care (delivered it, or holds it back for its
+     * dependencies): what an acknowledgement of it promised. The simulator checks {@code WAIT} answers with it.
+     */
+    public boolean received(Dot id) {
+        return stream.received(id);
+    }
+
+    /** What each peer reported delivering in its last digest. */
+    public Map<ReplicaId, VersionVector> peerDelivered() {
+        return Collections.unmodifiableMap(peerDelivered);
+    }
+
+    /** Counters and buffer sizes by name, for {@code INFO} and metrics. */
+    public Map<String, Object> status() {
+        Map<String, Object> status = new LinkedHashMap<>();
+        status.put("delivered", stream.delivered().toString());
+        status.putAll(stream.gauges());
+        status.put("transfersSent", transfersSent);
+        status.put("transfersReceived", transfersReceived);
+        status.put("transfersAvoided", transfersAvoided);
+        status.put("transfersInProgress", outgoing.size());
+        status.put("malformedMessages", malformedMessages);
+        status.put("localWritesAwaitingLog", awaitingDurability.size());
+        return status;
+    }
+
+    public long remoteDeltasApplied() {
+        return remoteDeltasApplied;
+    }
+
+    public long malformedMessages() {
+        return malformedMessages;
+    }
+
+    public long transfersReceived() {
+        return transfersReceived;
+    }
+
+    public long transfersSent() {
+        return transfersSent;
+    }
+
+    // ------------------------------------------------------------------------------------------------------
+    // State transfer
+
+    /** An outgoing state transfer, sent a chunk at a time as the link has room. */
+    private final class OutgoingTransfer {
+        /** Chunks offered to the link per tick, so one transfer cannot monopolise the driver. */
+        private static final int CHUNKS_PER_TICK_MAX = 8;
+
+        private final long id;
+        private final List<Bytes> keys;
+        private final CausalContext context;
+        private final VersionVector delivered;
+        private int nextKey;
+        private long chunksSent;
+        private byte[] pendingChunk;
+
+        OutgoingTransfer(long id, List<Bytes> keys, CausalContext context, VersionVector delivered) {
+            this.id = id;
+            this.keys = keys;
+            this.context = context;
+            this.delivered = delivered;
+        }
+
+        /** Sends what the link takes now; true when the transfer is complete. */
+        boolean pump(ReplicaId peer) {
+            for (int sent = 0; sent < CHUNKS_PER_TICK_MAX; sent++) {
+                if (pendingChunk == null) {
+                    pendingChunk = nextChunk();
+                }
+                if (pendingChunk == null) {
+                    byte[] end = ReplicationMessage.encode(new ReplicationMessage.End(id, context, delivered, chunksSent));
+                    return effects.send(peer, end);
+                }
+                if (!effects.send(peer, pendingChunk)) {
+                    return false;
+                }
+                pendingChunk = null;
+                chunksSent++;
+            }
+            return false;
+        }
+
+        private byte[] nextChunk() {
+            OrMap<Bytes, KeyValue> chunk = null;
+            int approximateBytes = 0;
+            while (nextKey < keys.size() && approximateBytes < config.chunkBytesMax()) {
+                OrMap<Bytes, KeyValue> extract = keyspace.extract(keys.get(nextKey++));
+                if (extract == null) {
+                    continue;
+                }
+                approximateBytes += Codecs.encode(Keyspace.CODEC, extract).length;
+                chunk = chunk == null ? extract : chunk.merge(extract);
+            }
+            if (chunk == null) {
+                return null;
+            }
+            return ReplicationMessage.encode(new ReplicationMessage.Chunk(id, Codecs.encode(Keyspace.CODEC, chunk)));
+        }
+    }
+
+    /** A transfer being received: chunks accumulate into a staging state. */
+    private static final class IncomingTransfer {
+        private final long id;
+        private final OrMap<Bytes, KeyValue> staging = new OrMap<>(KeyValue.type());
+        private long chunks;
+
+        IncomingTransfer(long id) {
+            this.id = id;
+        }
+    }
+}
