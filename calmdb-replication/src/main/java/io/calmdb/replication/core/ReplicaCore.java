@@ -109,7 +109,10 @@ public final class ReplicaCore {
         this.lastLocalSequence = recoveredDelivered.get(self);
         this.durableLocalSequence = lastLocalSequence;
         for (ReplicaId peer : config.peers()) {
-            acknowledged.put(peer, new ContiguousAcks(lastLocalSequence));
+            // After a restart nothing is known of what the peers hold: their first digests tell. Starting from the
+            // recovered sequence instead would count a peer that was partitioned before the crash as holding every
+            // write the log recovered, and a later WAIT would count it for writes it can never deliver.
+            acknowledged.put(peer, new ContiguousAcks(0));
         }
         this.outbox = new Outbox<>() {
             @Override
@@ -390,14 +393,33 @@ public final class ReplicaCore {
         return othersCaughtUp[0] && stream.canResendAfter(peer, peerHas.get(self));
     }
 
+    /**
+     * A transfer's chunks must arrive complete and in order: its state counts as complete, so a missing chunk would
+     * read as the removal of every key in it. Counting chunks is not enough (a duplicate can stand in for a lost
+     * one: the simulator found that), so each carries its index. Chunk 0 starts a transfer afresh (a sender that
+     * restarted numbers its transfers from 1 again); a duplicate is ignored; a gap abandons the transfer, and the
+     * next digest round starts a new one. The closing {@link ReplicationMessage.End} must also match the checksum
+     * of the chunks taken: the simulator found a stale partial transfer (its end lost) joined under a restarted
+     * sender's new transfer of the same id, which removed every key the stale one lacked.
+     */
     private void onChunk(ReplicaId from, ReplicationMessage.Chunk chunk) {
         IncomingTransfer transfer = incoming.get(from);
-        if (transfer == null || transfer.id != chunk.transferId()) {
+        if (chunk.index() == 0) {
             transfer = new IncomingTransfer(chunk.transferId());
             incoming.put(from, transfer);
+        } else if (transfer == null || transfer.id != chunk.transferId() || transfer.abandoned) {
+            return;
+        }
+        if (chunk.index() < transfer.chunks) {
+            return;
+        }
+        if (chunk.index() > transfer.chunks) {
+            transfer.abandoned = true;
+            return;
         }
         try {
             transfer.staging.merge(Codecs.decode(Keyspace.CODEC, chunk.state()));
+            transfer.checksum.update(chunk.state());
             transfer.chunks++;
         } catch (CodecException e) {
             malformedMessages++;
@@ -409,10 +431,11 @@ public final class ReplicaCore {
 
     private void onEnd(ReplicaId from, ReplicationMessage.End end, long nowMillis) {
         IncomingTransfer transfer = incoming.remove(from);
-        if (transfer == null && end.chunks() == 0) {
+        if (end.chunks() == 0) {
             transfer = new IncomingTransfer(end.transferId());
         }
-        if (transfer == null || transfer.id != end.transferId() || transfer.chunks != end.chunks()) {
+        if (transfer == null || transfer.abandoned || transfer.id != end.transferId() || transfer.chunks != end.chunks()
+                || transfer.checksum.getValue() != end.chunksChecksum()) {
             // A chunk went missing (a link broke mid-transfer); the next digest round starts a fresh transfer.
             return;
         }
@@ -491,13 +514,23 @@ public final class ReplicaCore {
         private final VersionVector delivered;
         private int nextKey;
         private long chunksSent;
+        private long chunksMade;
+        private final java.util.zip.CRC32C checksum = new java.util.zip.CRC32C();
         private byte[] pendingChunk;
+        /**
+         * The newest local write whose effects the transfer may carry so far (in a chunk, or in the captured context).
+         * Nothing is sent before that write is durable: a peer that learned of a write this replica then lost in a
+         * crash would hold its dot, and this replica, restarted, would give the same dot to another write, so the
+         * two could never converge.
+         */
+        private long localSequenceCarried;
 
         OutgoingTransfer(long id, List<Bytes> keys, CausalContext context, VersionVector delivered) {
             this.id = id;
             this.keys = keys;
             this.context = context;
             this.delivered = delivered;
+            this.localSequenceCarried = lastLocalSequence;
         }
 
         /** Sends what the link takes now; true when the transfer is complete. */
@@ -505,9 +538,14 @@ public final class ReplicaCore {
             for (int sent = 0; sent < CHUNKS_PER_TICK_MAX; sent++) {
                 if (pendingChunk == null) {
                     pendingChunk = nextChunk();
+                    localSequenceCarried = Math.max(localSequenceCarried, lastLocalSequence);
+                }
+                if (durableLocalSequence < localSequenceCarried) {
+                    return false;
                 }
                 if (pendingChunk == null) {
-                    byte[] end = ReplicationMessage.encode(new ReplicationMessage.End(id, context, delivered, chunksSent));
+                    byte[] end = ReplicationMessage.encode(new ReplicationMessage.End(id, context, delivered, chunksSent,
+                            checksum.getValue()));
                     return effects.send(peer, end);
                 }
                 if (!effects.send(peer, pendingChunk)) {
@@ -533,7 +571,9 @@ public final class ReplicaCore {
             if (chunk == null) {
                 return null;
             }
-            return ReplicationMessage.encode(new ReplicationMessage.Chunk(id, Codecs.encode(Keyspace.CODEC, chunk)));
+            byte[] state = Codecs.encode(Keyspace.CODEC, chunk);
+            checksum.update(state);
+            return ReplicationMessage.encode(new ReplicationMessage.Chunk(id, chunksMade++, state));
         }
     }
 
@@ -541,7 +581,9 @@ public final class ReplicaCore {
     private static final class IncomingTransfer {
         private final long id;
         private final OrMap<Bytes, KeyValue> staging = new OrMap<>(KeyValue.type());
+        private final java.util.zip.CRC32C checksum = new java.util.zip.CRC32C();
         private long chunks;
+        private boolean abandoned;
 
         IncomingTransfer(long id) {
             this.id = id;

@@ -34,9 +34,16 @@ sealed interface ReplicationMessage {
 
     record Digest(CausalContext context, VersionVector delivered) implements ReplicationMessage {}
 
-    record Chunk(long transferId, byte[] state) implements ReplicationMessage {}
+    /** Chunk {@code index} (from 0) of transfer {@code transferId}: a receiver takes chunks strictly in order. */
+    record Chunk(long transferId, long index, byte[] state) implements ReplicationMessage {}
 
-    record End(long transferId, CausalContext context, VersionVector delivered, long chunks) implements ReplicationMessage {}
+    /**
+     * The close of transfer {@code transferId}: the context and delivered vector captured when it began, how many
+     * chunks it sent and the CRC-32C of their state bytes in order, so a receiver never joins chunks of another
+     * transfer (a sender that restarted reuses transfer ids) under this one's context.
+     */
+    record End(long transferId, CausalContext context, VersionVector delivered, long chunks, long chunksChecksum)
+            implements ReplicationMessage {}
 
     static byte[] encode(ReplicationMessage message) {
         ByteWriter out = new ByteWriter();
@@ -63,6 +70,7 @@ sealed interface ReplicationMessage {
             case Chunk chunk -> {
                 out.writeByte(TYPE_CHUNK);
                 out.writeVarLong(chunk.transferId());
+                out.writeVarLong(chunk.index());
                 out.writeBytes(chunk.state());
             }
             case End end -> {
@@ -71,6 +79,7 @@ sealed interface ReplicationMessage {
                 out.writeBytes(end.context().encode());
                 writeVector(out, end.delivered());
                 out.writeVarLong(end.chunks());
+                out.writeVarLong(end.chunksChecksum());
             }
         }
         return out.toByteArray();
@@ -89,8 +98,10 @@ sealed interface ReplicationMessage {
                     in.readBytes(CodecLimits.VALUE_BYTES_MAX, "delta")));
             case TYPE_ACK -> new Broadcast(new RelayMessage.Ack<>(readDot(in)));
             case TYPE_DIGEST -> new Digest(readContext(in), readVector(in));
-            case TYPE_CHUNK -> new Chunk(in.readVarLong(), in.readBytes(CodecLimits.VALUE_BYTES_MAX, "state chunk"));
-            case TYPE_END -> new End(in.readVarLong(), readContext(in), readVector(in), in.readVarLong());
+            case TYPE_CHUNK -> new Chunk(in.readVarLong(), in.readVarLong(),
+                    in.readBytes(CodecLimits.VALUE_BYTES_MAX, "state chunk"));
+            case TYPE_END -> new End(in.readVarLong(), readContext(in), readVector(in), in.readVarLong(),
+                    in.readVarLong());
             default -> throw in.fail("unknown replication message type " + type, 0);
         };
         in.expectEnd();

@@ -70,6 +70,9 @@ final class ResultFormat {
         StringBuilder out = new StringBuilder();
         out.append("{\"experiment\":").append(string(result.experiment()));
         out.append(",\"passed\":").append(result.passed());
+        for (Map.Entry<String, Object> total : result.totals().entrySet()) {
+            out.append(',').append(string(total.getKey())).append(':').append(value(total.getValue()));
+        }
         out.append(",\"parameters\":{");
         Iterator<Map.Entry<String, Object>> parameters = result.parameters().entrySet().iterator();
         while (parameters.hasNext()) {

@@ -11,12 +11,21 @@ import java.util.Map;
  * @param tables the result tables
  * @param notes sentences that explain how to read the tables
  * @param passed false when the experiment has pass criteria and one failed
+ * @param totals headline figures for machines (name to number or text, in display order), printed at the top level
+ *     of the JSON form; empty for experiments that have none
  */
 public record ExperimentResult(String experiment, Map<String, Object> parameters, List<Table> tables,
-        List<String> notes, boolean passed) {
+        List<String> notes, boolean passed, Map<String, Object> totals) {
     public ExperimentResult {
         parameters = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(parameters));
         tables = List.copyOf(tables);
         notes = List.copyOf(notes);
+        totals = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(totals));
+    }
+
+    /** A result without headline totals. */
+    public ExperimentResult(String experiment, Map<String, Object> parameters, List<Table> tables, List<String> notes,
+            boolean passed) {
+        this(experiment, parameters, tables, notes, passed, Map.of());
     }
 }

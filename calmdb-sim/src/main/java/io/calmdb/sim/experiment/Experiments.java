@@ -6,7 +6,8 @@ import java.util.Optional;
 /** The registry of experiments, by command-line name. */
 public final class Experiments {
     private static final List<Experiment> ALL = List.of(new GossipExperiment(), new BroadcastExperiment(),
-            new CausalExperiment(), new EfficientBroadcastExperiment(), new CoordinationTaxExperiment());
+            new CausalExperiment(), new EfficientBroadcastExperiment(), new CoordinationTaxExperiment(),
+            new ClusterExperiment());
 
     private Experiments() {}
 

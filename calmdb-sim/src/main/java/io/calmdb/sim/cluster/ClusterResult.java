@@ -1,0 +1,29 @@
+package io.calmdb.sim.cluster;
+
+import java.util.List;
+
+/**
+ * What one whole-cluster simulation found.
+ *
+ * @param scenario               what ran
+ * @param violations             every broken promise, one sentence each (empty when all held)
+ * @param lostAcknowledgedWrites acknowledged writes whose effect is missing after heal
+ * @param writesIssued           client writes issued
+ * @param writesAcknowledged     client writes acknowledged
+ * @param waitsChecked           {@code WAIT} answers checked against the peers' state
+ * @param crashes                node crashes (with loss of what the policy does not protect)
+ * @param partitions             partitions scheduled
+ * @param stateTransfers         state transfers completed
+ * @param convergedAfterMillis   virtual time from heal to identical state on every replica (-1: never)
+ */
+public record ClusterResult(ClusterScenario scenario, List<String> violations, long lostAcknowledgedWrites,
+        long writesIssued, long writesAcknowledged, long waitsChecked, int crashes, int partitions,
+        long stateTransfers, long convergedAfterMillis) {
+    public ClusterResult {
+        violations = List.copyOf(violations);
+    }
+
+    public boolean passed() {
+        return violations.isEmpty();
+    }
+}

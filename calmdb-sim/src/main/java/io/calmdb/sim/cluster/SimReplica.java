@@ -1,0 +1,317 @@
+package io.calmdb.sim.cluster;
+
+import io.calmdb.crdt.Bytes;
+import io.calmdb.crdt.CodecException;
+import io.calmdb.crdt.Codecs;
+import io.calmdb.crdt.Dot;
+import io.calmdb.crdt.OrMap;
+import io.calmdb.crdt.ReplicaId;
+import io.calmdb.crdt.VersionVector;
+import io.calmdb.replication.core.ReplicaCore;
+import io.calmdb.replication.core.ReplicaCoreConfig;
+import io.calmdb.replication.core.ReplicaEffects;
+import io.calmdb.replication.keyspace.KeyValue;
+import io.calmdb.replication.keyspace.Keyspace;
+import io.calmdb.sim.SimNetwork;
+import io.calmdb.sim.Simulation;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One simulated node: the real {@link ReplicaCore} and {@link Keyspace}, driven the way the server drives them, but
+ * over the simulated network, a {@link SimDisk} and a skewed virtual clock. It crashes (losing what its fsync policy
+ * does not protect) and restarts by replaying its disk, as the server recovers from RocksDB.
+ */
+final class SimReplica {
+    /** How often the driver ticks the core, in milliseconds (as the server does). */
+    static final long TICK_MILLIS = 20;
+    /** How often the {@code everysec} policy syncs, in milliseconds. */
+    static final long EVERYSEC_SYNC_MILLIS = 1_000;
+    /** The core's digest interval in the simulation, in milliseconds. */
+    static final long ANTI_ENTROPY_INTERVAL_MILLIS = 500;
+    /** Virtual time added to every node's clock so that skewed clocks stay positive. */
+    static final long CLOCK_BASE_MILLIS = 1_700_000_000_000L;
+
+    /** A record on the simulated disk: a delta, or the whole state after a state transfer (the server's checkpoint). */
+    sealed interface DiskRecord {
+        record Delta(ReplicaId origin, long sequence, byte[] encoded) implements DiskRecord {}
+
+        record Snapshot(byte[] state, VersionVector delivered) implements DiskRecord {}
+    }
+
+    /** Told when a client write is acknowledged and when a WAIT is answered. */
+    interface Listener {
+        void acknowledged(ReplicaId node, Object write);
+
+        /** {@code committedAtMillis}: the virtual time the awaited write was handed to the core. */
+        void waitAnswered(ReplicaId node, long sequence, int replicas, long committedAtMillis);
+    }
+
+    private record PendingReply(long sequence, Object write) {}
+
+    private record PendingWait(long sequence, long committedAtMillis) {}
+
+    private final ReplicaId id;
+    private final List<ReplicaId> peers;
+    private final Simulation simulation;
+    private final SimNetwork<byte[]> network;
+    private final Durability durability;
+    private final ClusterScenario.PlantedBug bug;
+    private final long clockSkewMillis;
+    private final Listener listener;
+    private final SimDisk<DiskRecord> disk = new SimDisk<>();
+    private final ArrayDeque<PendingReply> pendingReplies = new ArrayDeque<>();
+    private final Map<Long, PendingWait> waits = new HashMap<>();
+    private Keyspace keyspace;
+    private ReplicaCore core;
+    private int incarnation;
+    private int restarts;
+    private long lastCrashMillis = -1;
+    /** When each local sequence was committed, for the WAIT check (sequences lost in a crash are reused). */
+    private final Map<Long, Long> committedAtMillis = new HashMap<>();
+    private long nextTicket = 1;
+    private long lastLocalAppended;
+    private boolean diskEventQueued;
+
+    SimReplica(ReplicaId id, List<ReplicaId> peers, Simulation simulation, SimNetwork<byte[]> network,
+            Durability durability, ClusterScenario.PlantedBug bug, long clockSkewMillis, Listener listener) {
+        this.id = id;
+        this.peers = List.copyOf(peers);
+        this.simulation = simulation;
+        this.network = network;
+        this.durability = durability;
+        this.bug = bug;
+        this.clockSkewMillis = clockSkewMillis;
+        this.listener = listener;
+        network.register(id, (from, message) -> {
+            if (core != null) {
+                core.onMessage(from, message, now());
+            }
+        });
+    }
+
+    ReplicaId id() {
+        return id;
+    }
+
+    boolean up() {
+        return core != null;
+    }
+
+    int restarts() {
+        return restarts;
+    }
+
+    /** The virtual time of the latest crash, or -1. */
+    long lastCrashMillis() {
+        return lastCrashMillis;
+    }
+
+    Keyspace keyspace() {
+        return keyspace;
+    }
+
+    ReplicaCore core() {
+        return core;
+    }
+
+    long now() {
+        return CLOCK_BASE_MILLIS + simulation.nowMillis() + clockSkewMillis;
+    }
+
+    /** Starts the node from what its disk holds (nothing, the first time). */
+    void start() {
+        if (core != null) {
+            throw new IllegalStateException(id + " is already up");
+        }
+        keyspace = new Keyspace(id);
+        VersionVector delivered = VersionVector.empty();
+        for (DiskRecord record : disk.records()) {
+            switch (record) {
+                case DiskRecord.Snapshot snapshot -> {
+                    keyspace = new Keyspace(id);
+                    keyspace.apply(decode(snapshot.state()));
+                    delivered = snapshot.delivered();
+                }
+                case DiskRecord.Delta delta -> {
+                    keyspace.apply(decode(delta.encoded()));
+                    if (delta.sequence() > delivered.get(delta.origin())) {
+                        delivered = delivered.with(delta.origin(), delta.sequence());
+                    }
+                }
+            }
+        }
+        lastLocalAppended = delivered.get(id);
+        ReplicaCoreConfig config = new ReplicaCoreConfig(id, peers, ReplicaCoreConfig.RETRANSMIT_PERIOD_MILLIS_DEFAULT,
+                ReplicaCoreConfig.HOLD_BACK_MESSAGES_MAX_DEFAULT, ANTI_ENTROPY_INTERVAL_MILLIS,
+                16 * 1024, ReplicaCoreConfig.WAITERS_MAX_DEFAULT);
+        core = new ReplicaCore(config, keyspace, delivered, new Effects());
+        core.start(now());
+        network.setUp(id, true);
+        int born = incarnation;
+        scheduleTick(born);
+        if (durability == Durability.EVERYSEC) {
+            scheduleEverysecSync(born);
+        }
+    }
+
+    /** Crashes the node: the process dies, and with {@code always} the machine loses power too. */
+    void crash() {
+        if (core == null) {
+            return;
+        }
+        incarnation++;
+        restarts++;
+        lastCrashMillis = simulation.nowMillis();
+        core = null;
+        keyspace = null;
+        pendingReplies.clear();
+        waits.clear();
+        diskEventQueued = false;
+        network.setUp(id, false);
+        if (durability == Durability.ALWAYS) {
+            disk.losePower();
+        } else {
+            disk.crashProcess();
+        }
+    }
+
+    /** A client write: applies it, hands its delta to the core, and acknowledges it once the core says so. */
+    void write(Object write, Keyspace.Write<?> applied) {
+        long sequence = core.commitLocal(applied.delta());
+        if (sequence == 0) {
+            listener.acknowledged(id, write);
+            return;
+        }
+        pendingReplies.addLast(new PendingReply(sequence, write));
+        committedAtMillis.put(sequence, simulation.nowMillis());
+    }
+
+    /** A client's {@code WAIT replicas timeout} after its newest acknowledged write {@code sequence}. */
+    void await(long sequence, int replicas, long timeoutMillis) {
+        long ticket = nextTicket++;
+        waits.put(ticket, new PendingWait(sequence, committedAtMillis.getOrDefault(sequence, 0L)));
+        core.await(ticket, sequence, replicas, timeoutMillis, now());
+    }
+
+    /** The newest local write acknowledged to a client, for {@code WAIT}. */
+    long durableLocalSequence() {
+        return core.durableLocalSequence();
+    }
+
+    private void scheduleTick(int born) {
+        simulation.after(TICK_MILLIS, () -> {
+            if (incarnation == born && core != null) {
+                core.tick(now());
+                scheduleTick(born);
+            }
+        });
+    }
+
+    private void scheduleEverysecSync(int born) {
+        simulation.after(EVERYSEC_SYNC_MILLIS, () -> {
+            if (incarnation == born) {
+                disk.sync();
+                scheduleEverysecSync(born);
+            }
+        });
+    }
+
+    /**
+     * The log's completion: under {@code always} a group commit (write and sync) after a disk latency, under
+     * {@code everysec} a write after a shorter one; either way one event covers every record appended before it.
+     */
+    private void queueDiskEvent() {
+        if (diskEventQueued) {
+            return;
+        }
+        diskEventQueued = true;
+        int born = incarnation;
+        long latency = durability == Durability.ALWAYS ? 1 + simulation.random().nextLong(3)
+                : simulation.random().nextLong(2);
+        simulation.after(latency, () -> {
+            if (incarnation != born) {
+                return;
+            }
+            diskEventQueued = false;
+            if (durability == Durability.ALWAYS) {
+                disk.writeAndSync();
+            } else {
+                disk.write();
+            }
+            if (bug != ClusterScenario.PlantedBug.ACKNOWLEDGE_BEFORE_DURABLE) {
+                core.onLocalDurable(lastLocalAppended, now());
+            }
+        });
+    }
+
+    private static OrMap<Bytes, KeyValue> decode(byte[] encoded) {
+        try {
+            return Codecs.decode(Keyspace.CODEC, encoded);
+        } catch (CodecException e) {
+            throw new IllegalStateException("a simulated disk record does not decode: " + e.getMessage(), e);
+        }
+    }
+
+    private final class Effects implements ReplicaEffects {
+        @Override
+        public boolean send(ReplicaId peer, byte[] message) {
+            network.send(id, peer, message);
+            return true;
+        }
+
+        @Override
+        public void appendLocal(long sequence, OrMap<Bytes, KeyValue> delta, byte[] encodedDelta) {
+            disk.append(new DiskRecord.Delta(id, sequence, encodedDelta));
+            lastLocalAppended = sequence;
+            queueDiskEvent();
+            if (bug == ClusterScenario.PlantedBug.ACKNOWLEDGE_BEFORE_DURABLE) {
+                int born = incarnation;
+                simulation.after(0, () -> {
+                    if (incarnation == born && core != null) {
+                        core.onLocalDurable(sequence, now());
+                    }
+                });
+            }
+        }
+
+        @Override
+        public void appendRemote(Dot delta, OrMap<Bytes, KeyValue> state, byte[] encodedDelta) {
+            disk.append(new DiskRecord.Delta(delta.replica(), delta.counter(), encodedDelta));
+            queueDiskEvent();
+        }
+
+        @Override
+        public void durableThrough(long sequence) {
+            while (!pendingReplies.isEmpty() && pendingReplies.peekFirst().sequence() <= sequence) {
+                listener.acknowledged(id, pendingReplies.pollFirst().write());
+            }
+        }
+
+        @Override
+        public void waitAnswered(long ticket, int replicas) {
+            PendingWait wait = waits.remove(ticket);
+            if (wait != null) {
+                listener.waitAnswered(id, wait.sequence(), replicas, wait.committedAtMillis());
+            }
+        }
+
+        @Override
+        public void stateTransferred(Set<Bytes> keys) {
+            // The server checkpoints the changed keys; the simulated disk stores the whole state, which recovery
+            // then starts from, with what the stream had delivered.
+            disk.append(new DiskRecord.Snapshot(Codecs.encode(Keyspace.CODEC, keyspace.state()), core.delivered()));
+            queueDiskEvent();
+        }
+
+        @Override
+        public void note(String message) {
+            if (simulation.tracing()) {
+                simulation.trace(id + ": " + message);
+            }
+        }
+    }
+}

@@ -1,0 +1,175 @@
+package io.calmdb.sim.cluster;
+
+import io.calmdb.crdt.Bytes;
+import io.calmdb.crdt.ReplicaId;
+import io.calmdb.replication.keyspace.Keyspace;
+import io.calmdb.replication.keyspace.KeyspaceException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The sequential model of a cluster workload: every write the clients issued and which of them were acknowledged,
+ * and what the converged state must therefore hold. The workload is shaped so that the model is exact where no
+ * crash intervened: counters and hash counters only grow (so their value lies between the acknowledged and the
+ * issued sums, and equals the issued sum without crashes), every set member and hash field is written by exactly
+ * one write, a member is removed only by the region that added it after it saw the add, and every register value is
+ * unique (so the winner must be one of the values written).
+ */
+final class WorkloadModel {
+    /** One client write, as the model records it. */
+    sealed interface Write {
+        record Increment(Bytes key, long amount) implements Write {}
+
+        record HashIncrement(Bytes key, Bytes field, long amount) implements Write {}
+
+        record SetAdd(Bytes key, Bytes member) implements Write {}
+
+        record SetRemove(Bytes key, Bytes member) implements Write {}
+
+        record HashSet(Bytes key, Bytes field, Bytes value) implements Write {}
+
+        record Assign(Bytes key, Bytes value) implements Write {}
+    }
+
+    private static final class Sum {
+        long issued;
+        long acknowledged;
+    }
+
+    private final Map<Bytes, Sum> counters = new TreeMap<>();
+    private final Map<List<Bytes>, Sum> hashCounters = new HashMap<>();
+    private final Map<List<Bytes>, Boolean> membersAdded = new LinkedHashMap<>();
+    private final Set<List<Bytes>> membersRemoveIssued = new HashSet<>();
+    private final Set<List<Bytes>> membersRemoveAcknowledged = new HashSet<>();
+    private final Map<List<Bytes>, Boolean> fieldsSet = new LinkedHashMap<>();
+    private final Map<Bytes, Set<Bytes>> assigned = new TreeMap<>();
+    private final Set<Bytes> assignedAcknowledged = new HashSet<>();
+    private long issued;
+    private long acknowledged;
+
+    void issued(Write write) {
+        issued++;
+        switch (write) {
+            case Write.Increment increment -> counters.computeIfAbsent(increment.key(), k -> new Sum()).issued
+                    += increment.amount();
+            case Write.HashIncrement increment -> hashCounters.computeIfAbsent(
+                    List.of(increment.key(), increment.field()), k -> new Sum()).issued += increment.amount();
+            case Write.SetAdd add -> membersAdded.put(List.of(add.key(), add.member()), false);
+            case Write.SetRemove remove -> membersRemoveIssued.add(List.of(remove.key(), remove.member()));
+            case Write.HashSet set -> fieldsSet.put(List.of(set.key(), set.field()), false);
+            case Write.Assign assign -> assigned.computeIfAbsent(assign.key(), k -> new HashSet<>()).add(assign.value());
+        }
+    }
+
+    void acknowledged(Write write) {
+        acknowledged++;
+        switch (write) {
+            case Write.Increment increment -> counters.get(increment.key()).acknowledged += increment.amount();
+            case Write.HashIncrement increment -> hashCounters.get(List.of(increment.key(), increment.field()))
+                    .acknowledged += increment.amount();
+            case Write.SetAdd add -> membersAdded.put(List.of(add.key(), add.member()), true);
+            case Write.SetRemove remove -> membersRemoveAcknowledged.add(List.of(remove.key(), remove.member()));
+            case Write.HashSet set -> fieldsSet.put(List.of(set.key(), set.field()), true);
+            case Write.Assign assign -> assignedAcknowledged.add(assign.key());
+        }
+    }
+
+    long issuedCount() {
+        return issued;
+    }
+
+    long acknowledgedCount() {
+        return acknowledged;
+    }
+
+    /** What the check of a converged replica found. */
+    record Findings(List<String> violations, long lostAcknowledgedWrites) {}
+
+    /**
+     * Checks one converged replica's keyspace against the model. {@code exact} is true when no crash happened, so
+     * every issued write must be there, acknowledged or not.
+     */
+    Findings check(ReplicaId replica, Keyspace keyspace, boolean exact) {
+        List<String> violations = new ArrayList<>();
+        long lost = 0;
+        try {
+            for (Map.Entry<Bytes, Sum> counter : counters.entrySet()) {
+                long value = integer(keyspace.get(counter.getKey()));
+                Sum sum = counter.getValue();
+                if (value < sum.acknowledged) {
+                    lost++;
+                    violations.add(replica + ": counter " + counter.getKey() + " is " + value + " but "
+                            + sum.acknowledged + " was acknowledged");
+                } else if (value > sum.issued || (exact && value != sum.issued)) {
+                    violations.add(replica + ": counter " + counter.getKey() + " is " + value + " but " + sum.issued
+                            + " was issued" + (exact ? " and no crash lost any" : ""));
+                }
+            }
+            for (Map.Entry<List<Bytes>, Sum> counter : hashCounters.entrySet()) {
+                Bytes key = counter.getKey().get(0);
+                Bytes field = counter.getKey().get(1);
+                long value = integer(keyspace.hashGet(key, field));
+                Sum sum = counter.getValue();
+                if (value < sum.acknowledged) {
+                    lost++;
+                    violations.add(replica + ": hash counter " + key + "." + field + " is " + value + " but "
+                            + sum.acknowledged + " was acknowledged");
+                } else if (value > sum.issued || (exact && value != sum.issued)) {
+                    violations.add(replica + ": hash counter " + key + "." + field + " is " + value + " but "
+                            + sum.issued + " was issued");
+                }
+            }
+            for (Map.Entry<List<Bytes>, Boolean> member : membersAdded.entrySet()) {
+                Bytes key = member.getKey().get(0);
+                Bytes element = member.getKey().get(1);
+                boolean present = keyspace.setContains(key, element);
+                boolean removeIssued = membersRemoveIssued.contains(member.getKey());
+                boolean removeAcknowledged = membersRemoveAcknowledged.contains(member.getKey());
+                if (!present && !removeIssued && (member.getValue() || exact)) {
+                    lost += member.getValue() ? 1 : 0;
+                    violations.add(replica + ": set " + key + " lacks " + element + ", added"
+                            + (member.getValue() ? " and acknowledged" : "") + " and never removed");
+                } else if (present && (removeAcknowledged || (exact && removeIssued))) {
+                    lost += removeAcknowledged ? 1 : 0;
+                    violations.add(replica + ": set " + key + " still holds " + element + " after its removal"
+                            + (removeAcknowledged ? " was acknowledged" : ""));
+                }
+            }
+            for (Map.Entry<List<Bytes>, Boolean> field : fieldsSet.entrySet()) {
+                Bytes key = field.getKey().get(0);
+                Bytes name = field.getKey().get(1);
+                if (keyspace.hashGet(key, name).isEmpty() && (field.getValue() || exact)) {
+                    lost += field.getValue() ? 1 : 0;
+                    violations.add(replica + ": hash " + key + " lacks field " + name + ", set"
+                            + (field.getValue() ? " and acknowledged" : ""));
+                }
+            }
+            for (Map.Entry<Bytes, Set<Bytes>> register : assigned.entrySet()) {
+                Optional<Bytes> value = keyspace.get(register.getKey());
+                if (value.isEmpty()) {
+                    if (assignedAcknowledged.contains(register.getKey()) || exact) {
+                        lost++;
+                        violations.add(replica + ": register " + register.getKey() + " is empty after acknowledged writes");
+                    }
+                } else if (!register.getValue().contains(value.get())) {
+                    violations.add(replica + ": register " + register.getKey() + " holds " + value.get()
+                            + ", which no client wrote");
+                }
+            }
+        } catch (KeyspaceException e) {
+            violations.add(replica + ": reading the converged keyspace failed: " + e.getMessage());
+        }
+        return new Findings(violations, lost);
+    }
+
+    private static long integer(Optional<Bytes> value) {
+        return value.map(bytes -> Long.parseLong(bytes.toUtf8())).orElse(0L);
+    }
+}
