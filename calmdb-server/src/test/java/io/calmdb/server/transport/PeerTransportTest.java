@@ -232,9 +232,33 @@ class PeerTransportTest {
         // because the causal stream retries what it sent and must not abort its tick on every retry.
         assertThat(virginia.send(TOKYO, new byte[2048])).isTrue();
         assertThat(virginia.send(TOKYO, new byte[10_000])).isTrue();
-        for (int retry = 0; retry < 1_000; retry++) {
-            assertThat(virginia.send(TOKYO, new byte[10_001])).isFalse();
+        // The transport logs through System.Logger, which is java.util.logging on this class path.
+        java.util.logging.Logger linkLog = java.util.logging.Logger.getLogger(PeerLink.class.getName());
+        List<String> logged = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.logging.Handler recorder = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                logged.add(record.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        linkLog.addHandler(recorder);
+        try {
+            for (int retry = 0; retry < 1_000; retry++) {
+                assertThat(virginia.send(TOKYO, new byte[10_001])).isFalse();
+            }
+        } finally {
+            linkLog.removeHandler(recorder);
         }
+        assertThat(logged).as("one log line for a burst of refusals, not one per retry").hasSize(1);
+        assertThat(logged.getFirst()).contains("refused 1 message(s) to tokyo").contains("messageBytesMax 10000");
         LinkSnapshot refused = link(virginia, TOKYO);
         assertThat(refused.messagesOversized()).isEqualTo(1_000);
         assertThat(refused.messagesRefused()).isEqualTo(1_000);
