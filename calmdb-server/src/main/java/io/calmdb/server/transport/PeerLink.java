@@ -170,7 +170,8 @@ final class PeerLink {
                 Optional.ofNullable(lastError), Optional.ofNullable(lastInboundError),
                 bytesSent.get(), messagesSent.get(), bytesReceived.get(),
                 messagesReceived.get(), queuedMessages.get(), queuedBytes.get(), messagesRefused.get(),
-                messagesOversized.get(), Optional.ofNullable(lastRefusal), connectAttempts.get(), Duration.ofNanos(oneWayLatencyNanos));
+                messagesOversized.get(), Optional.ofNullable(lastRefusal), connectAttempts.get(),
+                Duration.ofNanos(oneWayLatencyNanos));
     }
 
     void execute(Runnable task) {
@@ -227,7 +228,7 @@ final class PeerLink {
         }
         channel = null;
         cancelDelayedDrain();
-        abandonPartialMessage(reason);
+        abandonPartialMessage(Objects.requireNonNullElse(reason, "its connection closed"));
         if (reason != null) {
             Level level = reason.equals(lastError) ? Level.DEBUG : Level.WARNING;
             LOG.log(level, () -> transport.self() + ": link to " + peer + " lost: " + reason);

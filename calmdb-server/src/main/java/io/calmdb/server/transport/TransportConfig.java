@@ -18,8 +18,8 @@ import java.util.Set;
  * @param listenHost                    address to accept peer connections on (loopback by default)
  * @param listenPort                    port to accept on; 0 picks an ephemeral port, see {@link PeerTransport#localAddress()}
  * @param peers                         the other replicas, each once, never {@code self}
- * @param frameBytesMax                 largest frame body accepted or sent (one type byte plus up to that many
- *                                      message bytes); a longer message travels as several frames
+ * @param frameBytesMax                 largest frame body accepted or sent, in bytes (one type byte plus the
+ *                                      frame's content); a longer message travels as several frames
  * @param messageBytesMax               largest message accepted by {@link PeerTransport#send} or reassembled from
  *                                      a peer's fragments, in bytes
  * @param queueBytesMax                 per-peer bound on message bytes waiting to be written; at least
@@ -246,7 +246,9 @@ public record TransportConfig(
             return this;
         }
 
-        /** Largest message in bytes, sent or reassembled; default {@value TransportConfig#DEFAULT_MESSAGE_BYTES_MAX}. */
+        /**
+         * Largest message in bytes, sent or reassembled; default {@value TransportConfig#DEFAULT_MESSAGE_BYTES_MAX}.
+         */
         public Builder messageBytesMax(int bytes) {
             this.messageBytesMax = bytes;
             return this;
@@ -311,9 +313,9 @@ public record TransportConfig(
         /** Validates and returns the configuration. */
         public TransportConfig build() {
             return new TransportConfig(self, clusterName, listenHost, listenPort, peers, frameBytesMax,
-                    messageBytesMax, queueBytesMax, queueMessagesMax, connectTimeout, reconnectBackoffMin, reconnectBackoffMax,
-                    handshakeTimeout, heartbeatInterval, idleTimeout, writeBufferHighWaterMarkBytes, ioThreads,
-                    jitterSeed);
+                    messageBytesMax, queueBytesMax, queueMessagesMax, connectTimeout, reconnectBackoffMin,
+                    reconnectBackoffMax, handshakeTimeout, heartbeatInterval, idleTimeout, writeBufferHighWaterMarkBytes,
+                    ioThreads, jitterSeed);
         }
     }
 }
