@@ -196,6 +196,8 @@ final class Views {
             peer.put("messagesReceived", link.messagesReceived());
             peer.put("bytesReceived", link.bytesReceived());
             peer.put("messagesRefused", link.messagesRefused());
+            peer.put("messagesOversized", link.messagesOversized());
+            peer.put("lastRefusal", link.lastRefusal().orElse(null));
             peer.put("connectAttempts", link.connectAttempts());
             peer.put("oneWayLatencyMillis", link.oneWayLatency().toMillis());
             peer.put("lastError", link.lastError().orElse(null));

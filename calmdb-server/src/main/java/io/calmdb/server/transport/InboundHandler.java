@@ -12,15 +12,17 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The acceptor's end of a link: authenticates the dialer's hello, answers it, then delivers the dialer's data
- * frames to the listener. Anything unexpected closes the connection with a logged reason; an unauthenticated
- * connection is never answered with more than one small rejection frame.
+ * The acceptor's end of a link: authenticates the dialer's hello, answers it, then delivers the dialer's
+ * messages to the listener, joining fragment frames with a {@link MessageAssembler} first. Anything unexpected
+ * closes the connection with a logged reason; an unauthenticated connection is never answered with more than one
+ * small rejection frame. A partial message dies with its connection.
  */
 final class InboundHandler extends ChannelInboundHandlerAdapter {
     private static final System.Logger LOG = System.getLogger(InboundHandler.class.getName());
 
     private final NettyPeerTransport transport;
     private final FrameDecoder decoder;
+    private final MessageAssembler assembler;
     private PeerLink link;
     private String closeReason;
     private ScheduledFuture<?> handshakeTimeout;
@@ -28,6 +30,7 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
     InboundHandler(NettyPeerTransport transport, FrameDecoder decoder) {
         this.transport = transport;
         this.decoder = decoder;
+        this.assembler = new MessageAssembler(transport.config().messageBytesMax());
     }
 
     @Override
@@ -50,20 +53,48 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         switch (frame.type()) {
-            case WireProtocol.TYPE_DATA -> deliver(frame);
+            case WireProtocol.TYPE_DATA -> {
+                if (assembler.inProgress()) {
+                    close(context, link.peer + " sent a data frame inside a fragmented message ("
+                            + assembler.partialFilledBytes() + " of " + assembler.partialMessageBytes() + " bytes)");
+                } else {
+                    link.bytesReceived.addAndGet(frame.wireBytes());
+                    deliver(frame.payload());
+                }
+            }
+            case WireProtocol.TYPE_FRAGMENT_START, WireProtocol.TYPE_FRAGMENT_CONTINUATION -> fragment(context, frame);
             case WireProtocol.TYPE_HEARTBEAT -> link.bytesReceived.addAndGet(frame.wireBytes());
             default -> close(context, link.peer + " sent unexpected frame type " + frame.type());
         }
     }
 
-    private void deliver(WireProtocol.Frame frame) {
+    /** Feeds a fragment frame to the assembler; a framing violation closes the link and drops the partial. */
+    private void fragment(ChannelHandlerContext context, WireProtocol.Frame frame) {
+        byte[] message;
+        try {
+            if (frame.type() == WireProtocol.TYPE_FRAGMENT_START) {
+                assembler.start(frame.payload());
+                message = null;
+            } else {
+                message = assembler.continuation(frame.payload());
+            }
+        } catch (IllegalArgumentException violation) {
+            close(context, link.peer + " broke the fragment framing: " + violation.getMessage());
+            return;
+        }
+        link.bytesReceived.addAndGet(frame.wireBytes());
+        if (message != null) {
+            deliver(message);
+        }
+    }
+
+    private void deliver(byte[] message) {
         // The partition check per message makes partition() take effect at once, before the close lands here.
         if (transport.isPartitioned(link.peer)) {
             return;
         }
-        link.bytesReceived.addAndGet(frame.wireBytes());
         link.messagesReceived.incrementAndGet();
-        transport.deliver(link.peer, frame.payload());
+        transport.deliver(link.peer, message);
     }
 
     private void handshake(ChannelHandlerContext context, WireProtocol.Frame frame) {
@@ -206,7 +237,10 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
         if (link != null) {
             link.inbound.compareAndSet(context.channel(), null);
             String reason = closeReason != null ? closeReason : "connection closed by " + link.peer;
-            LOG.log(Level.INFO, () -> transport.self() + ": inbound link from " + link.peer + " closed: " + reason);
+            String partial = !assembler.inProgress() ? "" : "; discarded a partial message ("
+                    + assembler.partialFilledBytes() + " of " + assembler.partialMessageBytes() + " bytes)";
+            LOG.log(Level.INFO, () -> transport.self() + ": inbound link from " + link.peer + " closed: " + reason
+                    + partial);
         }
         context.fireChannelInactive();
     }

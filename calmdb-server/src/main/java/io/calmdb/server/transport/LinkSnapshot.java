@@ -27,7 +27,15 @@ import java.util.Optional;
  * @param messagesReceived    messages delivered to the listener from this peer
  * @param queuedMessages      messages waiting to be written (including those held back by injected latency)
  * @param queuedBytes         bytes of the waiting messages
- * @param messagesRefused     {@link PeerTransport#send} calls refused because the queue was full or closed
+ * @param messagesRefused     {@link PeerTransport#send} calls refused for any reason: the queue was full, the
+ *                            transport closed, or the message exceeded {@link TransportConfig#messageBytesMax()}
+ * @param messagesOversized   those of {@code messagesRefused} whose message exceeded
+ *                            {@link TransportConfig#messageBytesMax()}; a caller that retries such a message
+ *                            will never succeed, so this counter growing is a bug or a misconfiguration
+ * @param lastRefusal         why the most recent {@link PeerTransport#send} to this peer was refused, if any;
+ *                            refusals are logged at most once every ten seconds per peer, with the count
+ *                            since the previous log line, so a caller retrying a refused message cannot
+ *                            flood the log
  * @param connectAttempts     outbound connection attempts so far
  * @param oneWayLatency       the injected one-way latency in force
  */
@@ -46,6 +54,8 @@ public record LinkSnapshot(
         long queuedMessages,
         long queuedBytes,
         long messagesRefused,
+        long messagesOversized,
+        Optional<String> lastRefusal,
         long connectAttempts,
         Duration oneWayLatency) {
 
@@ -55,6 +65,7 @@ public record LinkSnapshot(
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(lastError, "lastError");
         Objects.requireNonNull(lastInboundError, "lastInboundError");
+        Objects.requireNonNull(lastRefusal, "lastRefusal");
         Objects.requireNonNull(oneWayLatency, "oneWayLatency");
     }
 }

@@ -217,10 +217,8 @@ final class NettyPeerTransport implements PeerTransport {
     public boolean send(ReplicaId peer, byte[] message) {
         PeerLink link = requireLink(peer);
         Objects.requireNonNull(message, "message");
-        if (message.length > config.frameBytesMax() - 1) {
-            throw new IllegalArgumentException("message of " + message.length + " bytes exceeds frameBytesMax "
-                    + config.frameBytesMax() + " minus the frame type byte");
-        }
+        // A message longer than messageBytesMax is refused by the link, not thrown: the causal stream retries
+        // what it sent, and an exception per retry would abort its tick and flood the log.
         return link.send(message);
     }
 

@@ -2,6 +2,7 @@ package io.calmdb.server.transport;
 
 import io.calmdb.crdt.ReplicaId;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
@@ -24,11 +25,21 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p><b>Confinement.</b> The outbound state machine (state, channel, timers, backoff) is changed only on
  * {@link #loop}, the event loop the outbound channel is registered on, so it needs no locks; other threads only
  * read its volatile fields or submit tasks. The queue and counters are lock-free and shared with senders.
+ *
+ * <p><b>Large messages.</b> A message longer than one frame is written as consecutive fragment frames (see
+ * {@link WireProtocol}), one frame per step of {@link #drain()}, so writability is honoured between frames and
+ * a large message never makes Netty buffer more than one frame beyond the high water mark. The message being
+ * written stays at the head of the link until its last frame is written, so no other message's frames come
+ * between its frames. It still counts in the queue bounds until then. If its channel is lost part-way, the rest
+ * is dropped, like any message handed to a socket that then breaks; the peer discards the partial message with
+ * that connection.
  */
 final class PeerLink {
     private static final System.Logger LOG = System.getLogger(PeerLink.class.getName());
-    /** Messages written per drain pass before yielding the event loop to other channels. */
-    static final int DRAIN_BATCH_MESSAGES_MAX = 1024;
+    /** Frames written per drain pass before yielding the event loop to other channels. */
+    static final int DRAIN_BATCH_FRAMES_MAX = 1024;
+    /** Refusals by {@link #send} are logged at most this often per link, each line with the count since the last. */
+    static final Duration REFUSAL_LOG_INTERVAL = Duration.ofSeconds(10);
 
     private record Pending(byte[] message, long enqueuedNanos) {
     }
@@ -48,6 +59,9 @@ final class PeerLink {
     final AtomicLong bytesReceived = new AtomicLong();
     final AtomicLong messagesReceived = new AtomicLong();
     private final AtomicLong messagesRefused = new AtomicLong();
+    private final AtomicLong messagesOversized = new AtomicLong();
+    private final AtomicLong refusalsNotLogged = new AtomicLong();
+    private final AtomicLong nextRefusalLogNanos = new AtomicLong(System.nanoTime());
     private final AtomicLong connectAttempts = new AtomicLong();
 
     /** The authenticated inbound connection from the peer, at most one at a time. */
@@ -57,12 +71,17 @@ final class PeerLink {
     private volatile Channel channel;
     private volatile String lastError;
     private volatile String lastInboundError;
+    private volatile String lastRefusal;
     private volatile long oneWayLatencyNanos;
 
     // Confined to the event loop.
     private ScheduledFuture<?> reconnectTask;
     private ScheduledFuture<?> delayedDrain;
     private int failedAttempts;
+    /** The message whose frames are being written, taken off the queue, or null; see "Large messages" above. */
+    private Pending writing;
+    /** Bytes of {@link #writing} already written. */
+    private int writingOffset;
 
     PeerLink(NettyPeerTransport transport, PeerConfig config, EventLoop loop) {
         this.transport = transport;
@@ -76,16 +95,26 @@ final class PeerLink {
 
     boolean send(byte[] message) {
         if (transport.isClosed()) {
+            // Not logged: every sender is refused while the node shuts down, and that is expected.
             messagesRefused.incrementAndGet();
+            lastRefusal = "the transport is closed";
             return false;
         }
         TransportConfig limits = transport.config();
+        if (message.length > limits.messageBytesMax()) {
+            messagesOversized.incrementAndGet();
+            refuse(Level.WARNING, "a message of " + message.length + " bytes exceeds messageBytesMax "
+                    + limits.messageBytesMax());
+            return false;
+        }
         long messages = queuedMessages.incrementAndGet();
         long bytes = queuedBytes.addAndGet(message.length);
         if (messages > limits.queueMessagesMax() || bytes > limits.queueBytesMax()) {
             queuedMessages.decrementAndGet();
             queuedBytes.addAndGet(-message.length);
-            messagesRefused.incrementAndGet();
+            refuse(Level.INFO, "the queue is full for a message of " + message.length + " bytes ("
+                    + (messages - 1) + " of queueMessagesMax " + limits.queueMessagesMax() + " messages, "
+                    + (bytes - message.length) + " of queueBytesMax " + limits.queueBytesMax() + " bytes queued)");
             return false;
         }
         queue.add(new Pending(message, System.nanoTime()));
@@ -93,6 +122,25 @@ final class PeerLink {
             scheduleDrain();
         }
         return true;
+    }
+
+    /**
+     * Counts a refusal and logs it, but at most once per {@link #REFUSAL_LOG_INTERVAL}: the causal stream retries
+     * an unacknowledged message every few hundred milliseconds, and a line per retry once flooded the log. Each
+     * line carries the number of refusals since the previous one; the snapshot has the exact counters.
+     */
+    private void refuse(Level level, String reason) {
+        messagesRefused.incrementAndGet();
+        lastRefusal = reason;
+        refusalsNotLogged.incrementAndGet();
+        long now = System.nanoTime();
+        long next = nextRefusalLogNanos.get();
+        if (now - next >= 0 && nextRefusalLogNanos.compareAndSet(next, now + REFUSAL_LOG_INTERVAL.toNanos())) {
+            long count = refusalsNotLogged.getAndSet(0);
+            LOG.log(level, () -> transport.self() + ": refused " + count + " message(s) to " + peer
+                    + " since the last such report (at most one per " + REFUSAL_LOG_INTERVAL.toSeconds()
+                    + " s); the latest because " + reason);
+        }
     }
 
     boolean isWritable() {
@@ -122,7 +170,8 @@ final class PeerLink {
                 Optional.ofNullable(lastError), Optional.ofNullable(lastInboundError),
                 bytesSent.get(), messagesSent.get(), bytesReceived.get(),
                 messagesReceived.get(), queuedMessages.get(), queuedBytes.get(), messagesRefused.get(),
-                connectAttempts.get(), Duration.ofNanos(oneWayLatencyNanos));
+                messagesOversized.get(), Optional.ofNullable(lastRefusal), connectAttempts.get(),
+                Duration.ofNanos(oneWayLatencyNanos));
     }
 
     void execute(Runnable task) {
@@ -179,6 +228,7 @@ final class PeerLink {
         }
         channel = null;
         cancelDelayedDrain();
+        abandonPartialMessage(Objects.requireNonNullElse(reason, "its connection closed"));
         if (reason != null) {
             Level level = reason.equals(lastError) ? Level.DEBUG : Level.WARNING;
             LOG.log(level, () -> transport.self() + ": link to " + peer + " lost: " + reason);
@@ -207,6 +257,8 @@ final class PeerLink {
         assert loop.inEventLoop();
         cancelReconnect();
         cancelDelayedDrain();
+        // The close below reaches onChannelLost only after the channel was forgotten, so the partial goes here.
+        abandonPartialMessage("partitioned administratively");
         Channel current = channel;
         channel = null;
         if (current != null) {
@@ -237,15 +289,36 @@ final class PeerLink {
             current.close();
         }
         changeState(LinkState.CLOSED);
+        writing = null;
+        writingOffset = 0;
         queue.clear();
         queuedMessages.set(0);
         queuedBytes.set(0);
     }
 
     /**
-     * Moves queued messages into the channel while it is writable and their injected latency has elapsed.
-     * Writing stops at the high water mark; {@code channelWritabilityChanged} calls this again once Netty's
-     * buffer drained below the low water mark. The head-of-line check keeps FIFO order under any latency.
+     * Drops the message whose frames were part-written on a channel that is gone: its remaining frames cannot
+     * follow on a new connection, because the peer discarded the partial message with the old one.
+     */
+    private void abandonPartialMessage(String reason) {
+        Pending abandoned = writing;
+        if (abandoned == null) {
+            return;
+        }
+        int written = writingOffset;
+        writing = null;
+        writingOffset = 0;
+        queuedMessages.decrementAndGet();
+        queuedBytes.addAndGet(-abandoned.message().length);
+        LOG.log(Level.INFO, () -> transport.self() + ": dropped a message of " + abandoned.message().length
+                + " bytes to " + peer + " after " + written + " bytes were written, because " + reason);
+    }
+
+    /**
+     * Moves queued messages into the channel, a frame at a time, while it is writable and their injected latency
+     * has elapsed. Writing stops at the high water mark; {@code channelWritabilityChanged} calls this again once
+     * Netty's buffer drained below the low water mark. The head-of-line check keeps FIFO order under any latency,
+     * and a message's frames are all written before the next message is taken, so frames never interleave.
      */
     void drain() {
         assert loop.inEventLoop();
@@ -255,37 +328,58 @@ final class PeerLink {
         if (state != LinkState.UP || current == null || !current.isActive() || transport.isPartitioned(peer)) {
             return;
         }
+        int frameBytesMax = transport.config().frameBytesMax();
         long latencyNanos = oneWayLatencyNanos;
         long now = System.nanoTime();
         int written = 0;
-        while (current.isWritable() && written < DRAIN_BATCH_MESSAGES_MAX) {
-            Pending head = queue.peek();
-            if (head == null) {
-                break;
-            }
-            long waitNanos = head.enqueuedNanos() + latencyNanos - now;
-            if (latencyNanos > 0 && waitNanos > 0) {
-                if (delayedDrain == null) {
-                    delayedDrain = loop.schedule(() -> {
-                        delayedDrain = null;
-                        drain();
-                    }, waitNanos, TimeUnit.NANOSECONDS);
+        while (current.isWritable() && written < DRAIN_BATCH_FRAMES_MAX) {
+            if (writing == null) {
+                Pending head = queue.peek();
+                if (head == null) {
+                    break;
                 }
-                break;
+                long waitNanos = head.enqueuedNanos() + latencyNanos - now;
+                if (latencyNanos > 0 && waitNanos > 0) {
+                    if (delayedDrain == null) {
+                        delayedDrain = loop.schedule(() -> {
+                            delayedDrain = null;
+                            drain();
+                        }, waitNanos, TimeUnit.NANOSECONDS);
+                    }
+                    break;
+                }
+                writing = queue.poll();
+                writingOffset = 0;
             }
-            queue.poll();
-            queuedMessages.decrementAndGet();
-            queuedBytes.addAndGet(-head.message().length);
-            current.write(WireProtocol.encodeData(current.alloc(), head.message()), current.voidPromise());
-            bytesSent.addAndGet(WireProtocol.dataFrameBytes(head.message().length));
-            messagesSent.incrementAndGet();
+            writeNextFrame(current, frameBytesMax);
             written++;
         }
         if (written > 0) {
             current.flush();
         }
-        if (written == DRAIN_BATCH_MESSAGES_MAX) {
+        if (written == DRAIN_BATCH_FRAMES_MAX) {
             scheduleDrain();
+        }
+    }
+
+    /** Writes the next frame of {@link #writing}; once its last frame is written the message leaves the queue. */
+    private void writeNextFrame(Channel current, int frameBytesMax) {
+        byte[] message = writing.message();
+        int content = WireProtocol.frameContentBytes(message.length, writingOffset, frameBytesMax);
+        ByteBuf frame = WireProtocol.encodeMessageFrame(current.alloc(), message, writingOffset, frameBytesMax);
+        int frameBytes = frame.readableBytes();
+        current.write(frame, current.voidPromise());
+        bytesSent.addAndGet(frameBytes);
+        writingOffset += content;
+        if (writingOffset > message.length) {
+            throw new IllegalStateException("wrote " + writingOffset + " bytes of a message of " + message.length);
+        }
+        if (writingOffset == message.length) {
+            writing = null;
+            writingOffset = 0;
+            queuedMessages.decrementAndGet();
+            queuedBytes.addAndGet(-message.length);
+            messagesSent.incrementAndGet();
         }
     }
 

@@ -21,6 +21,10 @@ import java.util.Set;
  * retransmit. Every peer connection starts with a handshake (magic, protocol version, cluster name, sender and
  * recipient replica ids) and is closed with a logged reason if anything does not match.
  *
+ * <p><b>Size.</b> A message may be up to {@link TransportConfig#messageBytesMax()} bytes; one longer than a frame
+ * ({@link TransportConfig#frameBytesMax()}) travels as consecutive fragment frames, and the receiver joins them,
+ * holding at most one partial message per link, before its listener sees the message.
+ *
  * <p><b>Back-pressure.</b> Each peer has an outbound queue bounded by {@link TransportConfig#queueMessagesMax()}
  * and {@link TransportConfig#queueBytesMax()}; {@link #send} refuses, and counts, a message that does not fit.
  * The queue drains into Netty only while the channel is writable, so a slow peer costs at most the queue
@@ -53,10 +57,15 @@ public interface PeerTransport extends AutoCloseable {
      * after the peer's injected latency, in FIFO order with the other messages to that peer. The transport
      * keeps a reference to the array: the caller must not modify it afterwards.
      *
-     * @return {@code true} if queued; {@code false} if the peer's queue is full (by messages or bytes) or the
-     *         transport is closed; refusals are counted in {@link LinkSnapshot#messagesRefused()}
-     * @throws IllegalArgumentException if {@code peer} is not a configured peer or the message is longer than
-     *                                  {@link TransportConfig#frameBytesMax()} minus one (the frame type byte)
+     * A message longer than one frame ({@link TransportConfig#frameBytesMax()} minus the type byte) is written as
+     * several consecutive frames and joined again by the peer before its listener sees it.
+     *
+     * @return {@code true} if queued; {@code false} if the peer's queue is full (by messages or bytes), the
+     *         message is longer than {@link TransportConfig#messageBytesMax()}, or the transport is closed.
+     *         Refusals are counted in {@link LinkSnapshot#messagesRefused()} (oversized ones also in
+     *         {@link LinkSnapshot#messagesOversized()}), the latest reason is kept in
+     *         {@link LinkSnapshot#lastRefusal()}, and they are logged at most once every ten seconds per peer
+     * @throws IllegalArgumentException if {@code peer} is not a configured peer
      */
     boolean send(ReplicaId peer, byte[] message);
 

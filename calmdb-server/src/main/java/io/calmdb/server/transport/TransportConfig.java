@@ -18,8 +18,12 @@ import java.util.Set;
  * @param listenHost                    address to accept peer connections on (loopback by default)
  * @param listenPort                    port to accept on; 0 picks an ephemeral port, see {@link PeerTransport#localAddress()}
  * @param peers                         the other replicas, each once, never {@code self}
- * @param frameBytesMax                 largest frame body accepted or sent (one type byte plus the message)
- * @param queueBytesMax                 per-peer bound on message bytes waiting to be written
+ * @param frameBytesMax                 largest frame body accepted or sent, in bytes (one type byte plus the
+ *                                      frame's content); a longer message travels as several frames
+ * @param messageBytesMax               largest message accepted by {@link PeerTransport#send} or reassembled from
+ *                                      a peer's fragments, in bytes
+ * @param queueBytesMax                 per-peer bound on message bytes waiting to be written; at least
+ *                                      {@code messageBytesMax}, so that a maximal message can always be queued
  * @param queueMessagesMax              per-peer bound on messages waiting to be written
  * @param connectTimeout                how long one TCP connect may take
  * @param reconnectBackoffMin           first reconnection delay; doubles per failed attempt
@@ -38,6 +42,7 @@ public record TransportConfig(
         int listenPort,
         List<PeerConfig> peers,
         int frameBytesMax,
+        int messageBytesMax,
         long queueBytesMax,
         int queueMessagesMax,
         Duration connectTimeout,
@@ -56,8 +61,27 @@ public record TransportConfig(
     public static final int FRAME_BYTES_MIN = WireProtocol.HANDSHAKE_FRAME_BYTES_MAX;
     /** The largest allowed {@link #frameBytesMax()}, in bytes: 256 MiB. */
     public static final int FRAME_BYTES_MAX_LIMIT = 256 * 1024 * 1024;
-    /** Default {@link #queueBytesMax()}: 64 MiB per peer. */
-    public static final long DEFAULT_QUEUE_BYTES_MAX = 64L * 1024 * 1024;
+    /**
+     * Default {@link #messageBytesMax()}: 128 MiB, enough for the delta of the largest command the Redis front door
+     * accepts by default. {@code RespServerConfig} bounds one command to {@code commandBytesMax} = 64 MiB of
+     * argument bytes and {@code multibulkArgumentsMax} = 1,048,576 arguments. The delta of a command carries each
+     * argument's bytes once plus per-element metadata (a dot, a timestamp, length prefixes); that measured about 20
+     * bytes per argument for {@code MSET}, and 64 MiB of room for it allows 64 bytes for each of the 1,048,576
+     * arguments, which also covers the few hundred bytes of the replication envelope around the delta. A node
+     * that raises the RESP bounds must raise this one with them.
+     */
+    public static final int DEFAULT_MESSAGE_BYTES_MAX = 128 * 1024 * 1024;
+    /**
+     * The largest allowed {@link #messageBytesMax()}, in bytes: 1 GiB. A message is reassembled into one Java array,
+     * whose length is an int, and a message this large already takes many seconds on a WAN link.
+     */
+    public static final int MESSAGE_BYTES_MAX_LIMIT = 1024 * 1024 * 1024;
+    /**
+     * Default {@link #queueBytesMax()}: 192 MiB per peer, room for one maximal message
+     * ({@link #DEFAULT_MESSAGE_BYTES_MAX}) on top of 64 MiB of ordinary traffic, so that a large message is refused
+     * only while a backlog of other messages is waiting, never for good.
+     */
+    public static final long DEFAULT_QUEUE_BYTES_MAX = DEFAULT_MESSAGE_BYTES_MAX + 64L * 1024 * 1024;
     /** Default {@link #queueMessagesMax()}: 100,000 messages per peer. */
     public static final int DEFAULT_QUEUE_MESSAGES_MAX = 100_000;
     /** Default {@link #writeBufferHighWaterMarkBytes()}: 1 MiB; the low water mark is a quarter of it. */
@@ -95,8 +119,13 @@ public record TransportConfig(
             throw new IllegalArgumentException("frameBytesMax must be " + FRAME_BYTES_MIN + " to "
                     + FRAME_BYTES_MAX_LIMIT + ", got " + frameBytesMax);
         }
-        if (queueBytesMax < 1) {
-            throw new IllegalArgumentException("queueBytesMax must be positive, got " + queueBytesMax);
+        if (messageBytesMax < 1 || messageBytesMax > MESSAGE_BYTES_MAX_LIMIT) {
+            throw new IllegalArgumentException("messageBytesMax must be 1 to " + MESSAGE_BYTES_MAX_LIMIT + ", got "
+                    + messageBytesMax);
+        }
+        if (queueBytesMax < messageBytesMax) {
+            throw new IllegalArgumentException("queueBytesMax " + queueBytesMax + " must be at least messageBytesMax "
+                    + messageBytesMax + ", or a message of the largest allowed size could never be queued");
         }
         if (queueMessagesMax < 1) {
             throw new IllegalArgumentException("queueMessagesMax must be positive, got " + queueMessagesMax);
@@ -171,6 +200,7 @@ public record TransportConfig(
         private int listenPort = 0;
         private final List<PeerConfig> peers = new ArrayList<>();
         private int frameBytesMax = DEFAULT_FRAME_BYTES_MAX;
+        private int messageBytesMax = DEFAULT_MESSAGE_BYTES_MAX;
         private long queueBytesMax = DEFAULT_QUEUE_BYTES_MAX;
         private int queueMessagesMax = DEFAULT_QUEUE_MESSAGES_MAX;
         private Duration connectTimeout = Duration.ofSeconds(3);
@@ -207,13 +237,24 @@ public record TransportConfig(
             return this;
         }
 
-        /** Largest frame body in bytes (type byte plus message); default {@value TransportConfig#DEFAULT_FRAME_BYTES_MAX}. */
+        /**
+         * Largest frame body in bytes (type byte plus message bytes); default
+         * {@value TransportConfig#DEFAULT_FRAME_BYTES_MAX}. Longer messages are split into several frames.
+         */
         public Builder frameBytesMax(int bytes) {
             this.frameBytesMax = bytes;
             return this;
         }
 
-        /** Per-peer bound on queued message bytes; default 64 MiB. */
+        /**
+         * Largest message in bytes, sent or reassembled; default {@value TransportConfig#DEFAULT_MESSAGE_BYTES_MAX}.
+         */
+        public Builder messageBytesMax(int bytes) {
+            this.messageBytesMax = bytes;
+            return this;
+        }
+
+        /** Per-peer bound on queued message bytes, at least {@code messageBytesMax}; default 192 MiB. */
         public Builder queueBytesMax(long bytes) {
             this.queueBytesMax = bytes;
             return this;
@@ -272,9 +313,9 @@ public record TransportConfig(
         /** Validates and returns the configuration. */
         public TransportConfig build() {
             return new TransportConfig(self, clusterName, listenHost, listenPort, peers, frameBytesMax,
-                    queueBytesMax, queueMessagesMax, connectTimeout, reconnectBackoffMin, reconnectBackoffMax,
-                    handshakeTimeout, heartbeatInterval, idleTimeout, writeBufferHighWaterMarkBytes, ioThreads,
-                    jitterSeed);
+                    messageBytesMax, queueBytesMax, queueMessagesMax, connectTimeout, reconnectBackoffMin,
+                    reconnectBackoffMax, handshakeTimeout, heartbeatInterval, idleTimeout, writeBufferHighWaterMarkBytes,
+                    ioThreads, jitterSeed);
         }
     }
 }

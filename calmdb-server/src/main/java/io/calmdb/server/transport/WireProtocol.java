@@ -9,14 +9,25 @@ import java.nio.charset.StandardCharsets;
  * The bytes on a peer link. Every frame is {@code u32 length | u8 type | payload}, big-endian, where
  * {@code length} counts the type byte plus the payload and must be 1 to the current frame bound. A connection
  * starts with the dialer's {@link #TYPE_HELLO}; the acceptor answers {@link #TYPE_HELLO_ACCEPT} or
- * {@link #TYPE_REJECT} and closes. After that the dialer sends {@link #TYPE_DATA} frames and both sides send
+ * {@link #TYPE_REJECT} and closes. After that the dialer sends messages and both sides send
  * {@link #TYPE_HEARTBEAT} frames when idle. The exact layout is documented in {@code docs/transport.md}.
+ *
+ * <p><b>Messages and frames.</b> A message that fits one frame travels as one {@link #TYPE_DATA} frame. A longer
+ * one (up to {@link TransportConfig#messageBytesMax()}) travels as a {@link #TYPE_FRAGMENT_START} frame, which
+ * announces the whole message's length so that the receiver can refuse an oversized message before any of it is
+ * buffered, followed by {@link #TYPE_FRAGMENT_CONTINUATION} frames until the announced length is reached. The
+ * frames of one message are consecutive on a link (only heartbeats may come between them), so they need no
+ * message id: a link carries at most one partial message at a time. See {@link MessageAssembler}.
  */
 final class WireProtocol {
     /** "CALM" in ASCII: the first payload bytes of every handshake, so a stray client is recognised at once. */
     static final int MAGIC = 0x43414C4D;
-    /** The only protocol version this build speaks; a peer with another version is refused. */
-    static final int PROTOCOL_VERSION = 1;
+    /**
+     * The only protocol version this build speaks; a peer with another version is refused. Version 2 added the
+     * fragment frames; a version 1 peer would close the link at the first of them, so the handshake keeps the two
+     * apart instead.
+     */
+    static final int PROTOCOL_VERSION = 2;
     /** Bytes of the length prefix. */
     static final int LENGTH_FIELD_BYTES = 4;
     /** Bound on a frame body before the handshake completed, in bytes; strangers cannot make us allocate more. */
@@ -29,6 +40,12 @@ final class WireProtocol {
     static final byte TYPE_REJECT = 3;
     static final byte TYPE_DATA = 4;
     static final byte TYPE_HEARTBEAT = 5;
+    /** The first frame of a message longer than one frame: {@code u32 messageBytes | first part}. */
+    static final byte TYPE_FRAGMENT_START = 6;
+    /** A later frame of that message: {@code next part}; the message ends when the announced length is reached. */
+    static final byte TYPE_FRAGMENT_CONTINUATION = 7;
+    /** Bytes of the announced message length at the start of a {@link #TYPE_FRAGMENT_START} payload. */
+    static final int MESSAGE_LENGTH_FIELD_BYTES = 4;
 
     private WireProtocol() {
     }
@@ -130,6 +147,48 @@ final class WireProtocol {
         buffer.writeInt(1 + message.length);
         buffer.writeByte(TYPE_DATA);
         buffer.writeBytes(message);
+        return buffer;
+    }
+
+    /**
+     * How many bytes of a {@code messageBytes}-long message the frame written at {@code offset} carries, when
+     * frame bodies are at most {@code frameBytesMax}: the whole message in one {@link #TYPE_DATA} frame if it
+     * fits, otherwise as much as fits after the type byte (and, for the first frame, the announced length).
+     */
+    static int frameContentBytes(int messageBytes, int offset, int frameBytesMax) {
+        if (offset < 0 || offset >= Math.max(1, messageBytes)) {
+            throw new IllegalStateException("frame offset " + offset + " outside a message of " + messageBytes
+                    + " bytes");
+        }
+        if (frameBytesMax <= 1 + MESSAGE_LENGTH_FIELD_BYTES) {
+            throw new IllegalStateException("frameBytesMax " + frameBytesMax + " leaves no room for a fragment");
+        }
+        if (offset == 0 && messageBytes <= frameBytesMax - 1) {
+            return messageBytes;
+        }
+        int room = offset == 0 ? frameBytesMax - 1 - MESSAGE_LENGTH_FIELD_BYTES : frameBytesMax - 1;
+        return Math.min(room, messageBytes - offset);
+    }
+
+    /**
+     * Encodes the frame of {@code message} that starts at {@code offset} and carries
+     * {@link #frameContentBytes} bytes of it: a {@link #TYPE_DATA} frame for a message that fits one frame, else
+     * a {@link #TYPE_FRAGMENT_START} (at offset 0) or a {@link #TYPE_FRAGMENT_CONTINUATION} frame.
+     */
+    static ByteBuf encodeMessageFrame(ByteBufAllocator allocator, byte[] message, int offset, int frameBytesMax) {
+        int content = frameContentBytes(message.length, offset, frameBytesMax);
+        if (offset == 0 && content == message.length) {
+            return encodeData(allocator, message);
+        }
+        boolean start = offset == 0;
+        int bodyBytes = 1 + (start ? MESSAGE_LENGTH_FIELD_BYTES : 0) + content;
+        ByteBuf buffer = allocator.buffer(LENGTH_FIELD_BYTES + bodyBytes);
+        buffer.writeInt(bodyBytes);
+        buffer.writeByte(start ? TYPE_FRAGMENT_START : TYPE_FRAGMENT_CONTINUATION);
+        if (start) {
+            buffer.writeInt(message.length);
+        }
+        buffer.writeBytes(message, offset, content);
         return buffer;
     }
 

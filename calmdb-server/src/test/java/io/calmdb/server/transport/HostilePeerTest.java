@@ -41,6 +41,8 @@ class HostilePeerTest {
     /** A configured peer that never starts: the raw socket impersonates it after a correct handshake. */
     private static final ReplicaId MALLORY = ReplicaId.of("mallory");
     private static final int FRAME_BYTES_MAX = 4096;
+    /** Virginia's reassembly bound: a few frames, so a violation is cheap to provoke. */
+    private static final int MESSAGE_BYTES_MAX = 64 * 1024;
     private static final ByteBufAllocator ALLOCATOR = UnpooledByteBufAllocator.DEFAULT;
 
     private final List<AutoCloseable> resources = new ArrayList<>();
@@ -53,7 +55,8 @@ class HostilePeerTest {
         int virginiaPort = unusedPort();
         int tokyoPort = unusedPort();
         virginia = PeerTransport.start(fastConfig(VIRGINIA, CLUSTER).listen("127.0.0.1", virginiaPort)
-                .frameBytesMax(FRAME_BYTES_MAX).handshakeTimeout(Duration.ofMillis(300))
+                .frameBytesMax(FRAME_BYTES_MAX).messageBytesMax(MESSAGE_BYTES_MAX)
+                .handshakeTimeout(Duration.ofMillis(300))
                 .peer(TOKYO, "127.0.0.1", tokyoPort).peer(MALLORY, "127.0.0.1", unusedPort()).build(), virginiaInbox);
         resources.add(virginia);
         tokyo = PeerTransport.start(fastConfig(TOKYO, CLUSTER).listen("127.0.0.1", tokyoPort)
@@ -162,8 +165,8 @@ class HostilePeerTest {
         assertHealthyLinkStillWorks("after-bad-magic");
     }
 
-    @Test
-    void authenticatedPeer_sendingAFrameAboveTheBound_isCutAfterItsValidMessages() throws IOException {
+    /** Connects and completes a correct handshake as mallory, so that what follows comes from a known peer. */
+    private Socket connectAsMallory() throws IOException {
         Socket socket = connect();
         write(socket, WireProtocol.encodeHello(ALLOCATOR, WireProtocol.TYPE_HELLO, CLUSTER, MALLORY, VIRGINIA));
         DataInputStream in = new DataInputStream(socket.getInputStream());
@@ -171,6 +174,77 @@ class HostilePeerTest {
         assertThat(in.readByte()).isEqualTo(WireProtocol.TYPE_HELLO_ACCEPT);
         in.readFully(new byte[answerLength - 1]);
         awaitCondition("virginia shows mallory's inbound link", () -> link(virginia, MALLORY).inboundUp());
+        return socket;
+    }
+
+    /** Writes a raw fragment start frame announcing {@code announcedBytes} (as an unsigned 32-bit value). */
+    private static void writeFragmentStart(Socket socket, long announcedBytes, byte[] part) throws IOException {
+        DataOutputStream out = new DataOutputStream(socket.getOutputStream());
+        out.writeInt(1 + WireProtocol.MESSAGE_LENGTH_FIELD_BYTES + part.length);
+        out.writeByte(WireProtocol.TYPE_FRAGMENT_START);
+        out.writeInt((int) announcedBytes);
+        out.write(part);
+        out.flush();
+    }
+
+    /** Writes {@code message} as the transport's own sender would, in frames of at most {@link #FRAME_BYTES_MAX}. */
+    private static void writeMessage(Socket socket, byte[] message) throws IOException {
+        int offset = 0;
+        do {
+            write(socket, WireProtocol.encodeMessageFrame(ALLOCATOR, message, offset, FRAME_BYTES_MAX));
+            offset += WireProtocol.frameContentBytes(message.length, offset, FRAME_BYTES_MAX);
+        } while (offset < message.length);
+    }
+
+    @Test
+    void authenticatedPeer_announcingAHugeReassembly_isCutWithTheReason_beforeAnythingIsBuffered()
+            throws IOException {
+        for (long announced : new long[] {0xFFFF_FFFFL, MESSAGE_BYTES_MAX + 1L}) {
+            Socket socket = connectAsMallory();
+            writeFragmentStart(socket, announced, new byte[100]);
+            readUntilClosed(socket);
+            awaitCondition("mallory's inbound link is gone", () -> !link(virginia, MALLORY).inboundUp());
+            assertThat(link(virginia, MALLORY).lastInboundError()).hasValueSatisfying(error -> assertThat(error)
+                    .contains("announces a message of " + announced + " bytes")
+                    .contains("messageBytesMax " + MESSAGE_BYTES_MAX));
+        }
+        assertHealthyLinkStillWorks("after-huge-announcement");
+    }
+
+    @Test
+    void authenticatedPeer_droppingMidMessage_losesOnlyThePartial_andItsNextConnectionDeliversWholeMessages()
+            throws IOException {
+        Socket first = connectAsMallory();
+        writeMessage(first, text("whole-before"));
+        writeFragmentStart(first, 10_000, new byte[FRAME_BYTES_MAX - 5]);
+        first.close();
+        awaitCondition("mallory's first inbound link is gone", () -> !link(virginia, MALLORY).inboundUp());
+
+        Socket second = connectAsMallory();
+        String large = "L".repeat(3 * FRAME_BYTES_MAX + 17);
+        writeMessage(second, text(large));
+        writeMessage(second, text("whole-after"));
+        awaitCondition("virginia received mallory's messages", () -> virginiaInbox.from(MALLORY).size() == 3);
+        assertThat(virginiaInbox.from(MALLORY)).containsExactly("whole-before", large, "whole-after");
+        assertThat(link(virginia, MALLORY).inboundUp()).isTrue();
+    }
+
+    @Test
+    void authenticatedPeer_interleavingADataFrameIntoAFragmentedMessage_isCut() throws IOException {
+        Socket socket = connectAsMallory();
+        writeFragmentStart(socket, 10_000, new byte[100]);
+        write(socket, WireProtocol.encodeData(ALLOCATOR, text("interloper")));
+        readUntilClosed(socket);
+        awaitCondition("mallory's inbound link is gone", () -> !link(virginia, MALLORY).inboundUp());
+        assertThat(link(virginia, MALLORY).lastInboundError()).hasValueSatisfying(
+                error -> assertThat(error).contains("data frame inside a fragmented message"));
+        assertThat(virginiaInbox.from(MALLORY)).isEmpty();
+        assertHealthyLinkStillWorks("after-interleaving");
+    }
+
+    @Test
+    void authenticatedPeer_sendingAFrameAboveTheBound_isCutAfterItsValidMessages() throws IOException {
+        Socket socket = connectAsMallory();
 
         write(socket, WireProtocol.encodeData(ALLOCATOR, text("valid-before")));
         DataOutputStream out = new DataOutputStream(socket.getOutputStream());

@@ -213,7 +213,7 @@ class PeerTransportTest {
         assertThat(full.messagesRefused()).isEqualTo(1);
         assertThat(byMessages.isWritable(absent)).isFalse();
 
-        PeerTransport byBytes = start(fastConfig(FRANKFURT, CLUSTER).queueBytesMax(100)
+        PeerTransport byBytes = start(fastConfig(FRANKFURT, CLUSTER).messageBytesMax(100).queueBytesMax(100)
                 .peer(absent, "127.0.0.1", unusedPort()).build(), new Inbox());
         assertThat(byBytes.send(absent, new byte[60])).isTrue();
         assertThat(byBytes.send(absent, new byte[60])).isFalse();
@@ -223,17 +223,55 @@ class PeerTransportTest {
     }
 
     @Test
-    void send_rejectsUnknownPeersAndOversizedMessages_andRefusesAfterClose() {
-        PeerTransport virginia = start(fastConfig(VIRGINIA, CLUSTER).frameBytesMax(2048)
+    void send_rejectsUnknownPeers_refusesOversizedMessagesWithAReason_andRefusesAfterClose() {
+        PeerTransport virginia = start(fastConfig(VIRGINIA, CLUSTER).frameBytesMax(2048).messageBytesMax(10_000)
                 .peer(TOKYO, "127.0.0.1", unusedPort()).build(), new Inbox());
         assertThatThrownBy(() -> virginia.send(FRANKFURT, text("x")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("frankfurt");
-        assertThatThrownBy(() -> virginia.send(TOKYO, new byte[2048]))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("frameBytesMax");
-        assertThat(virginia.send(TOKYO, new byte[2047])).isTrue();
+        // Longer than a frame is fine; longer than messageBytesMax is refused, counted and explained, not thrown,
+        // because the causal stream retries what it sent and must not abort its tick on every retry.
+        assertThat(virginia.send(TOKYO, new byte[2048])).isTrue();
+        assertThat(virginia.send(TOKYO, new byte[10_000])).isTrue();
+        // The transport logs through System.Logger, which is java.util.logging on this class path.
+        java.util.logging.Logger linkLog = java.util.logging.Logger.getLogger(PeerLink.class.getName());
+        List<String> logged = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.logging.Handler recorder = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                // The link logs its connection attempts to the absent peer too; only refusals count here.
+                if (record.getMessage().contains(" refused ")) {
+                    logged.add(record.getMessage());
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        linkLog.addHandler(recorder);
+        try {
+            for (int retry = 0; retry < 1_000; retry++) {
+                assertThat(virginia.send(TOKYO, new byte[10_001])).isFalse();
+            }
+        } finally {
+            linkLog.removeHandler(recorder);
+        }
+        assertThat(logged).as("one log line for a burst of refusals, not one per retry").hasSize(1);
+        assertThat(logged.getFirst()).contains("refused 1 message(s) to tokyo").contains("messageBytesMax 10000");
+        LinkSnapshot refused = link(virginia, TOKYO);
+        assertThat(refused.messagesOversized()).isEqualTo(1_000);
+        assertThat(refused.messagesRefused()).isEqualTo(1_000);
+        assertThat(refused.queuedMessages()).isEqualTo(2);
+        assertThat(refused.lastRefusal()).hasValueSatisfying(reason -> assertThat(reason)
+                .contains("10001 bytes").contains("messageBytesMax 10000"));
         virginia.close();
         assertThat(virginia.send(TOKYO, text("late"))).isFalse();
         assertThat(link(virginia, TOKYO).state()).isEqualTo(LinkState.CLOSED);
+        assertThat(link(virginia, TOKYO).lastRefusal()).hasValue("the transport is closed");
     }
 
     @Test
@@ -308,5 +346,20 @@ class PeerTransportTest {
         assertThatThrownBy(() -> TransportConfig.builder(VIRGINIA, CLUSTER)
                 .heartbeat(Duration.ofSeconds(1), Duration.ofSeconds(1)).build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("idleTimeout");
+        assertThatThrownBy(() -> TransportConfig.builder(VIRGINIA, CLUSTER).messageBytesMax(0).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("messageBytesMax");
+        assertThatThrownBy(() -> TransportConfig.builder(VIRGINIA, CLUSTER).messageBytesMax(1000).queueBytesMax(999)
+                .build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("queueBytesMax")
+                .hasMessageContaining("messageBytesMax");
+    }
+
+    @Test
+    void defaultBounds_admitTheLargestRespValue_andQueueAMaximalMessage() {
+        TransportConfig defaults = TransportConfig.builder(VIRGINIA, CLUSTER).build();
+        assertThat(defaults.messageBytesMax())
+                .isGreaterThan(io.calmdb.server.resp.RespServerConfig.BULK_BYTES_MAX_DEFAULT)
+                .isGreaterThanOrEqualTo((int) io.calmdb.server.resp.RespServerConfig.COMMAND_BYTES_MAX_DEFAULT);
+        assertThat(defaults.queueBytesMax()).isGreaterThanOrEqualTo(defaults.messageBytesMax());
     }
 }

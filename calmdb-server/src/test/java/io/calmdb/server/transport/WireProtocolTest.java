@@ -64,4 +64,39 @@ class WireProtocolTest {
         assertThat(frame.readableBytes()).isEqualTo(WireProtocol.dataFrameBytes(37)).isEqualTo(42);
         frame.release();
     }
+
+    @Test
+    void aMessageLongerThanAFrame_isSplitIntoAStartAndContinuations_eachWithinTheFrameBound() {
+        int frameBytesMax = 1024;
+        byte[] message = new byte[3000];
+        for (int i = 0; i < message.length; i++) {
+            message[i] = (byte) i;
+        }
+        java.io.ByteArrayOutputStream joined = new java.io.ByteArrayOutputStream();
+        java.util.List<Byte> types = new java.util.ArrayList<>();
+        int offset = 0;
+        while (offset < message.length) {
+            ByteBuf frame = WireProtocol.encodeMessageFrame(UnpooledByteBufAllocator.DEFAULT, message, offset,
+                    frameBytesMax);
+            int length = frame.readInt();
+            assertThat(length).isLessThanOrEqualTo(frameBytesMax);
+            byte type = frame.readByte();
+            types.add(type);
+            if (type == WireProtocol.TYPE_FRAGMENT_START) {
+                assertThat(frame.readInt()).isEqualTo(message.length);
+            }
+            byte[] part = new byte[frame.readableBytes()];
+            frame.readBytes(part);
+            frame.release();
+            joined.writeBytes(part);
+            offset += WireProtocol.frameContentBytes(message.length, offset, frameBytesMax);
+        }
+        assertThat(types).containsExactly(WireProtocol.TYPE_FRAGMENT_START, WireProtocol.TYPE_FRAGMENT_CONTINUATION,
+                WireProtocol.TYPE_FRAGMENT_CONTINUATION);
+        assertThat(joined.toByteArray()).isEqualTo(message);
+        // A message that fits one frame body (the type byte plus the message) stays a single data frame.
+        ByteBuf single = WireProtocol.encodeMessageFrame(UnpooledByteBufAllocator.DEFAULT, new byte[1023], 0, 1024);
+        assertThat(single.getByte(4)).isEqualTo(WireProtocol.TYPE_DATA);
+        single.release();
+    }
 }
