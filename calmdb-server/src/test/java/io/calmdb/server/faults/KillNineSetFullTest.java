@@ -119,7 +119,7 @@ class KillNineSetFullTest {
     }
 
     @ParameterizedTest(name = "fsync {0}")
-    @ValueSource(strings = {"always", "batch"})
+    @ValueSource(strings = {"always", "everysec"})
     void killNineUnderLoad_losesNoAcknowledgedWrite(String fsync) throws Exception {
         long startedNanos = System.nanoTime();
         ProcessCluster cluster = clusters.start(directory, REGIONS, fsync);

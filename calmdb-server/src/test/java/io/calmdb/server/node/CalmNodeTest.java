@@ -133,7 +133,7 @@ class CalmNodeTest {
     void infoReportsReplicationAndFsync() {
         try (Jedis virginia = client(VIRGINIA)) {
             String info = virginia.info();
-            assertThat(info).contains("fsync_policy:batch").contains("replica_id:virginia").contains("# Replication")
+            assertThat(info).contains("fsync_policy:always").contains("replica_id:virginia").contains("# Replication")
                     .contains("id=tokyo").contains("version_vector:");
         }
     }
