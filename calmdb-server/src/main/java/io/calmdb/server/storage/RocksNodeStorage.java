@@ -125,10 +125,11 @@ final class RocksNodeStorage implements NodeStorage {
                 throw translate(strictFailure, "data directory " + directory);
             }
             // Strict replay refused the write-ahead log. Point-in-time recovery keeps every record before the first
-            // unreadable one and drops the rest. After a crash that rest is the torn tail of a write the crash cut
-            // short: after a process crash it was never acknowledged; after a power loss under everysec or no it may
-            // have been acknowledged but not yet synced, which is the loss those policies allow. Damage beyond a torn
-            // tail (a damaged SST file, a damaged log with data after the damage) still fails this second open.
+            // unreadable one and drops the rest, so what survives is still a prefix. After a crash that rest is the
+            // torn tail of a write the crash cut short: after a process crash it was never acknowledged; after a
+            // power loss under everysec or no it may have been acknowledged but not yet synced, which is the loss
+            // those policies allow. A damaged SST file, or damage followed by a later log file that holds data,
+            // still fails this second open.
             try {
                 opened = openDatabase(directory, false, WALRecoveryMode.PointInTimeRecovery);
             } catch (RocksDBException e) {
