@@ -182,7 +182,7 @@ final class LogWriter {
     }
 
     /** Counts a sync that covered the first {@code recordsCovered} records written. */
-    void recordSync(long recordsCovered) {
+    private void recordSync(long recordsCovered) {
         walSyncs.incrementAndGet();
         syncedRecords.accumulateAndGet(recordsCovered, Math::max);
         lastWalSyncNanos.set(System.nanoTime());
