@@ -37,8 +37,8 @@ public final class DemoCommand implements Callable<Integer> {
             + "(default: $CALMDB_HOME/demo, or .calmdb/demo).")
     private Path data;
 
-    @Option(names = "--fsync", paramLabel = "POLICY", defaultValue = "batch",
-            description = "always, batch or never (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--fsync", paramLabel = "POLICY", defaultValue = "everysec",
+            description = "always, everysec or no, as Redis's appendfsync (default: ${DEFAULT-VALUE}).")
     private String fsync;
 
     @Override
@@ -49,7 +49,7 @@ public final class DemoCommand implements Callable<Integer> {
         try {
             policy = FsyncPolicy.fromConfigName(fsync);
         } catch (IllegalArgumentException e) {
-            System.err.println("calmdb demo: --fsync must be always, batch or never, got '" + fsync + "'");
+            System.err.println("calmdb demo: --fsync must be " + FsyncPolicy.CONFIG_NAMES + ", got '" + fsync + "'");
             return 2;
         }
         Region[] regions = Region.values();

@@ -123,8 +123,9 @@ public final class CalmNode implements AutoCloseable {
             node.close();
             throw e;
         }
-        LOG.info("node {} recovered {} checkpointed keys and {} log records; serving RESP on {} and HTTP on {}:{}",
-                config.replica(), durable.recoveredStates(), durable.recoveredRecords(), node.resp.localAddress(),
+        LOG.info("node {} recovered {} checkpointed keys and {} log records (torn log tail dropped: {}); serving RESP "
+                + "on {} and HTTP on {}:{}", config.replica(), durable.recoveredStates(), durable.recoveredRecords(),
+                durable.storage().status().tornTailDropped() ? "yes" : "no", node.resp.localAddress(),
                 config.http().host(), node.httpPort());
         return node;
     }
@@ -484,6 +485,7 @@ public final class CalmNode implements AutoCloseable {
         persistence.put("checkpoint_position", storage.checkpointPosition());
         persistence.put("log_truncated_through", storage.logTruncatedThroughPosition());
         persistence.put("pending_writes", storage.pendingWrites());
+        storage.durabilityInfo().forEach(persistence::put);
         persistence.put("data_directory", config.dataDirectory().toString());
         sections.put("persistence", persistence);
         Map<String, Object> replication = new LinkedHashMap<>();

@@ -28,7 +28,7 @@ import java.util.Set;
  * cluster: shop
  * replica: tokyo
  * dataDirectory: /var/lib/calmdb
- * fsync: batch                 # always | batch | never
+ * fsync: everysec              # always | everysec | no, as Redis's appendfsync
  * resp:        { host: 0.0.0.0, port: 6379 }
  * http:        { host: 0.0.0.0, port: 7080 }
  * replication: { host: 0.0.0.0, port: 7379 }
@@ -77,7 +77,7 @@ public record NodeConfig(
     public NodeConfig {
         peers = peers == null ? List.of() : List.copyOf(peers);
         limits = limits == null ? Limits.defaults() : limits;
-        fsync = fsync == null ? FsyncPolicy.BATCH : fsync;
+        fsync = fsync == null ? FsyncPolicy.EVERYSEC : fsync;
     }
 
     /** Checks every field; the message names the field and says what is wrong. */
@@ -194,13 +194,13 @@ public record NodeConfig(
         }
         requireField(raw.replica(), "replica");
         requireField(raw.dataDirectory(), "dataDirectory");
-        FsyncPolicy fsync = FsyncPolicy.BATCH;
+        FsyncPolicy fsync = FsyncPolicy.EVERYSEC;
         if (raw.fsync() != null) {
             try {
                 fsync = FsyncPolicy.fromConfigName(raw.fsync());
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("invalid node configuration: fsync must be always, batch or never, got '"
-                        + raw.fsync() + "'");
+                throw new IllegalArgumentException("invalid node configuration: fsync must be "
+                        + FsyncPolicy.CONFIG_NAMES + ", got '" + raw.fsync() + "'");
             }
         }
         return new NodeConfig(raw.cluster(), replicaId(raw.replica(), "replica"), base.resolve(raw.dataDirectory()),
@@ -239,7 +239,7 @@ public record NodeConfig(
         private final String cluster;
         private final ReplicaId replica;
         private final Path dataDirectory;
-        private FsyncPolicy fsync = FsyncPolicy.BATCH;
+        private FsyncPolicy fsync = FsyncPolicy.EVERYSEC;
         private Endpoint resp = new Endpoint("127.0.0.1", 0);
         private Endpoint http = new Endpoint("127.0.0.1", 0);
         private Endpoint replication = new Endpoint("127.0.0.1", 0);

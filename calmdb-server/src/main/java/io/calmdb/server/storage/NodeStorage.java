@@ -20,8 +20,7 @@ import java.util.function.Consumer;
  * RocksDB element by element can replace this one later without changing callers.
  *
  * <p>Thread-safe: any thread may append, put metadata, read or close. Completions fire on the storage writer thread
- * (policies {@code always} and {@code batch}) or on the appending thread ({@code never}); callers must not block in
- * them.
+ * under every policy; callers must not block in them.
  */
 public interface NodeStorage extends AutoCloseable {
     /** The longest key accepted, in bytes. Redis's limit is far larger; CalmDB's front doors enforce this one. */
@@ -36,11 +35,11 @@ public interface NodeStorage extends AutoCloseable {
      */
     int WRITE_QUEUE_RECORDS_MAX = 16 * 1024;
 
-    /** The most writes the {@code batch} policy commits with one sync. */
+    /** The most writes the writer thread commits as one RocksDB write batch (and, under {@code always}, one sync). */
     int GROUP_COMMIT_RECORDS_MAX = 1024;
 
     /**
-     * The most payload bytes the {@code batch} policy commits with one sync; a group closes once it reaches this size,
+     * The most payload bytes the writer thread commits as one write batch; a group closes once it reaches this size,
      * so one huge write cannot make a group unboundedly large (a single write larger than this forms its own group).
      */
     int GROUP_COMMIT_BYTES_MAX = 4 * 1024 * 1024;

@@ -27,6 +27,7 @@ import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.Status;
+import org.rocksdb.WALRecoveryMode;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 import org.slf4j.Logger;
@@ -85,6 +86,8 @@ final class RocksNodeStorage implements NodeStorage {
     private volatile long checkpointPosition;
     private volatile long logTruncatedThroughPosition;
     private boolean checkpointOpen;
+    private boolean tornTailDropped;
+    private long recoveredRecords;
 
     private RocksNodeStorage(Path directory, FsyncPolicy fsyncPolicy, DBOptions databaseOptions,
             ColumnFamilyOptions familyOptions, List<ColumnFamilyHandle> handles, RocksDB database) {
@@ -113,10 +116,63 @@ final class RocksNodeStorage implements NodeStorage {
         if (!fresh) {
             checkFamilies(directory);
         }
+        OpenedDatabase opened;
+        boolean tornTailDropped = false;
+        try {
+            opened = openDatabase(directory, fresh, WALRecoveryMode.AbsoluteConsistency);
+        } catch (RocksDBException strictFailure) {
+            if (!isCorruption(strictFailure)) {
+                throw translate(strictFailure, "data directory " + directory);
+            }
+            // Strict replay refused the write-ahead log. Point-in-time recovery keeps every record before the first
+            // unreadable one and drops the rest, so what survives is still a prefix. After a crash that rest is the
+            // torn tail of a write the crash cut short: after a process crash it was never acknowledged; after a
+            // power loss under everysec or no it may have been acknowledged but not yet synced, which is the loss
+            // those policies allow. A damaged SST file, or damage followed by a later log file that holds data,
+            // still fails this second open.
+            try {
+                opened = openDatabase(directory, false, WALRecoveryMode.PointInTimeRecovery);
+            } catch (RocksDBException e) {
+                throw translate(e, "data directory " + directory);
+            }
+            tornTailDropped = true;
+            LOG.warn("Storage in {}: the write-ahead log ended in a torn record ({}); recovered the records before "
+                    + "it and dropped the tail", directory, strictFailure.getMessage());
+        }
+        DBOptions databaseOptions = opened.databaseOptions();
+        ColumnFamilyOptions familyOptions = opened.familyOptions();
+        List<ColumnFamilyHandle> handles = opened.handles();
+        RocksDB database = opened.database();
+        RocksNodeStorage store = new RocksNodeStorage(directory, options.fsyncPolicy(), databaseOptions,
+                familyOptions, handles, database);
+        try {
+            if (fresh) {
+                store.initialise(options);
+            }
+            store.verifyIdentity(options);
+            store.tornTailDropped = tornTailDropped;
+            store.recover(visitor);
+            store.writer = new LogWriter(database, options.fsyncPolicy(), options.replicaId().name());
+        } catch (RuntimeException | Error e) {
+            store.releaseNativeResources();
+            throw e;
+        }
+        return store;
+    }
+
+    /** The native objects of an open database, released together by {@link #releaseNativeResources()}. */
+    private record OpenedDatabase(DBOptions databaseOptions, ColumnFamilyOptions familyOptions,
+            List<ColumnFamilyHandle> handles, RocksDB database) {
+    }
+
+    /** Opens RocksDB with the store's options, replaying the write-ahead log in {@code recoveryMode}. */
+    private static OpenedDatabase openDatabase(Path directory, boolean fresh, WALRecoveryMode recoveryMode)
+            throws RocksDBException {
         DBOptions databaseOptions = new DBOptions()
                 .setCreateIfMissing(fresh)
                 .setCreateMissingColumnFamilies(fresh)
                 .setParanoidChecks(true)
+                .setWalRecoveryMode(recoveryMode)
                 .setInfoLogLevel(InfoLogLevel.WARN_LEVEL)
                 .setKeepLogFileNum(2)
                 .setMaxBackgroundJobs(2);
@@ -127,28 +183,18 @@ final class RocksNodeStorage implements NodeStorage {
             descriptors.add(new ColumnFamilyDescriptor(family.getBytes(StandardCharsets.US_ASCII), familyOptions));
         }
         List<ColumnFamilyHandle> handles = new ArrayList<>();
-        RocksDB database;
         try {
-            database = RocksDB.open(databaseOptions, directory.toString(), descriptors, handles);
-        } catch (RocksDBException e) {
+            RocksDB database = RocksDB.open(databaseOptions, directory.toString(), descriptors, handles);
+            return new OpenedDatabase(databaseOptions, familyOptions, handles, database);
+        } catch (RocksDBException | RuntimeException e) {
             familyOptions.close();
             databaseOptions.close();
-            throw translate(e, "data directory " + directory);
-        }
-        RocksNodeStorage store = new RocksNodeStorage(directory, options.fsyncPolicy(), databaseOptions,
-                familyOptions, handles, database);
-        try {
-            if (fresh) {
-                store.initialise(options);
-            }
-            store.verifyIdentity(options);
-            store.recover(visitor);
-            store.writer = new LogWriter(database, options.fsyncPolicy(), options.replicaId().name());
-        } catch (RuntimeException | Error e) {
-            store.releaseNativeResources();
             throw e;
         }
-        return store;
+    }
+
+    private static boolean isCorruption(RocksDBException e) {
+        return e.getStatus() != null && e.getStatus().getCode() == Status.Code.Corruption;
     }
 
     /** Returns true if the directory holds no storage yet; refuses a directory that holds something else. */
@@ -279,6 +325,7 @@ final class RocksNodeStorage implements NodeStorage {
                     + checkpointPosition, "missing, although the checkpoint manifest says they were written");
         }
         lastPosition = previous;
+        recoveredRecords = replayed;
         long blobs = 0;
         try (RocksIterator iterator = database.newIterator(metadataFamily)) {
             for (iterator.seekToFirst(); iterator.isValid(); iterator.next()) {
@@ -290,8 +337,8 @@ final class RocksNodeStorage implements NodeStorage {
             checkIterator(iterator, "replication column family");
         }
         LOG.info("Opened storage in {} (fsync {}): {} checkpoint states at position {}, {} records replayed, "
-                + "last position {}, {} metadata blobs", directory, fsyncPolicy.configName(), states,
-                checkpointPosition, replayed, lastPosition, blobs);
+                + "last position {}, {} metadata blobs, torn tail dropped: {}", directory, fsyncPolicy.configName(),
+                states, checkpointPosition, replayed, lastPosition, blobs, tornTailDropped ? "yes" : "no");
     }
 
     private long readPositionMarker(byte[] key, Kind kind, String name) {
@@ -315,7 +362,8 @@ final class RocksNodeStorage implements NodeStorage {
     @Override
     public StorageStatus status() {
         return new StorageStatus(fsyncPolicy, lastPosition, checkpointPosition, logTruncatedThroughPosition,
-                writer.pendingWrites(), writer.committedGroups(), writer.writtenRecords());
+                writer.pendingWrites(), writer.committedGroups(), writer.writtenRecords(), writer.walSyncs(),
+                writer.lastWalSyncAgeMillis(), writer.unsyncedRecords(), recoveredRecords, tornTailDropped);
     }
 
     @Override
@@ -486,7 +534,7 @@ final class RocksNodeStorage implements NodeStorage {
         lifecycle.writeLock().lock();
         try {
             try {
-                // Syncs whatever the never policy left unsynced, so a clean shutdown loses nothing.
+                // Syncs whatever everysec or no left unsynced, so a clean shutdown loses nothing.
                 database.flushWal(true);
             } catch (RocksDBException e) {
                 LOG.warn("Could not sync the write-ahead log while closing storage in {}", directory, e);

@@ -45,7 +45,7 @@ class ConcurrentWritesConvergeTest {
     @Test
     void concurrentWritesAtAllThreeRegions_convergeToIdenticalValuesAndEncodedState() throws Exception {
         System.out.println("ConcurrentWritesConvergeTest seed " + SEED + " (replay with -Dcalmdb.faults.seed=" + SEED + ")");
-        ProcessCluster cluster = clusters.start(directory, REGIONS, "batch");
+        ProcessCluster cluster = clusters.start(directory, REGIONS, "always");
         String emptyDigest = Faults.digest(cluster.node("virginia"));
 
         CountDownLatch startTogether = new CountDownLatch(REGIONS.size());

@@ -45,7 +45,7 @@ class HostileRespInputTest {
     @Test
     void hostileInput_getsErrors_neverCrashesTheNode_neverChangesAKey() throws Exception {
         System.out.println("HostileRespInputTest seed " + SEED + " (replay with -Dcalmdb.faults.seed=" + SEED + ")");
-        ProcessCluster cluster = clusters.start(directory, List.of("solo"), "batch");
+        ProcessCluster cluster = clusters.start(directory, List.of("solo"), "always");
         NodeProcess node = cluster.node("solo");
         try (Jedis bystander = node.client()) {
             for (int i = 0; i < 10; i++) {

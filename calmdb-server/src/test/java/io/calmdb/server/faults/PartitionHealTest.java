@@ -32,7 +32,7 @@ class PartitionHealTest {
 
     @Test
     void writesOnBothSidesOfAPartition_surviveHealingPerEachTypesSemantics() {
-        ProcessCluster cluster = clusters.start(directory, REGIONS, "batch");
+        ProcessCluster cluster = clusters.start(directory, REGIONS, "always");
         try (Jedis virginia = cluster.node("virginia").client();
              Jedis frankfurt = cluster.node("frankfurt").client();
              Jedis tokyo = cluster.node("tokyo").client()) {

@@ -205,7 +205,7 @@ class HttpApiTest {
         Answer health = cluster.get(VIRGINIA, "/health");
         assertThat(health.status()).isEqualTo(200);
         assertThat(health.body().get("status").asText()).isEqualTo("serving");
-        assertThat(health.body().get("storage").get("fsyncPolicy").asText()).isEqualTo("batch");
+        assertThat(health.body().get("storage").get("fsyncPolicy").asText()).isEqualTo("always");
         assertThat(health.body().get("links").get("total").asInt()).isEqualTo(1);
     }
 
@@ -224,7 +224,7 @@ class HttpApiTest {
         assertThat(view.get("versionVector").get("virginia").asLong()).isPositive();
         assertThat(view.get("delivered").get("virginia").asLong()).isPositive();
         assertThat(view.get("partitioned")).isEmpty();
-        assertThat(view.get("storage").get("fsyncPolicy").asText()).isEqualTo("batch");
+        assertThat(view.get("storage").get("fsyncPolicy").asText()).isEqualTo("always");
     }
 
     @Test

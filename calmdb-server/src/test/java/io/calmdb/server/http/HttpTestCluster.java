@@ -48,7 +48,7 @@ final class HttpTestCluster implements AutoCloseable {
         try {
             for (ReplicaId region : regions) {
                 NodeConfig.Builder builder = NodeConfig.builder("http-test", region, root.resolve(region.name()))
-                        .fsync(FsyncPolicy.BATCH)
+                        .fsync(FsyncPolicy.ALWAYS)
                         .replication("127.0.0.1", replicationPorts.get(region))
                         .limits(new NodeConfig.Limits(16 * 1024 * 1024, 65_536, 500, 300));
                 for (ReplicaId peer : regions) {

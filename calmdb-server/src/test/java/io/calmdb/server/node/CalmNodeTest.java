@@ -133,8 +133,10 @@ class CalmNodeTest {
     void infoReportsReplicationAndFsync() {
         try (Jedis virginia = client(VIRGINIA)) {
             String info = virginia.info();
-            assertThat(info).contains("fsync_policy:batch").contains("replica_id:virginia").contains("# Replication")
-                    .contains("id=tokyo").contains("version_vector:");
+            assertThat(info).contains("fsync_policy:always").contains("replica_id:virginia").contains("# Replication")
+                    .contains("id=tokyo").contains("version_vector:").contains("wal_syncs:")
+                    .contains("last_fsync_age_ms:").contains("unsynced_records:0").contains("recovered_log_records:0")
+                    .contains("recovered_torn_tail_dropped:0");
         }
     }
 

@@ -29,7 +29,7 @@ class DurableKeyspaceTest {
     Path directory;
 
     private StorageOptions options() {
-        return new StorageOptions(directory.resolve("data"), "test-cluster", TOKYO, FsyncPolicy.BATCH);
+        return new StorageOptions(directory.resolve("data"), "test-cluster", TOKYO, FsyncPolicy.ALWAYS);
     }
 
     private static Bytes b(String text) {
@@ -77,7 +77,7 @@ class DurableKeyspaceTest {
     void reopen_rebuildsTheExactState_fromLogAlone_andFromCheckpointPlusLog() throws Exception {
         for (long seed = 1; seed <= 5; seed++) {
             Path data = directory.resolve("seed-" + seed);
-            StorageOptions options = new StorageOptions(data, "test-cluster", TOKYO, FsyncPolicy.BATCH);
+            StorageOptions options = new StorageOptions(data, "test-cluster", TOKYO, FsyncPolicy.ALWAYS);
             SplittableRandom random = new SplittableRandom(seed);
             OrMap<Bytes, KeyValue> expected;
             try (DurableKeyspace durable = DurableKeyspace.open(options, new Keyspace(TOKYO))) {

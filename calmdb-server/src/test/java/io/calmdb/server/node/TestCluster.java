@@ -37,7 +37,7 @@ final class TestCluster implements AutoCloseable {
 
     NodeConfig config(ReplicaId region) {
         NodeConfig.Builder builder = NodeConfig.builder("test-cluster", region, root.resolve(region.name()))
-                .fsync(FsyncPolicy.BATCH)
+                .fsync(FsyncPolicy.ALWAYS)
                 .replication("127.0.0.1", replicationPorts.get(region))
                 .limits(new NodeConfig.Limits(16 * 1024 * 1024, 65_536, 500, 300));
         for (ReplicaId peer : REGIONS) {

@@ -9,9 +9,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.calmdb.crdt.ReplicaId;
 import io.calmdb.server.storage.StorageFixtures.RecordingVisitor;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -21,12 +25,15 @@ import org.rocksdb.RocksDB;
 
 /** Damage a healthy data directory through raw RocksDB and check that open refuses it with a clear message. */
 class CorruptStorageTest {
+    /** Bytes cut from the end of the write-ahead log: fewer than its last record, so that record is torn. */
+    private static final int TORN_TAIL_BYTES = 3;
+
     @TempDir
     Path directory;
 
     @BeforeEach
     void writeHealthyStore() {
-        try (NodeStorage storage = NodeStorage.open(options(directory, FsyncPolicy.NEVER), new RecordingVisitor())) {
+        try (NodeStorage storage = NodeStorage.open(options(directory, FsyncPolicy.NO), new RecordingVisitor())) {
             for (int i = 1; i <= 5; i++) {
                 storage.append(bytes("key-" + i), i, bytes("delta-" + i)).join();
             }
@@ -40,7 +47,7 @@ class CorruptStorageTest {
     }
 
     private void assertOpenFailsWithCorruption(String location, String problem) {
-        assertThatThrownBy(() -> NodeStorage.open(options(directory, FsyncPolicy.NEVER), new RecordingVisitor()))
+        assertThatThrownBy(() -> NodeStorage.open(options(directory, FsyncPolicy.NO), new RecordingVisitor()))
                 .isInstanceOf(CorruptStorageException.class)
                 .hasMessageContaining(location)
                 .hasMessageContaining(problem)
@@ -49,9 +56,38 @@ class CorruptStorageTest {
 
     @Test
     void healthyStore_opens() {
-        RecordingVisitor recovered = StorageFixtures.reopenAndClose(directory, FsyncPolicy.NEVER);
+        RecordingVisitor recovered = new RecordingVisitor();
+        try (NodeStorage storage = NodeStorage.open(options(directory, FsyncPolicy.NO), recovered)) {
+            assertThat(storage.status().recoveredRecords()).isEqualTo(1);
+            assertThat(storage.status().tornTailDropped()).isFalse();
+        }
         assertThat(recovered.states).containsOnlyKeys("key-1");
         assertThat(recovered.records).extracting(LogRecord::position).containsExactly(6L);
+    }
+
+    @Test
+    void tornLogTail_isDroppedAndReported_andEveryEarlierWriteRecovers() throws Exception {
+        // Cutting the newest write-ahead log file short is what a crash in the middle of its last write leaves.
+        Path newestLog;
+        try (Stream<Path> files = Files.list(directory)) {
+            newestLog = files.filter(file -> file.getFileName().toString().endsWith(".log"))
+                    .max(Comparator.comparing(file -> file.getFileName().toString())).orElseThrow();
+        }
+        try (FileChannel channel = FileChannel.open(newestLog, StandardOpenOption.WRITE)) {
+            channel.truncate(channel.size() - TORN_TAIL_BYTES);
+        }
+        RecordingVisitor recovered = new RecordingVisitor();
+        try (NodeStorage storage = NodeStorage.open(options(directory, FsyncPolicy.NO), recovered)) {
+            assertThat(storage.status().tornTailDropped()).isTrue();
+            assertThat(storage.status().recoveredRecords()).isEqualTo(1);
+            assertThat(storage.status().durabilityInfo()).containsEntry("recovered_torn_tail_dropped", 1)
+                    .containsEntry("recovered_log_records", 1L);
+            assertThat(storage.getMetadata("version-vector")).as("the torn last write is gone").isEmpty();
+        }
+        assertThat(recovered.records).extracting(LogRecord::position).containsExactly(6L);
+        try (NodeStorage storage = NodeStorage.open(options(directory, FsyncPolicy.NO), new RecordingVisitor())) {
+            assertThat(storage.status().tornTailDropped()).as("the next restart finds a clean log").isFalse();
+        }
     }
 
     @Test
@@ -157,7 +193,7 @@ class CorruptStorageTest {
             value[0] = 2;
             resealChecksum(RocksNodeStorage.IDENTITY_KEY, value);
         }));
-        assertThatThrownBy(() -> NodeStorage.open(options(directory, FsyncPolicy.NEVER), new RecordingVisitor()))
+        assertThatThrownBy(() -> NodeStorage.open(options(directory, FsyncPolicy.NO), new RecordingVisitor()))
                 .isInstanceOf(IncompatibleStorageException.class)
                 .hasMessageContaining("format version 2")
                 .hasMessageContaining("reads only version 1");
@@ -166,7 +202,7 @@ class CorruptStorageTest {
     @Test
     void directoryOfAnotherReplica_isRefusedAsIncompatible() {
         StorageOptions tokyo = new StorageOptions(directory, StorageFixtures.CLUSTER, ReplicaId.of("tokyo"),
-                FsyncPolicy.NEVER);
+                FsyncPolicy.NO);
         assertThatThrownBy(() -> NodeStorage.open(tokyo, new RecordingVisitor()))
                 .isInstanceOf(IncompatibleStorageException.class)
                 .hasMessageContaining("replica 'virginia'")
@@ -176,7 +212,7 @@ class CorruptStorageTest {
     @Test
     void directoryOfAnotherCluster_isRefusedAsIncompatible() {
         StorageOptions otherCluster = new StorageOptions(directory, "other-cluster", StorageFixtures.REPLICA,
-                FsyncPolicy.NEVER);
+                FsyncPolicy.NO);
         assertThatThrownBy(() -> NodeStorage.open(otherCluster, new RecordingVisitor()))
                 .isInstanceOf(IncompatibleStorageException.class)
                 .hasMessageContaining("cluster 'test-cluster'")
@@ -189,7 +225,7 @@ class CorruptStorageTest {
                 RocksDB database = RocksDB.open(rocksOptions, plain.toString())) {
             database.put(bytes("k"), bytes("v"));
         }
-        assertThatThrownBy(() -> NodeStorage.open(options(plain, FsyncPolicy.NEVER), new RecordingVisitor()))
+        assertThatThrownBy(() -> NodeStorage.open(options(plain, FsyncPolicy.NO), new RecordingVisitor()))
                 .isInstanceOf(CorruptStorageException.class)
                 .hasMessageContaining("column family 'system' is missing");
     }
@@ -197,7 +233,7 @@ class CorruptStorageTest {
     @Test
     void nonEmptyDirectoryWithoutStorage_isRefused(@TempDir Path other) throws Exception {
         Files.writeString(other.resolve("notes.txt"), "not a database");
-        assertThatThrownBy(() -> NodeStorage.open(options(other, FsyncPolicy.NEVER), new RecordingVisitor()))
+        assertThatThrownBy(() -> NodeStorage.open(options(other, FsyncPolicy.NO), new RecordingVisitor()))
                 .isInstanceOf(StorageException.class)
                 .isNotInstanceOf(CorruptStorageException.class)
                 .hasMessageContaining("not empty and holds no CalmDB storage");
@@ -212,8 +248,8 @@ class CorruptStorageTest {
 
     @Test
     void storeInUseByAnotherHandle_isRefusedWithoutCorruptingIt() {
-        try (NodeStorage first = NodeStorage.open(options(directory, FsyncPolicy.NEVER), new RecordingVisitor())) {
-            assertThatThrownBy(() -> NodeStorage.open(options(directory, FsyncPolicy.NEVER), new RecordingVisitor()))
+        try (NodeStorage first = NodeStorage.open(options(directory, FsyncPolicy.NO), new RecordingVisitor())) {
+            assertThatThrownBy(() -> NodeStorage.open(options(directory, FsyncPolicy.NO), new RecordingVisitor()))
                     .isInstanceOf(StorageException.class)
                     .hasMessageContaining("in use by another process");
             assertThat(first.append(bytes("k"), 7, bytes("d")).join()).isEqualTo(7);

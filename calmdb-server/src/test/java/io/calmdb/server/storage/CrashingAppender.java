@@ -17,7 +17,7 @@ final class CrashingAppender {
     static final String READY_LINE = "READY";
     static final String ACK_PREFIX = "ACK ";
 
-    /** Appending threads; several, so that the batch policy really forms groups. */
+    /** Appending threads; several, so that group commit really forms groups. */
     private static final int APPENDER_THREADS = 4;
 
     /** The most appends one thread has waiting at once, so the child cannot run ahead of the disk unboundedly. */

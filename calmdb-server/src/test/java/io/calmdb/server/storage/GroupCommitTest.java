@@ -3,6 +3,7 @@ package io.calmdb.server.storage;
 import static io.calmdb.server.storage.StorageFixtures.options;
 import static io.calmdb.server.storage.StorageFixtures.reopenAndClose;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.calmdb.server.storage.StorageFixtures.RecordingVisitor;
 import java.nio.ByteBuffer;
@@ -17,15 +18,25 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** Many threads appending at once, under every policy: every future completes, per-writer order is kept. */
+/**
+ * Many threads appending at once, under every policy: every future completes, per-writer order is kept; and what each
+ * policy does about syncing.
+ */
 class GroupCommitTest {
     private static final int WRITERS = 8;
     private static final int RECORDS_PER_WRITER = 1500;
     private static final long SEED = 20_251_121L;
+    /** The longest a test waits for a background sync; generous because the machine's disk and CPUs are shared. */
+    private static final long CONDITION_TIMEOUT_MILLIS = 30_000;
+    /** How often a waiting test re-checks its condition. */
+    private static final long CONDITION_POLL_MILLIS = 10;
 
     @TempDir
     Path directory;
@@ -33,8 +44,7 @@ class GroupCommitTest {
     @ParameterizedTest
     @EnumSource(FsyncPolicy.class)
     void concurrentWriters_allComplete_inPositionOrder_andKeepEachWritersOrder(FsyncPolicy policy) throws Exception {
-        // ALWAYS pays one sync per record, so it gets fewer records to keep the suite fast.
-        int recordsPerWriter = policy == FsyncPolicy.ALWAYS ? RECORDS_PER_WRITER / 10 : RECORDS_PER_WRITER;
+        int recordsPerWriter = RECORDS_PER_WRITER;
         AtomicLong completedBeforeTheirPredecessor = new AtomicLong();
         ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
         List<List<CompletableFuture<Long>>> futuresByWriter = new ArrayList<>();
@@ -86,13 +96,17 @@ class GroupCommitTest {
             assertThat(status.writtenRecords()).isEqualTo(total);
             assertThat(status.lastPosition()).isEqualTo(total);
             assertThat(status.pendingWrites()).isZero();
-            if (policy == FsyncPolicy.BATCH) {
+            assertThat(status.committedGroups()).as("at most one write batch per record")
+                    .isBetween(1L, total);
+            if (policy == FsyncPolicy.ALWAYS) {
+                // Eight writers queue up behind every sync, so groups of more than one record must form.
                 assertThat(status.committedGroups()).as("group commit shares syncs").isLessThan(total);
-                System.out.printf("batch policy: %d records in %d synced groups (%.1f records per sync)%n",
-                        total, status.committedGroups(), (double) total / status.committedGroups());
-            } else {
-                assertThat(status.committedGroups()).as("one write per record").isEqualTo(total);
+                assertThat(status.walSyncs()).as("one sync per group").isEqualTo(status.committedGroups());
+                assertThat(status.unsyncedRecords()).isZero();
             }
+            System.out.printf("%s policy: %d records in %d write batches (%.1f records per batch), %d syncs%n",
+                    policy.configName(), total, status.committedGroups(),
+                    (double) total / status.committedGroups(), status.walSyncs());
         }
         assertThat(failures).isEmpty();
         assertThat(completedBeforeTheirPredecessor.get()).as("futures that completed before an earlier one")
@@ -127,15 +141,49 @@ class GroupCommitTest {
 
     @ParameterizedTest
     @EnumSource(FsyncPolicy.class)
-    void fsyncPolicy_isReportedAndNeverAcknowledgesBeforeReturning(FsyncPolicy policy) {
+    void fsyncPolicy_isReported_andAnAppendCompletesWithItsPosition(FsyncPolicy policy) {
         try (NodeStorage storage = NodeStorage.open(options(directory, policy), new RecordingVisitor())) {
             assertThat(storage.fsyncPolicy()).isEqualTo(policy);
             assertThat(storage.status().fsyncPolicy()).isEqualTo(policy);
-            CompletableFuture<Long> appended = storage.append(StorageFixtures.bytes("k"), 1, new byte[16]);
-            if (policy == FsyncPolicy.NEVER) {
-                assertThat(appended).as("never acknowledges as soon as RocksDB accepted the write").isCompleted();
-            }
-            assertThat(appended.join()).isEqualTo(1);
+            assertThat(storage.append(StorageFixtures.bytes("k"), 1, new byte[16]).join()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void always_syncsBeforeItAcknowledges() {
+        try (NodeStorage storage = NodeStorage.open(options(directory, FsyncPolicy.ALWAYS), new RecordingVisitor())) {
+            assertThat(storage.status().lastWalSyncAgeMillis()).as("no sync before the first write").isEqualTo(-1);
+            storage.append(StorageFixtures.bytes("k"), 1, new byte[16]).join();
+            StorageStatus status = storage.status();
+            assertThat(status.walSyncs()).isEqualTo(1);
+            assertThat(status.unsyncedRecords()).isZero();
+            assertThat(status.lastWalSyncAgeMillis()).isNotNegative();
+        }
+    }
+
+    @Test
+    void everysec_acknowledgesBeforeTheSync_andItsOwnThreadSyncsSoonAfter() {
+        try (NodeStorage storage = NodeStorage.open(options(directory, FsyncPolicy.EVERYSEC),
+                new RecordingVisitor())) {
+            storage.append(StorageFixtures.bytes("k"), 1, new byte[16]).join();
+            awaitTrue("the periodic sync to cover the acknowledged write", () -> {
+                StorageStatus status = storage.status();
+                return status.walSyncs() >= 1 && status.unsyncedRecords() == 0;
+            });
+            assertThat(storage.status().lastWalSyncAgeMillis()).isNotNegative();
+            assertThat(storage.status().durabilityInfo()).containsKeys("wal_syncs", "last_fsync_age_ms",
+                    "unsynced_records");
+        }
+    }
+
+    @Test
+    void no_neverSyncsOnItsOwn_andReportsTheUnsyncedRecords() {
+        try (NodeStorage storage = NodeStorage.open(options(directory, FsyncPolicy.NO), new RecordingVisitor())) {
+            storage.append(StorageFixtures.bytes("k"), 1, new byte[16]).join();
+            StorageStatus status = storage.status();
+            assertThat(status.walSyncs()).isZero();
+            assertThat(status.unsyncedRecords()).isEqualTo(1);
+            assertThat(status.lastWalSyncAgeMillis()).isEqualTo(-1);
         }
     }
 
@@ -146,9 +194,26 @@ class GroupCommitTest {
         assertThat(FsyncPolicy.fromConfigName(" " + policy.name() + " ")).isEqualTo(policy);
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
+    void fsyncPolicy_acceptsTheOldNamesAsTheirEquivalents() {
+        assertThat(FsyncPolicy.fromConfigName("batch")).isEqualTo(FsyncPolicy.ALWAYS);
+        assertThat(FsyncPolicy.fromConfigName("NEVER")).isEqualTo(FsyncPolicy.NO);
+    }
+
+    @Test
     void fsyncPolicy_rejectsUnknownConfigNames() {
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> FsyncPolicy.fromConfigName("everysec"))
-                .hasMessageContaining("always, batch or never").hasMessageContaining("everysec");
+        assertThatThrownBy(() -> FsyncPolicy.fromConfigName("sometimes"))
+                .hasMessageContaining("always, everysec or no").hasMessageContaining("sometimes");
+    }
+
+    /** Polls {@code condition} until it holds, failing after {@link #CONDITION_TIMEOUT_MILLIS}. */
+    private static void awaitTrue(String what, BooleanSupplier condition) {
+        long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CONDITION_TIMEOUT_MILLIS);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadlineNanos) {
+                throw new AssertionError("timed out after " + CONDITION_TIMEOUT_MILLIS + " ms waiting for " + what);
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(CONDITION_POLL_MILLIS));
+        }
     }
 }

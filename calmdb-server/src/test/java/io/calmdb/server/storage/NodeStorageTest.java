@@ -25,17 +25,20 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class NodeStorageTest {
+    /** Appends queued before the one whose callback tries to close the store. */
+    private static final int QUEUED_AHEAD_OF_CALLBACK_RECORDS = 4_000;
+
     @TempDir
     Path directory;
 
     @Test
     void append_thenReopen_returnsEveryRecordInOrderWithItsTags() {
-        try (NodeStorage storage = NodeStorage.open(options(directory, FsyncPolicy.BATCH), new RecordingVisitor())) {
+        try (NodeStorage storage = NodeStorage.open(options(directory, FsyncPolicy.ALWAYS), new RecordingVisitor())) {
             assertThat(storage.append(bytes("a"), 1, bytes("delta-1")).join()).isEqualTo(1);
             assertThat(storage.append(bytes("b"), 2, bytes("delta-2")).join()).isEqualTo(2);
             assertThat(storage.append(new byte[0], 3, new byte[0]).join()).isEqualTo(3);
         }
-        RecordingVisitor recovered = reopenAndClose(directory, FsyncPolicy.BATCH);
+        RecordingVisitor recovered = reopenAndClose(directory, FsyncPolicy.ALWAYS);
         assertThat(recovered.states).isEmpty();
         assertThat(recovered.records).extracting(LogRecord::position).containsExactly(1L, 2L, 3L);
         assertThat(recovered.records).extracting(record -> text(record.key())).containsExactly("a", "b", "");
@@ -46,11 +49,11 @@ class NodeStorageTest {
 
     @Test
     void positions_continueAfterReopen() {
-        try (NodeStorage storage = NodeStorage.open(options(directory, FsyncPolicy.NEVER), new RecordingVisitor())) {
+        try (NodeStorage storage = NodeStorage.open(options(directory, FsyncPolicy.NO), new RecordingVisitor())) {
             storage.append(bytes("a"), 1, bytes("x")).join();
             storage.append(bytes("a"), 2, bytes("y")).join();
         }
-        try (NodeStorage storage = NodeStorage.open(options(directory, FsyncPolicy.NEVER), new RecordingVisitor())) {
+        try (NodeStorage storage = NodeStorage.open(options(directory, FsyncPolicy.NO), new RecordingVisitor())) {
             assertThat(storage.status().lastPosition()).isEqualTo(2);
             assertThat(storage.append(bytes("a"), 3, bytes("z")).join()).isEqualTo(3);
         }
@@ -58,7 +61,7 @@ class NodeStorageTest {
 
     @Test
     void recovery_visitsCheckpointStatesFirstThenOnlyTheRecordsAfterTheCheckpoint() {
-        try (NodeStorage storage = NodeStorage.open(options(directory, FsyncPolicy.BATCH), new RecordingVisitor())) {
+        try (NodeStorage storage = NodeStorage.open(options(directory, FsyncPolicy.ALWAYS), new RecordingVisitor())) {
             storage.append(bytes("k1"), 1, bytes("d1")).join();
             storage.append(bytes("k2"), 2, bytes("d2")).join();
             try (CheckpointWriter checkpoint = storage.beginCheckpoint()) {
@@ -70,7 +73,7 @@ class NodeStorageTest {
             storage.append(bytes("k1"), 3, bytes("d3")).join();
             assertThat(storage.status().checkpointPosition()).isEqualTo(2);
         }
-        RecordingVisitor recovered = reopenAndClose(directory, FsyncPolicy.BATCH);
+        RecordingVisitor recovered = reopenAndClose(directory, FsyncPolicy.ALWAYS);
         assertThat(recovered.recordSeenBeforeState).isFalse();
         assertThat(recovered.states.keySet()).containsExactly("k1", "k2");
         assertThat(text(recovered.states.get("k1"))).isEqualTo("state-k1");
@@ -79,7 +82,7 @@ class NodeStorageTest {
 
     @Test
     void truncateLogThrough_deletesCoveredRecordsAndKeepsTheRest() {
-        try (NodeStorage storage = NodeStorage.open(options(directory, FsyncPolicy.NEVER), new RecordingVisitor())) {
+        try (NodeStorage storage = NodeStorage.open(options(directory, FsyncPolicy.NO), new RecordingVisitor())) {
             for (int i = 1; i <= 5; i++) {
                 storage.append(bytes("k"), i, bytes("d" + i)).join();
             }
@@ -101,19 +104,19 @@ class NodeStorageTest {
             assertThat(afterFive).containsExactly(6L);
             assertThat(storage.status().logTruncatedThroughPosition()).isEqualTo(3);
         }
-        RecordingVisitor recovered = reopenAndClose(directory, FsyncPolicy.NEVER);
+        RecordingVisitor recovered = reopenAndClose(directory, FsyncPolicy.NO);
         assertThat(recovered.records).extracting(LogRecord::position).containsExactly(6L);
-        try (NodeStorage storage = NodeStorage.open(options(directory, FsyncPolicy.NEVER), new RecordingVisitor())) {
+        try (NodeStorage storage = NodeStorage.open(options(directory, FsyncPolicy.NO), new RecordingVisitor())) {
             storage.truncateLogThrough(5);
             assertThat(storage.append(bytes("k"), 7, bytes("d7")).join()).isEqualTo(7);
         }
-        assertThat(reopenAndClose(directory, FsyncPolicy.NEVER).records)
+        assertThat(reopenAndClose(directory, FsyncPolicy.NO).records)
                 .extracting(LogRecord::position).containsExactly(6L, 7L);
     }
 
     @Test
     void removeState_dropsTheKeyFromLaterRecoveries() {
-        try (NodeStorage storage = NodeStorage.open(options(directory, FsyncPolicy.NEVER), new RecordingVisitor())) {
+        try (NodeStorage storage = NodeStorage.open(options(directory, FsyncPolicy.NO), new RecordingVisitor())) {
             try (CheckpointWriter checkpoint = storage.beginCheckpoint()) {
                 checkpoint.putState(bytes("gone"), bytes("s"));
                 checkpoint.putState(bytes("kept"), bytes("s"));
@@ -124,12 +127,12 @@ class NodeStorageTest {
                 checkpoint.commit().join();
             }
         }
-        assertThat(reopenAndClose(directory, FsyncPolicy.NEVER).states.keySet()).containsExactly("kept");
+        assertThat(reopenAndClose(directory, FsyncPolicy.NO).states.keySet()).containsExactly("kept");
     }
 
     @Test
     void beginCheckpoint_whileAnotherIsOpen_isRefused() {
-        try (NodeStorage storage = NodeStorage.open(options(directory, FsyncPolicy.NEVER), new RecordingVisitor())) {
+        try (NodeStorage storage = NodeStorage.open(options(directory, FsyncPolicy.NO), new RecordingVisitor())) {
             CheckpointWriter first = storage.beginCheckpoint();
             assertThatThrownBy(storage::beginCheckpoint).isInstanceOf(IllegalStateException.class);
             first.close();
@@ -143,7 +146,7 @@ class NodeStorageTest {
     void checkpoint_largerThanOneBatch_isWrittenInBatchesAndRecoveredWhole() {
         byte[] state = new byte[64 * 1024];
         int keys = 2 * NodeStorage.CHECKPOINT_BATCH_BYTES_MAX / state.length + 3;
-        try (NodeStorage storage = NodeStorage.open(options(directory, FsyncPolicy.NEVER), new RecordingVisitor());
+        try (NodeStorage storage = NodeStorage.open(options(directory, FsyncPolicy.NO), new RecordingVisitor());
                 CheckpointWriter checkpoint = storage.beginCheckpoint()) {
             for (int i = 0; i < keys; i++) {
                 state[0] = (byte) i;
@@ -151,7 +154,7 @@ class NodeStorageTest {
             }
             checkpoint.commit().join();
         }
-        RecordingVisitor recovered = reopenAndClose(directory, FsyncPolicy.NEVER);
+        RecordingVisitor recovered = reopenAndClose(directory, FsyncPolicy.NO);
         assertThat(recovered.states).hasSize(keys);
         assertThat(recovered.states.get("key-7")[0]).isEqualTo((byte) 7);
     }
@@ -183,19 +186,19 @@ class NodeStorageTest {
     @Test
     void close_completesEveryQueuedWriteAndIsIdempotent() {
         List<CompletableFuture<Long>> futures = new ArrayList<>();
-        NodeStorage storage = NodeStorage.open(options(directory, FsyncPolicy.BATCH), new RecordingVisitor());
+        NodeStorage storage = NodeStorage.open(options(directory, FsyncPolicy.ALWAYS), new RecordingVisitor());
         for (int i = 1; i <= 2000; i++) {
             futures.add(storage.append(bytes("k"), i, bytes("d")));
         }
         storage.close();
         storage.close();
         assertThat(futures).allSatisfy(future -> assertThat(future).isCompleted());
-        assertThat(reopenAndClose(directory, FsyncPolicy.BATCH).records).hasSize(2000);
+        assertThat(reopenAndClose(directory, FsyncPolicy.ALWAYS).records).hasSize(2000);
     }
 
     @Test
     void writes_afterClose_areRefused() {
-        NodeStorage storage = NodeStorage.open(options(directory, FsyncPolicy.BATCH), new RecordingVisitor());
+        NodeStorage storage = NodeStorage.open(options(directory, FsyncPolicy.ALWAYS), new RecordingVisitor());
         storage.close();
         assertThatThrownBy(() -> storage.append(bytes("k"), 1, bytes("d")))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
@@ -208,15 +211,21 @@ class NodeStorageTest {
 
     @Test
     void close_fromACompletionCallback_isRefusedInsteadOfDeadlocking() {
-        try (NodeStorage storage = NodeStorage.open(options(directory, FsyncPolicy.BATCH), new RecordingVisitor())) {
-            CompletableFuture<Void> closing = storage.append(bytes("k"), 1, bytes("d")).thenRun(storage::close);
+        try (NodeStorage storage = NodeStorage.open(options(directory, FsyncPolicy.ALWAYS), new RecordingVisitor())) {
+            // Writes queued ahead keep the writer busy, so the callback is attached before its write completes and
+            // therefore runs on the writer thread (a callback attached to a completed future runs on this thread).
+            for (int i = 1; i < QUEUED_AHEAD_OF_CALLBACK_RECORDS; i++) {
+                storage.append(bytes("k"), i, bytes("d"));
+            }
+            CompletableFuture<Void> closing = storage.append(bytes("k"), QUEUED_AHEAD_OF_CALLBACK_RECORDS, bytes("d"))
+                    .thenRun(storage::close);
             assertThatThrownBy(closing::join).hasCauseInstanceOf(IllegalStateException.class);
         }
     }
 
     @Test
     void arguments_areValidatedWithTheirNames() {
-        try (NodeStorage storage = NodeStorage.open(options(directory, FsyncPolicy.NEVER), new RecordingVisitor())) {
+        try (NodeStorage storage = NodeStorage.open(options(directory, FsyncPolicy.NO), new RecordingVisitor())) {
             assertThatThrownBy(() -> storage.append(null, 1, bytes("d"))).hasMessageContaining("key");
             assertThatThrownBy(() -> storage.append(new byte[NodeStorage.KEY_BYTES_MAX + 1], 1, bytes("d")))
                     .hasMessageContaining("key must be at most");
@@ -227,7 +236,7 @@ class NodeStorageTest {
             assertThatThrownBy(() -> storage.truncateLogThrough(-1)).hasMessageContaining("position");
         }
         assertThatThrownBy(() -> NodeStorage.open(null, new RecordingVisitor())).hasMessageContaining("options");
-        assertThatThrownBy(() -> NodeStorage.open(options(directory, FsyncPolicy.NEVER), null))
+        assertThatThrownBy(() -> NodeStorage.open(options(directory, FsyncPolicy.NO), null))
                 .hasMessageContaining("visitor");
         assertThatThrownBy(() -> options(directory, null)).hasMessageContaining("fsyncPolicy");
     }
@@ -245,7 +254,7 @@ class NodeStorageTest {
         Set<String> dirtySinceCheckpointBegan = new HashSet<>();
         for (int restart = 0; restart < 4; restart++) {
             RecordingVisitor recovered = new RecordingVisitor();
-            try (NodeStorage storage = NodeStorage.open(options(directory, FsyncPolicy.NEVER), recovered)) {
+            try (NodeStorage storage = NodeStorage.open(options(directory, FsyncPolicy.NO), recovered)) {
                 assertThat(rebuild(recovered)).as("state after restart %d, seed %d", restart, seed)
                         .isEqualTo(oracle);
                 for (int operation = 0; operation < 300; operation++) {
