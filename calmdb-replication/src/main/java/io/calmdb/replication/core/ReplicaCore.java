@@ -82,6 +82,15 @@ public final class ReplicaCore {
 
     private final List<Waiter> waiters = new ArrayList<>();
 
+    // Relay messages (deltas, acknowledgements) buffered during one input, per peer, flushed as one batch at its
+    // end. Bounded by BATCH_BYTES_MAX and ReplicationMessage.BATCH_MESSAGES_MAX: a full batch is flushed at once.
+    private final Map<ReplicaId, List<RelayMessage<byte[]>>> relayBuffer = new TreeMap<>();
+    private final Map<ReplicaId, Integer> relayBufferBytes = new HashMap<>();
+    /** A batch is flushed once its payloads reach this many bytes, so a batch frame stays modest. */
+    static final int BATCH_BYTES_MAX = 1024 * 1024;
+    private long batchesSent;
+    private long relayMessagesSent;
+
     // Counters.
     private long transfersSent;
     private long transfersReceived;
@@ -117,7 +126,7 @@ public final class ReplicaCore {
         this.outbox = new Outbox<>() {
             @Override
             public void send(ReplicaId to, RelayMessage<byte[]> message) {
-                effects.send(to, ReplicationMessage.encode(new ReplicationMessage.Broadcast(message)));
+                bufferRelay(to, message);
             }
 
             @Override
@@ -138,6 +147,7 @@ public final class ReplicaCore {
     public void start(long nowMillis) {
         stream.start(nowMillis, outbox);
         nextDigestAtMillis = nowMillis;
+        flushRelays();
     }
 
     public ReplicaId self() {
@@ -173,6 +183,14 @@ public final class ReplicaCore {
      * deltas. Reports must come in order; a report past the last committed sequence is a driver bug.
      */
     public void onLocalDurable(long sequence, long nowMillis) {
+        try {
+            localDurable(sequence, nowMillis);
+        } finally {
+            flushRelays();
+        }
+    }
+
+    private void localDurable(long sequence, long nowMillis) {
         currentNowMillis = nowMillis;
         if (sequence > lastLocalSequence) {
             throw new IllegalStateException("the log reported local record " + sequence + " durable, but only "
@@ -274,6 +292,14 @@ public final class ReplicaCore {
 
     /** A message from {@code from}. Malformed messages are counted and dropped: a peer cannot crash this replica. */
     public void onMessage(ReplicaId from, byte[] bytes, long nowMillis) {
+        try {
+            message(from, bytes, nowMillis);
+        } finally {
+            flushRelays();
+        }
+    }
+
+    private void message(ReplicaId from, byte[] bytes, long nowMillis) {
         currentNowMillis = nowMillis;
         if (!acknowledged.containsKey(from)) {
             malformedMessages++;
@@ -290,11 +316,14 @@ public final class ReplicaCore {
         }
         switch (message) {
             case ReplicationMessage.Broadcast broadcast -> {
-                if (broadcast.message() instanceof RelayMessage.Ack<byte[]> ack && ack.id().replica().equals(self)) {
-                    acknowledged.get(from).add(ack.id().counter());
-                    acknowledgementsAdvanced();
+                receiveRelay(from, broadcast.message(), nowMillis);
+                acknowledgementsAdvanced();
+            }
+            case ReplicationMessage.Batch batch -> {
+                for (RelayMessage<byte[]> relay : batch.messages()) {
+                    receiveRelay(from, relay, nowMillis);
                 }
-                stream.receive(from, broadcast.message(), nowMillis, outbox);
+                acknowledgementsAdvanced();
             }
             case ReplicationMessage.Digest digest -> onDigest(from, digest, nowMillis);
             case ReplicationMessage.Chunk chunk -> onChunk(from, chunk);
@@ -302,8 +331,54 @@ public final class ReplicaCore {
         }
     }
 
+    private void receiveRelay(ReplicaId from, RelayMessage<byte[]> relay, long nowMillis) {
+        if (relay instanceof RelayMessage.Ack<byte[]> ack && ack.id().replica().equals(self)) {
+            acknowledged.get(from).add(ack.id().counter());
+        }
+        stream.receive(from, relay, nowMillis, outbox);
+    }
+
+    private void bufferRelay(ReplicaId to, RelayMessage<byte[]> message) {
+        List<RelayMessage<byte[]>> buffered = relayBuffer.computeIfAbsent(to, peer -> new ArrayList<>());
+        buffered.add(message);
+        int bytes = relayBufferBytes.merge(to, message instanceof RelayMessage.Data<byte[]> data
+                ? data.payload().length + 32 : 16, Integer::sum);
+        if (bytes >= BATCH_BYTES_MAX || buffered.size() >= ReplicationMessage.BATCH_MESSAGES_MAX) {
+            flushRelays(to, buffered);
+        }
+    }
+
+    /** Sends what one input buffered: one message per peer (a plain one when it is alone, a batch otherwise). */
+    private void flushRelays() {
+        for (Map.Entry<ReplicaId, List<RelayMessage<byte[]>>> entry : relayBuffer.entrySet()) {
+            flushRelays(entry.getKey(), entry.getValue());
+        }
+    }
+
+    private void flushRelays(ReplicaId peer, List<RelayMessage<byte[]>> buffered) {
+        if (buffered.isEmpty()) {
+            return;
+        }
+        ReplicationMessage message = buffered.size() == 1 ? new ReplicationMessage.Broadcast(buffered.get(0))
+                : new ReplicationMessage.Batch(buffered);
+        // A refused send needs no handling: the stream resends what the peer does not acknowledge.
+        effects.send(peer, ReplicationMessage.encode(message));
+        batchesSent++;
+        relayMessagesSent += buffered.size();
+        buffered.clear();
+        relayBufferBytes.put(peer, 0);
+    }
+
     /** Periodic work: resends, digests, paced transfer chunks and WAIT deadlines. */
     public void tick(long nowMillis) {
+        try {
+            periodic(nowMillis);
+        } finally {
+            flushRelays();
+        }
+    }
+
+    private void periodic(long nowMillis) {
         currentNowMillis = nowMillis;
         stream.tick(nowMillis, outbox);
         if (nowMillis >= nextDigestAtMillis) {
@@ -481,6 +556,8 @@ public final class ReplicaCore {
         status.put("transfersInProgress", outgoing.size());
         status.put("malformedMessages", malformedMessages);
         status.put("localWritesAwaitingLog", awaitingDurability.size());
+        status.put("relayFramesSent", batchesSent);
+        status.put("relayMessagesSent", relayMessagesSent);
         return status;
     }
 

@@ -29,8 +29,21 @@ sealed interface ReplicationMessage {
     int TYPE_DIGEST = 3;
     int TYPE_CHUNK = 4;
     int TYPE_END = 5;
+    int TYPE_BATCH = 6;
+    /** The most relay messages one {@link Batch} carries. */
+    int BATCH_MESSAGES_MAX = 4096;
 
     record Broadcast(RelayMessage<byte[]> message) implements ReplicationMessage {}
+
+    /**
+     * Several causal-broadcast messages (deltas and acknowledgements) for one peer, sent as one message: the core
+     * sends one per peer per input, so a pipelined burst of writes costs one frame, not one per write.
+     */
+    record Batch(java.util.List<RelayMessage<byte[]>> messages) implements ReplicationMessage {
+        public Batch {
+            messages = java.util.List.copyOf(messages);
+        }
+    }
 
     record Digest(CausalContext context, VersionVector delivered) implements ReplicationMessage {}
 
@@ -48,18 +61,12 @@ sealed interface ReplicationMessage {
     static byte[] encode(ReplicationMessage message) {
         ByteWriter out = new ByteWriter();
         switch (message) {
-            case Broadcast broadcast -> {
-                switch (broadcast.message()) {
-                    case RelayMessage.Data<byte[]> data -> {
-                        out.writeByte(TYPE_DATA);
-                        writeDot(out, data.id());
-                        writeVector(out, data.dependencies());
-                        out.writeBytes(data.payload());
-                    }
-                    case RelayMessage.Ack<byte[]> ack -> {
-                        out.writeByte(TYPE_ACK);
-                        writeDot(out, ack.id());
-                    }
+            case Broadcast broadcast -> writeRelay(out, broadcast.message());
+            case Batch batch -> {
+                out.writeByte(TYPE_BATCH);
+                out.writeVarInt(batch.messages().size());
+                for (RelayMessage<byte[]> relay : batch.messages()) {
+                    writeRelay(out, relay);
                 }
             }
             case Digest digest -> {
@@ -94,9 +101,19 @@ sealed interface ReplicationMessage {
         ByteReader in = new ByteReader(bytes);
         int type = in.readByte();
         ReplicationMessage message = switch (type) {
-            case TYPE_DATA -> new Broadcast(new RelayMessage.Data<>(readDot(in), readVector(in),
-                    in.readBytes(CodecLimits.VALUE_BYTES_MAX, "delta")));
-            case TYPE_ACK -> new Broadcast(new RelayMessage.Ack<>(readDot(in)));
+            case TYPE_DATA, TYPE_ACK -> new Broadcast(readRelay(in, type));
+            case TYPE_BATCH -> {
+                int count = in.readCount(BATCH_MESSAGES_MAX, 2, "batched message");
+                java.util.List<RelayMessage<byte[]>> messages = new java.util.ArrayList<>(count);
+                for (int i = 0; i < count; i++) {
+                    int relayType = in.readByte();
+                    if (relayType != TYPE_DATA && relayType != TYPE_ACK) {
+                        throw in.fail("a batch holds only deltas and acknowledgements, not type " + relayType, 0);
+                    }
+                    messages.add(readRelay(in, relayType));
+                }
+                yield new Batch(messages);
+            }
             case TYPE_DIGEST -> new Digest(readContext(in), readVector(in));
             case TYPE_CHUNK -> new Chunk(in.readVarLong(), in.readVarLong(),
                     in.readBytes(CodecLimits.VALUE_BYTES_MAX, "state chunk"));
@@ -106,6 +123,28 @@ sealed interface ReplicationMessage {
         };
         in.expectEnd();
         return message;
+    }
+
+    private static void writeRelay(ByteWriter out, RelayMessage<byte[]> relay) {
+        switch (relay) {
+            case RelayMessage.Data<byte[]> data -> {
+                out.writeByte(TYPE_DATA);
+                writeDot(out, data.id());
+                writeVector(out, data.dependencies());
+                out.writeBytes(data.payload());
+            }
+            case RelayMessage.Ack<byte[]> ack -> {
+                out.writeByte(TYPE_ACK);
+                writeDot(out, ack.id());
+            }
+        }
+    }
+
+    private static RelayMessage<byte[]> readRelay(ByteReader in, int type) throws CodecException {
+        if (type == TYPE_DATA) {
+            return new RelayMessage.Data<>(readDot(in), readVector(in), in.readBytes(CodecLimits.VALUE_BYTES_MAX, "delta"));
+        }
+        return new RelayMessage.Ack<>(readDot(in));
     }
 
     private static void writeDot(ByteWriter out, Dot dot) {
