@@ -91,6 +91,15 @@ public final class ReplicaCore {
     private long batchesSent;
     private long relayMessagesSent;
 
+    // Checkpoints: keys changed since the last checkpoint began, and the checkpoint under way (null when none).
+    private final java.util.LinkedHashSet<Bytes> dirtyKeys = new java.util.LinkedHashSet<>();
+    private List<Bytes> checkpointKeys;
+    private int checkpointNextKey;
+    private boolean checkpointCommitting;
+    private long nextCheckpointAtMillis;
+    private long checkpointsCommitted;
+    private long checkpointsFailed;
+
     // Counters.
     private long transfersSent;
     private long transfersReceived;
@@ -147,6 +156,7 @@ public final class ReplicaCore {
     public void start(long nowMillis) {
         stream.start(nowMillis, outbox);
         nextDigestAtMillis = nowMillis;
+        nextCheckpointAtMillis = nowMillis + config.checkpointIntervalMillis();
         flushRelays();
     }
 
@@ -173,6 +183,7 @@ public final class ReplicaCore {
         }
         long sequence = ++lastLocalSequence;
         byte[] encoded = Codecs.encode(Keyspace.CODEC, delta);
+        dirtyKeys.addAll(delta.touchedKeys());
         awaitingDurability.addLast(new PendingLocal(sequence, encoded));
         effects.appendLocal(sequence, delta, encoded);
         return sequence;
@@ -393,6 +404,63 @@ public final class ReplicaCore {
             }
         }
         expireWaiters(nowMillis);
+        advanceCheckpoint(nowMillis);
+    }
+
+    // ------------------------------------------------------------------------------------------------------
+    // Checkpoints
+
+    /**
+     * Marks keys whose state is not in any checkpoint yet, such as the keys recovery replayed from the log after the
+     * last checkpoint; the next checkpoint writes them.
+     */
+    public void markDirty(java.util.Collection<Bytes> keys) {
+        dirtyKeys.addAll(keys);
+    }
+
+    /**
+     * The driver's report that the checkpoint closed with {@link ReplicaEffects#checkpointCommit} is durable
+     * ({@code committed}) or failed; a failed checkpoint's keys are written again by the next one.
+     */
+    public void onCheckpointFinished(boolean committed) {
+        if (!checkpointCommitting) {
+            throw new IllegalStateException("a checkpoint finished, but none was being committed");
+        }
+        if (committed) {
+            checkpointsCommitted++;
+        } else {
+            checkpointsFailed++;
+            dirtyKeys.addAll(checkpointKeys);
+        }
+        checkpointKeys = null;
+        checkpointCommitting = false;
+    }
+
+    private void advanceCheckpoint(long nowMillis) {
+        if (checkpointCommitting) {
+            return;
+        }
+        if (checkpointKeys == null) {
+            if (nowMillis < nextCheckpointAtMillis || dirtyKeys.isEmpty()) {
+                return;
+            }
+            nextCheckpointAtMillis = nowMillis + config.checkpointIntervalMillis();
+            checkpointKeys = new ArrayList<>(dirtyKeys);
+            checkpointNextKey = 0;
+            dirtyKeys.clear();
+            effects.checkpointBegin();
+        }
+        for (int written = 0; written < config.checkpointKeysPerTick() && checkpointNextKey < checkpointKeys.size();
+                written++) {
+            Bytes key = checkpointKeys.get(checkpointNextKey++);
+            OrMap<Bytes, KeyValue> state = keyspace.extract(key);
+            effects.checkpointState(key, state == null ? null : Codecs.encode(Keyspace.CODEC, state));
+        }
+        if (checkpointNextKey == checkpointKeys.size()) {
+            // The context is captured after every key state, so it never claims a dot whose value a state lacks.
+            checkpointCommitting = true;
+            effects.checkpointCommit(keyspace.context().copy(), stream.delivered());
+        }
     }
 
     private void applyRemote(Dot id, byte[] payload) {
@@ -405,6 +473,7 @@ public final class ReplicaCore {
             return;
         }
         keyspace.applyRemote(delta, currentNowMillis);
+        dirtyKeys.addAll(delta.touchedKeys());
         remoteDeltasApplied++;
         effects.appendRemote(id, delta, payload);
     }
@@ -518,9 +587,12 @@ public final class ReplicaCore {
         Set<Bytes> affected = new LinkedHashSet<>(keyspace.state().keys());
         affected.addAll(transfer.staging.touchedKeys());
         keyspace.applyRemote(transfer.staging, nowMillis);
-        // The stream skips first, so that a driver persisting the state now stores the delivered vector with it.
         stream.skipTo(end.delivered(), outbox);
-        effects.stateTransferred(Collections.unmodifiableSet(affected));
+        // The transferred state has no log records: only a checkpoint makes it durable, so one starts soon. Until it
+        // commits, a crash loses the transfer and anti-entropy repairs it again.
+        dirtyKeys.addAll(affected);
+        nextCheckpointAtMillis = nowMillis;
+        effects.note("applied a state transfer from " + from + " touching " + affected.size() + " keys");
         transfersReceived++;
     }
 
@@ -556,6 +628,10 @@ public final class ReplicaCore {
         status.put("transfersInProgress", outgoing.size());
         status.put("malformedMessages", malformedMessages);
         status.put("localWritesAwaitingLog", awaitingDurability.size());
+        status.put("dirtyKeys", dirtyKeys.size());
+        status.put("checkpointsCommitted", checkpointsCommitted);
+        status.put("checkpointsFailed", checkpointsFailed);
+        status.put("checkpointInProgress", checkpointKeys != null);
         status.put("relayFramesSent", batchesSent);
         status.put("relayMessagesSent", relayMessagesSent);
         return status;

@@ -14,9 +14,13 @@ import java.util.Objects;
  * @param antiEntropyIntervalMillis how often a digest goes to every peer
  * @param chunkBytesMax             the largest state-transfer chunk, in encoded bytes (one larger key forms its own)
  * @param waitersMax                the most {@code WAIT} commands blocked at once
+ * @param checkpointIntervalMillis  how often the keys changed since the last checkpoint are checkpointed
+ * @param checkpointKeysPerTick     how many key states one tick writes to a checkpoint under way, so a large
+ *                                  checkpoint never holds the driver's thread for long
  */
 public record ReplicaCoreConfig(ReplicaId self, List<ReplicaId> peers, long retransmitPeriodMillis,
-        int holdBackMessagesMax, long antiEntropyIntervalMillis, int chunkBytesMax, int waitersMax) {
+        int holdBackMessagesMax, long antiEntropyIntervalMillis, int chunkBytesMax, int waitersMax,
+        long checkpointIntervalMillis, int checkpointKeysPerTick) {
     /** Default {@link #retransmitPeriodMillis()}. */
     public static final long RETRANSMIT_PERIOD_MILLIS_DEFAULT = 200;
     /** Default {@link #holdBackMessagesMax()}. */
@@ -25,6 +29,8 @@ public record ReplicaCoreConfig(ReplicaId self, List<ReplicaId> peers, long retr
     public static final int CHUNK_BYTES_MAX_DEFAULT = 256 * 1024;
     /** Default {@link #waitersMax()}. */
     public static final int WAITERS_MAX_DEFAULT = 10_000;
+    /** Default {@link #checkpointKeysPerTick()}. */
+    public static final int CHECKPOINT_KEYS_PER_TICK_DEFAULT = 1_000;
 
     public ReplicaCoreConfig {
         Objects.requireNonNull(self, "self");
@@ -47,11 +53,19 @@ public record ReplicaCoreConfig(ReplicaId self, List<ReplicaId> peers, long retr
         if (waitersMax < 0) {
             throw new IllegalArgumentException("waitersMax must be >= 0, got " + waitersMax);
         }
+        if (checkpointIntervalMillis <= 0) {
+            throw new IllegalArgumentException("checkpointIntervalMillis must be > 0, got " + checkpointIntervalMillis);
+        }
+        if (checkpointKeysPerTick <= 0) {
+            throw new IllegalArgumentException("checkpointKeysPerTick must be > 0, got " + checkpointKeysPerTick);
+        }
     }
 
-    /** The defaults for everything but the replica, its peers and the anti-entropy interval. */
-    public static ReplicaCoreConfig of(ReplicaId self, List<ReplicaId> peers, long antiEntropyIntervalMillis) {
+    /** The defaults for everything but the replica, its peers and the two intervals. */
+    public static ReplicaCoreConfig of(ReplicaId self, List<ReplicaId> peers, long antiEntropyIntervalMillis,
+            long checkpointIntervalMillis) {
         return new ReplicaCoreConfig(self, peers, RETRANSMIT_PERIOD_MILLIS_DEFAULT, HOLD_BACK_MESSAGES_MAX_DEFAULT,
-                antiEntropyIntervalMillis, CHUNK_BYTES_MAX_DEFAULT, WAITERS_MAX_DEFAULT);
+                antiEntropyIntervalMillis, CHUNK_BYTES_MAX_DEFAULT, WAITERS_MAX_DEFAULT, checkpointIntervalMillis,
+                CHECKPOINT_KEYS_PER_TICK_DEFAULT);
     }
 }

@@ -5,7 +5,6 @@ import io.calmdb.crdt.Dot;
 import io.calmdb.crdt.OrMap;
 import io.calmdb.crdt.ReplicaId;
 import io.calmdb.replication.keyspace.KeyValue;
-import java.util.Set;
 
 /**
  * What a {@link ReplicaCore} asks its driver to do. The core calls these synchronously from inside its inputs; the
@@ -39,10 +38,25 @@ public interface ReplicaEffects {
     void waitAnswered(long ticket, int replicas);
 
     /**
-     * A state transfer changed {@code keys} without log records; the driver must persist them (a checkpoint) for
-     * the change to survive a restart. Until it does, anti-entropy repairs the loss after a crash.
+     * Starts a checkpoint that covers every record appended so far. The core then hands over the state of each key
+     * changed since the previous checkpoint began ({@link #checkpointState}) and closes it with
+     * {@link #checkpointCommit}; at most one checkpoint is under way at a time.
      */
-    void stateTransferred(Set<Bytes> keys);
+    void checkpointBegin();
+
+    /**
+     * One key's self-contained state ({@code Keyspace.CODEC}'s encoding of {@code Keyspace.extract}), or null when
+     * the key is gone; recovery joins these states and then replays the log records the checkpoint did not cover.
+     */
+    void checkpointState(Bytes key, byte[] encodedState);
+
+    /**
+     * Closes the checkpoint: the driver stores {@code context} and {@code delivered} with it (recovery restores the
+     * context after replaying, so removals stay removed and no dot is given out twice) and commits it, after which
+     * the log may be truncated through what it covers. Once the commit is durable, or has failed, the driver calls
+     * {@link ReplicaCore#onCheckpointFinished}.
+     */
+    void checkpointCommit(io.calmdb.crdt.CausalContext context, io.calmdb.crdt.VersionVector delivered);
 
     /** Something an operator should see in the log (a transfer started, a malformed message dropped). */
     void note(String message);

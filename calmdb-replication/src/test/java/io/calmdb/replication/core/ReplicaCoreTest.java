@@ -13,7 +13,6 @@ import io.calmdb.replication.keyspace.KeyValue;
 import io.calmdb.replication.keyspace.Keyspace;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** The replica core's write path and repair rules, driven by hand: every output is recorded, nothing runs by itself. */
@@ -52,8 +51,22 @@ class ReplicaCoreTest {
             waits.add(ticket + "=" + replicas);
         }
 
+        final List<String> checkpoint = new ArrayList<>();
+
         @Override
-        public void stateTransferred(Set<Bytes> keys) {}
+        public void checkpointBegin() {
+            checkpoint.add("begin");
+        }
+
+        @Override
+        public void checkpointState(Bytes key, byte[] encodedState) {
+            checkpoint.add(key.toUtf8() + (encodedState == null ? "=gone" : "=state"));
+        }
+
+        @Override
+        public void checkpointCommit(CausalContext context, VersionVector delivered) {
+            checkpoint.add("commit " + context.versionVector());
+        }
 
         @Override
         public void note(String message) {}
@@ -65,7 +78,7 @@ class ReplicaCoreTest {
 
     private final Recorder effects = new Recorder();
     private final Keyspace keyspace = new Keyspace(A);
-    private final ReplicaCore core = new ReplicaCore(ReplicaCoreConfig.of(A, List.of(B), 1_000), keyspace,
+    private final ReplicaCore core = new ReplicaCore(ReplicaCoreConfig.of(A, List.of(B), 1_000, 5_000), keyspace,
             VersionVector.empty(), effects);
 
     private long write(String key, long now) {
@@ -139,5 +152,42 @@ class ReplicaCoreTest {
         core.tick(1_004);
         assertThat(effects.sentOfType(ReplicationMessage.TYPE_CHUNK)).isEqualTo(1);
         assertThat(effects.sentOfType(ReplicationMessage.TYPE_END)).isEqualTo(1);
+    }
+
+    @Test
+    void aCheckpoint_writesTheKeysChangedSinceTheLast_thenCommitsWithTheContext_oneAtATime() {
+        core.start(0);
+        write("k1", 1);
+        write("k2", 2);
+        core.onLocalDurable(2, 3);
+        core.tick(4_999);
+        assertThat(effects.checkpoint).isEmpty();
+        core.tick(5_000);
+        assertThat(effects.checkpoint).containsExactly("begin", "k1=state", "k2=state", "commit [a:2]");
+
+        keyspace.delete(List.of(Bytes.ofUtf8("k1")));
+        core.commitLocal(keyspace.delete(List.of(Bytes.ofUtf8("k2"))).delta());
+        core.tick(10_000);
+        // The first checkpoint has not finished committing: no second one starts.
+        assertThat(effects.checkpoint).hasSize(4);
+        core.onCheckpointFinished(true);
+        core.tick(10_001);
+        assertThat(effects.checkpoint).containsSequence("begin", "k2=gone");
+        assertThat(core.status()).containsEntry("checkpointsCommitted", 1L);
+    }
+
+    @Test
+    void aFailedCheckpoint_writesItsKeysAgainNextTime() {
+        core.start(0);
+        write("k1", 1);
+        core.tick(5_000);
+        core.onCheckpointFinished(false);
+        core.tick(10_000);
+        assertThat(effects.checkpoint).containsExactly("begin", "k1=state", "commit [a:1]", "begin", "k1=state",
+                "commit [a:1]");
+        assertThatThrownBy(() -> {
+            core.onCheckpointFinished(true);
+            core.onCheckpointFinished(true);
+        }).isInstanceOf(IllegalStateException.class);
     }
 }

@@ -1,9 +1,11 @@
 package io.calmdb.server.node;
 
 import io.calmdb.crdt.Bytes;
+import io.calmdb.crdt.CausalContext;
 import io.calmdb.crdt.Dot;
 import io.calmdb.crdt.OrMap;
 import io.calmdb.crdt.ReplicaId;
+import io.calmdb.crdt.VersionVector;
 import io.calmdb.replication.core.ReplicaCore;
 import io.calmdb.replication.core.ReplicaCoreConfig;
 import io.calmdb.replication.core.ReplicaEffects;
@@ -82,9 +84,8 @@ public final class CalmNode implements AutoCloseable {
     private RespServer resp;
     private final NodeMetrics metrics = NodeMetrics.create();
     private HttpApi http;
+    /** The checkpoint the core is writing, or null (keyspace thread only). */
     private DurableKeyspace.Checkpoint checkpoint;
-    /** True from the step that requested {@link #checkpoint}'s commit until the commit completes. */
-    private boolean checkpointCommitting;
     private volatile boolean closed;
 
     private record PendingReply(long sequence, CompletableFuture<?> future, Object value) {}
@@ -96,9 +97,9 @@ public final class CalmNode implements AutoCloseable {
         List<ReplicaId> peers = new ArrayList<>();
         config.peers().forEach(peer -> peers.add(peer.replica()));
         ReplicaCoreConfig coreConfig = ReplicaCoreConfig.of(config.replica(), peers,
-                config.limits().antiEntropyIntervalMillis());
+                config.limits().antiEntropyIntervalMillis(), config.limits().checkpointIntervalMillis());
         this.core = new ReplicaCore(coreConfig, durable.keyspace(), durable.recoveredDelivered(), new NodeEffects());
-        durable.deliveredSource(core::delivered);
+        core.markDirty(durable.replayedKeys());
     }
 
     /**
@@ -151,7 +152,6 @@ public final class CalmNode implements AutoCloseable {
             return null;
         });
         timers.add(thread.every(TICK_MILLIS, this::tick));
-        timers.add(thread.every(config.limits().checkpointIntervalMillis(), this::checkpoint));
         RespServerConfig respConfig = RespServerConfig.builder()
                 .host(config.resp().host()).port(config.resp().port())
                 .bulkBytesMax(config.limits().bulkBytesMax())
@@ -282,10 +282,25 @@ public final class CalmNode implements AutoCloseable {
         }
 
         @Override
-        public void stateTransferred(Set<Bytes> keys) {
-            durable.markDirty(keys);
-            LOG.info("applied a state transfer touching {} keys", keys.size());
-            thread.execute(CalmNode.this::checkpoint);
+        public void checkpointBegin() {
+            checkpoint = durable.beginCheckpoint();
+        }
+
+        @Override
+        public void checkpointState(Bytes key, byte[] encodedState) {
+            checkpoint.put(key, encodedState);
+        }
+
+        @Override
+        public void checkpointCommit(CausalContext context, VersionVector delivered) {
+            DurableKeyspace.Checkpoint committing = checkpoint;
+            checkpoint = null;
+            committing.commit(context, delivered).whenComplete((covered, error) -> thread.execute(() -> {
+                if (error != null) {
+                    LOG.warn("checkpoint failed: {}", rootMessage(error));
+                }
+                core.onCheckpointFinished(error == null);
+            }));
         }
 
         @Override
@@ -316,39 +331,6 @@ public final class CalmNode implements AutoCloseable {
 
     private void tick() {
         core.tick(clock.getAsLong());
-        if (checkpoint != null) {
-            advanceCheckpoint();
-        }
-    }
-
-    private void checkpoint() {
-        if (checkpoint == null) {
-            checkpoint = durable.beginCheckpoint();
-            if (checkpoint != null) {
-                advanceCheckpoint();
-            }
-        }
-    }
-
-    private void advanceCheckpoint() {
-        if (checkpointCommitting) {
-            // Every key is written and the commit is under way; stepping a committed checkpoint again would throw.
-            return;
-        }
-        CompletableFuture<Long> committed = durable.checkpointStep(checkpoint);
-        if (committed != null) {
-            checkpointCommitting = true;
-            DurableKeyspace.Checkpoint finished = checkpoint;
-            committed.whenComplete((covered, error) -> thread.execute(() -> {
-                if (error != null) {
-                    LOG.warn("checkpoint failed: {}", rootMessage(error));
-                }
-                if (checkpoint == finished) {
-                    checkpoint = null;
-                    checkpointCommitting = false;
-                }
-            }));
-        }
     }
 
     // ----------------------------------------------------------------------------------------------------------

@@ -9,26 +9,22 @@ import io.calmdb.crdt.ReplicaId;
 import io.calmdb.crdt.VersionVector;
 import io.calmdb.replication.keyspace.KeyValue;
 import io.calmdb.replication.keyspace.Keyspace;
-import io.calmdb.server.storage.CheckpointWriter;
 import io.calmdb.server.storage.CorruptStorageException;
 import io.calmdb.server.storage.LogRecord;
 import io.calmdb.server.storage.NodeStorage;
 import io.calmdb.server.storage.RecoveryVisitor;
 import io.calmdb.server.storage.StorageOptions;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Supplier;
 
 /**
  * A replica's keyspace together with its durable copy: every delta applied to the keyspace (a local write or one
- * received from a peer) is appended to the write-ahead log, and checkpoints store each changed key as a
- * self-contained partial state plus the keyspace's causal context, so the log can be truncated.
+ * received from a peer) is appended to the write-ahead log, and checkpoints (paced by the replica core, written by
+ * the node) store each changed key as a self-contained partial state plus the keyspace's causal context, so the log
+ * can be truncated.
  *
  * <p>Recovery rebuilds exactly the durable state: the checkpointed key states, then every log record after the
  * checkpoint, then the persisted context. The context goes last on purpose: it records dots as seen, and a log
@@ -43,17 +39,14 @@ final class DurableKeyspace implements AutoCloseable {
     static final String CONTEXT_METADATA = "keyspace/context";
     /** The metadata name under which checkpoints store what the causal broadcast had delivered. */
     static final String DELIVERED_METADATA = "broadcast/delivered";
-    /** How many keys one checkpoint step writes before yielding the keyspace thread back to clients. */
-    static final int CHECKPOINT_KEYS_PER_STEP = 1_000;
 
     private final Keyspace keyspace;
     private final NodeStorage storage;
-    // Keys changed since the last checkpoint began; the next checkpoint writes exactly these.
-    private final Set<Bytes> dirtyKeys = new LinkedHashSet<>();
+    // Keys replayed from the log at recovery: in no checkpoint yet, so the core's next checkpoint must write them.
+    private final Set<Bytes> replayedKeys = new LinkedHashSet<>();
     private long recoveredRecords;
     private long recoveredStates;
     private VersionVector recoveredDelivered = VersionVector.empty();
-    private Supplier<VersionVector> deliveredSource = VersionVector::empty;
 
     private DurableKeyspace(Keyspace keyspace, NodeStorage storage) {
         this.keyspace = keyspace;
@@ -87,8 +80,7 @@ final class DurableKeyspace implements AutoCloseable {
         }
         durable.recoveredRecords = recovery.records;
         durable.recoveredStates = recovery.states;
-        // Keys replayed from the log are not in any checkpoint yet; the next checkpoint must write them.
-        durable.dirtyKeys.addAll(recovery.replayedKeys);
+        durable.replayedKeys.addAll(recovery.replayedKeys);
         return durable;
     }
 
@@ -116,9 +108,9 @@ final class DurableKeyspace implements AutoCloseable {
         return recoveredDelivered;
     }
 
-    /** Where checkpoints read the delivered vector to store beside the context. */
-    void deliveredSource(Supplier<VersionVector> source) {
-        this.deliveredSource = source;
+    /** The keys recovery replayed from log records, which no checkpoint holds yet. */
+    Set<Bytes> replayedKeys() {
+        return replayedKeys;
     }
 
     /**
@@ -137,69 +129,50 @@ final class DurableKeyspace implements AutoCloseable {
      * once and uses the bytes for both the log and the causal broadcast.
      */
     CompletableFuture<Long> log(OrMap<Bytes, KeyValue> delta, byte[] encodedDelta, ReplicaId origin, long originSequence) {
-        dirtyKeys.addAll(delta.touchedKeys());
         return storage.append(origin.name().getBytes(StandardCharsets.UTF_8), originSequence, encodedDelta);
     }
 
-    /** Marks keys whose state changed without a log record (a state transfer) for the next checkpoint. */
-    void markDirty(Iterable<Bytes> keys) {
-        for (Bytes key : keys) {
-            dirtyKeys.add(key);
-        }
+    /** Starts a checkpoint covering every record appended so far; the replica core decides when and what. */
+    Checkpoint beginCheckpoint() {
+        return new Checkpoint(storage.beginCheckpoint());
     }
 
-    /** A checkpoint under way: started by {@link #beginCheckpoint}, advanced by {@link #checkpointStep} calls. */
+    /** A checkpoint being written: one key state after another, then the commit with the context. */
     final class Checkpoint {
-        private final CheckpointWriter writer;
-        private final Iterator<Bytes> keys;
+        private final io.calmdb.server.storage.CheckpointWriter writer;
         private long keysWritten;
 
-        private Checkpoint(CheckpointWriter writer, List<Bytes> keys) {
+        private Checkpoint(io.calmdb.server.storage.CheckpointWriter writer) {
             this.writer = writer;
-            this.keys = keys.iterator();
+        }
+
+        /** Stores one key's self-contained state, or its removal when {@code encodedState} is null. */
+        void put(Bytes key, byte[] encodedState) {
+            if (encodedState == null) {
+                writer.removeState(key.toByteArray());
+            } else {
+                writer.putState(key.toByteArray(), encodedState);
+            }
+            keysWritten++;
         }
 
         long keysWritten() {
             return keysWritten;
         }
-    }
 
-    /** Starts a checkpoint of the keys changed since the last one began; null when nothing changed. */
-    Checkpoint beginCheckpoint() {
-        if (dirtyKeys.isEmpty()) {
-            return null;
+        /**
+         * Stores the context and delivered vector, then the commit marker that makes the checkpoint count (so
+         * recovery never starts from a checkpoint without its context), and truncates the log through what it
+         * covers once the commit is durable.
+         */
+        CompletableFuture<Long> commit(CausalContext context, VersionVector delivered) {
+            storage.putMetadata(CONTEXT_METADATA, context.encode());
+            storage.putMetadata(DELIVERED_METADATA, CausalContext.of(delivered).encode());
+            return writer.commit().thenApply(covered -> {
+                storage.truncateLogThrough(covered);
+                return covered;
+            });
         }
-        List<Bytes> keys = new ArrayList<>(dirtyKeys);
-        dirtyKeys.clear();
-        return new Checkpoint(storage.beginCheckpoint(), keys);
-    }
-
-    /**
-     * Writes the next batch of key states. Returns null while more remain; once every key is written it stores the
-     * context and returns the future of the commit, after which the log is truncated through the covered position.
-     */
-    CompletableFuture<Long> checkpointStep(Checkpoint checkpoint) {
-        for (int written = 0; written < CHECKPOINT_KEYS_PER_STEP && checkpoint.keys.hasNext(); written++) {
-            Bytes key = checkpoint.keys.next();
-            OrMap<Bytes, KeyValue> state = keyspace.extract(key);
-            if (state == null) {
-                checkpoint.writer.removeState(key.toByteArray());
-            } else {
-                checkpoint.writer.putState(key.toByteArray(), Codecs.encode(Keyspace.CODEC, state));
-            }
-            checkpoint.keysWritten++;
-        }
-        if (checkpoint.keys.hasNext()) {
-            return null;
-        }
-        // The context is captured after every key state, and stored before the commit marker that makes the
-        // checkpoint count, so recovery never starts from a checkpoint without its context.
-        storage.putMetadata(CONTEXT_METADATA, keyspace.context().encode());
-        storage.putMetadata(DELIVERED_METADATA, CausalContext.of(deliveredSource.get()).encode());
-        return checkpoint.writer.commit().thenApply(covered -> {
-            storage.truncateLogThrough(covered);
-            return covered;
-        });
     }
 
     @Override

@@ -15,10 +15,11 @@ import java.util.List;
  * @param partitions             partitions scheduled
  * @param stateTransfers         state transfers completed
  * @param convergedAfterMillis   virtual time from heal to identical state on every replica (-1: never)
+ * @param checkpointRecoveries   restarts that recovered from a committed checkpoint plus the log after it
  */
 public record ClusterResult(ClusterScenario scenario, List<String> violations, long lostAcknowledgedWrites,
         long writesIssued, long writesAcknowledged, long waitsChecked, int crashes, int partitions,
-        long stateTransfers, long convergedAfterMillis) {
+        long stateTransfers, long convergedAfterMillis, int checkpointRecoveries) {
     public ClusterResult {
         violations = List.copyOf(violations);
     }

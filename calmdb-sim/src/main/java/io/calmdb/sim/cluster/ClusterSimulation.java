@@ -126,11 +126,13 @@ public final class ClusterSimulation {
             lost = Math.max(lost, findings.lostAcknowledgedWrites());
         }
         long transfers = 0;
+        int checkpointRecoveries = 0;
         for (SimReplica replica : replicas.values()) {
             transfers += replica.core().transfersReceived();
+            checkpointRecoveries += replica.recoveriesFromCheckpoint();
         }
         return new ClusterResult(scenario, violations, lost, model.issuedCount(), model.acknowledgedCount(),
-                waitsChecked, crashes, partitions, transfers, convergedAfter);
+                waitsChecked, crashes, partitions, transfers, convergedAfter, checkpointRecoveries);
     }
 
     private long awaitConvergence(long healedAt) {

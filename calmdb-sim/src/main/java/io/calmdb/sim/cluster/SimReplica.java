@@ -1,6 +1,7 @@
 package io.calmdb.sim.cluster;
 
 import io.calmdb.crdt.Bytes;
+import io.calmdb.crdt.CausalContext;
 import io.calmdb.crdt.CodecException;
 import io.calmdb.crdt.Codecs;
 import io.calmdb.crdt.Dot;
@@ -18,7 +19,6 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * One simulated node: the real {@link ReplicaCore} and {@link Keyspace}, driven the way the server drives them, but
@@ -35,11 +35,19 @@ final class SimReplica {
     /** Virtual time added to every node's clock so that skewed clocks stay positive. */
     static final long CLOCK_BASE_MILLIS = 1_700_000_000_000L;
 
-    /** A record on the simulated disk: a delta, or the whole state after a state transfer (the server's checkpoint). */
+    /** How often the core checkpoints in the simulation, in milliseconds (often, so recovery starts from one). */
+    static final long CHECKPOINT_INTERVAL_MILLIS = 700;
+
+    /**
+     * A record on the simulated disk: a delta, or a committed checkpoint. A checkpoint record holds the states its
+     * checkpoint wrote (null for a removed key), the context and delivered vector, and the index of the first record
+     * it does not cover; being one record, it commits atomically and survives a crash only as a record does.
+     */
     sealed interface DiskRecord {
         record Delta(ReplicaId origin, long sequence, byte[] encoded) implements DiskRecord {}
 
-        record Snapshot(byte[] state, VersionVector delivered) implements DiskRecord {}
+        record Checkpoint(Map<Bytes, byte[]> states, CausalContext context, VersionVector delivered,
+                int firstUncoveredRecord) implements DiskRecord {}
     }
 
     /** Told when a client write is acknowledged and when a WAIT is answered. */
@@ -69,12 +77,18 @@ final class SimReplica {
     private ReplicaCore core;
     private int incarnation;
     private int restarts;
+    private int recoveriesFromCheckpoint;
     private long lastCrashMillis = -1;
     /** When each local sequence was committed, for the WAIT check (sequences lost in a crash are reused). */
     private final Map<Long, Long> committedAtMillis = new HashMap<>();
     private long nextTicket = 1;
     private long lastLocalAppended;
     private boolean diskEventQueued;
+    // The checkpoint the core is writing: its states so far and the first record it does not cover.
+    private Map<Bytes, byte[]> checkpointStates;
+    private int checkpointFirstUncovered;
+    // The disk index of the checkpoint record awaiting durability, or -1.
+    private int checkpointCommitRecord = -1;
 
     SimReplica(ReplicaId id, List<ReplicaId> peers, Simulation simulation, SimNetwork<byte[]> network,
             Durability durability, ClusterScenario.PlantedBug bug, long clockSkewMillis, Listener listener) {
@@ -105,6 +119,11 @@ final class SimReplica {
         return restarts;
     }
 
+    /** Restarts that began from a committed checkpoint (not from the log alone). */
+    int recoveriesFromCheckpoint() {
+        return recoveriesFromCheckpoint;
+    }
+
     /** The virtual time of the latest crash, or -1. */
     long lastCrashMillis() {
         return lastCrashMillis;
@@ -122,33 +141,57 @@ final class SimReplica {
         return CLOCK_BASE_MILLIS + simulation.nowMillis() + clockSkewMillis;
     }
 
-    /** Starts the node from what its disk holds (nothing, the first time). */
+    /**
+     * Starts the node from what its disk holds (nothing, the first time), as the server recovers: the checkpointed
+     * key states, then the delta records no checkpoint covered, then the checkpointed context (last, so that the
+     * replayed records' own dots are not mistaken for already-seen ones).
+     */
     void start() {
         if (core != null) {
             throw new IllegalStateException(id + " is already up");
         }
-        keyspace = new Keyspace(id);
+        Map<Bytes, byte[]> states = new java.util.TreeMap<>();
+        CausalContext checkpointedContext = null;
         VersionVector delivered = VersionVector.empty();
-        for (DiskRecord record : disk.records()) {
-            switch (record) {
-                case DiskRecord.Snapshot snapshot -> {
-                    keyspace = new Keyspace(id);
-                    keyspace.apply(decode(snapshot.state()));
-                    delivered = snapshot.delivered();
-                }
-                case DiskRecord.Delta delta -> {
-                    keyspace.apply(decode(delta.encoded()));
-                    if (delta.sequence() > delivered.get(delta.origin())) {
-                        delivered = delivered.with(delta.origin(), delta.sequence());
-                    }
+        int firstUncovered = 0;
+        List<DiskRecord> records = disk.records();
+        for (DiskRecord record : records) {
+            if (record instanceof DiskRecord.Checkpoint checkpoint) {
+                states.putAll(checkpoint.states());
+                checkpointedContext = checkpoint.context();
+                delivered = checkpoint.delivered();
+                firstUncovered = checkpoint.firstUncoveredRecord();
+            }
+        }
+        keyspace = new Keyspace(id);
+        for (byte[] state : states.values()) {
+            if (state != null) {
+                keyspace.apply(decode(state));
+            }
+        }
+        java.util.Set<Bytes> replayed = new java.util.LinkedHashSet<>();
+        for (int index = firstUncovered; index < records.size(); index++) {
+            if (records.get(index) instanceof DiskRecord.Delta delta) {
+                OrMap<Bytes, KeyValue> applied = decode(delta.encoded());
+                keyspace.apply(applied);
+                replayed.addAll(applied.touchedKeys());
+                if (delta.sequence() > delivered.get(delta.origin())) {
+                    delivered = delivered.with(delta.origin(), delta.sequence());
                 }
             }
+        }
+        if (checkpointedContext != null) {
+            keyspace.restoreContext(checkpointedContext);
+            recoveriesFromCheckpoint++;
         }
         lastLocalAppended = delivered.get(id);
         ReplicaCoreConfig config = new ReplicaCoreConfig(id, peers, ReplicaCoreConfig.RETRANSMIT_PERIOD_MILLIS_DEFAULT,
                 ReplicaCoreConfig.HOLD_BACK_MESSAGES_MAX_DEFAULT, ANTI_ENTROPY_INTERVAL_MILLIS,
-                16 * 1024, ReplicaCoreConfig.WAITERS_MAX_DEFAULT);
+                16 * 1024, ReplicaCoreConfig.WAITERS_MAX_DEFAULT, CHECKPOINT_INTERVAL_MILLIS, 8);
         core = new ReplicaCore(config, keyspace, delivered, new Effects());
+        core.markDirty(replayed);
+        checkpointStates = null;
+        checkpointCommitRecord = -1;
         core.start(now());
         network.setUp(id, true);
         int born = incarnation;
@@ -245,6 +288,10 @@ final class SimReplica {
             if (bug != ClusterScenario.PlantedBug.ACKNOWLEDGE_BEFORE_DURABLE) {
                 core.onLocalDurable(lastLocalAppended, now());
             }
+            if (checkpointCommitRecord >= 0 && checkpointCommitRecord < disk.written()) {
+                checkpointCommitRecord = -1;
+                core.onCheckpointFinished(true);
+            }
         });
     }
 
@@ -300,10 +347,21 @@ final class SimReplica {
         }
 
         @Override
-        public void stateTransferred(Set<Bytes> keys) {
-            // The server checkpoints the changed keys; the simulated disk stores the whole state, which recovery
-            // then starts from, with what the stream had delivered.
-            disk.append(new DiskRecord.Snapshot(Codecs.encode(Keyspace.CODEC, keyspace.state()), core.delivered()));
+        public void checkpointBegin() {
+            checkpointStates = new java.util.TreeMap<>();
+            checkpointFirstUncovered = disk.appended();
+        }
+
+        @Override
+        public void checkpointState(Bytes key, byte[] encodedState) {
+            checkpointStates.put(key, encodedState);
+        }
+
+        @Override
+        public void checkpointCommit(CausalContext context, VersionVector delivered) {
+            checkpointCommitRecord = disk.append(new DiskRecord.Checkpoint(
+                    java.util.Collections.unmodifiableMap(checkpointStates), context, delivered, checkpointFirstUncovered));
+            checkpointStates = null;
             queueDiskEvent();
         }
 

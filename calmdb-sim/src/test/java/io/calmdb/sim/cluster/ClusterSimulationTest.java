@@ -70,18 +70,21 @@ class ClusterSimulationTest {
         long transfers = 0;
         long waits = 0;
         long partitions = 0;
+        long checkpointRecoveries = 0;
         for (long seed = 1; seed <= 20; seed++) {
             ClusterResult result = ClusterSimulation.run(ClusterScenario.of(seed, 3, Durability.ALWAYS));
             crashes += result.crashes();
             transfers += result.stateTransfers();
             waits += result.waitsChecked();
             partitions += result.partitions();
+            checkpointRecoveries += result.checkpointRecoveries();
         }
         // A checker is only as good as the faults it meets: these runs must reach every repair path.
         assertThat(crashes).isPositive();
         assertThat(transfers).isPositive();
         assertThat(waits).isPositive();
         assertThat(partitions).isPositive();
+        assertThat(checkpointRecoveries).as("restarts that recovered from a checkpoint").isPositive();
     }
 
     @Test
