@@ -17,7 +17,6 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,6 +32,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Netty implementation of {@link PeerTransport}: one acceptor thread, {@link TransportConfig#ioThreads()}
@@ -41,7 +42,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * pieces: the partition set, the link table and the listening channel.
  */
 final class NettyPeerTransport implements PeerTransport {
-    private static final System.Logger LOG = System.getLogger(NettyPeerTransport.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(NettyPeerTransport.class);
     /** How long {@link #close()} waits for channels to close and for each thread group to stop. */
     static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
@@ -86,7 +87,7 @@ final class NettyPeerTransport implements PeerTransport {
         for (PeerLink link : transport.links.values()) {
             link.execute(link::connect);
         }
-        LOG.log(Level.INFO, () -> config.self() + ": transport for cluster '" + config.clusterName()
+        LOG.atInfo().log(() -> config.self() + ": transport for cluster '" + config.clusterName()
                 + "' listening on " + transport.localAddress() + ", peers " + transport.links.keySet());
         return transport;
     }
@@ -182,7 +183,7 @@ final class NettyPeerTransport implements PeerTransport {
         try {
             listener.onMessage(from, message);
         } catch (RuntimeException failure) {
-            LOG.log(Level.ERROR, () -> config.self() + ": listener failed on a message from " + from, failure);
+            LOG.error("{}: listener failed on a message from {}", config.self(), from, failure);
         }
     }
 
@@ -190,7 +191,7 @@ final class NettyPeerTransport implements PeerTransport {
         try {
             listener.onLinkStateChanged(peer, state);
         } catch (RuntimeException failure) {
-            LOG.log(Level.ERROR, () -> config.self() + ": listener failed on link state " + state, failure);
+            LOG.error("{}: listener failed on link state {}", config.self(), state, failure);
         }
     }
 
@@ -238,7 +239,7 @@ final class NettyPeerTransport implements PeerTransport {
             if (!partitioned.add(link.peer)) {
                 continue;
             }
-            LOG.log(Level.WARNING, () -> config.self() + ": partitioned from " + link.peer + " administratively");
+            LOG.atWarn().log(() -> config.self() + ": partitioned from " + link.peer + " administratively");
             link.execute(link::partition);
             Channel inbound = link.inbound.getAndSet(null);
             if (inbound != null) {
@@ -256,7 +257,7 @@ final class NettyPeerTransport implements PeerTransport {
         }
         for (PeerLink link : targets) {
             if (partitioned.remove(link.peer)) {
-                LOG.log(Level.INFO, () -> config.self() + ": healed the partition from " + link.peer);
+                LOG.atInfo().log(() -> config.self() + ": healed the partition from " + link.peer);
                 link.execute(link::heal);
             }
         }
@@ -317,8 +318,8 @@ final class NettyPeerTransport implements PeerTransport {
         boolean stopped = ioGroup.terminationFuture().awaitUninterruptibly(CLOSE_WAIT.toMillis())
                 & acceptorGroup.terminationFuture().awaitUninterruptibly(CLOSE_WAIT.toMillis());
         if (!stopped) {
-            LOG.log(Level.WARNING, () -> config.self() + ": transport threads did not stop within " + CLOSE_WAIT);
+            LOG.atWarn().log(() -> config.self() + ": transport threads did not stop within " + CLOSE_WAIT);
         }
-        LOG.log(Level.INFO, () -> config.self() + ": transport closed");
+        LOG.atInfo().log(() -> config.self() + ": transport closed");
     }
 }
