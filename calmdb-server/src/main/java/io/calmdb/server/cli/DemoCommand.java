@@ -1,7 +1,7 @@
 package io.calmdb.server.cli;
 
 import io.calmdb.crdt.ReplicaId;
-import io.calmdb.server.node.CalmNode;
+import io.calmdb.server.CalmServer;
 import io.calmdb.server.node.NodeConfig;
 import io.calmdb.server.storage.FsyncPolicy;
 import io.calmdb.sim.Region;
@@ -53,19 +53,19 @@ public final class DemoCommand implements Callable<Integer> {
             return 2;
         }
         Region[] regions = Region.values();
-        List<CalmNode> nodes = new ArrayList<>();
+        List<CalmServer> nodes = new ArrayList<>();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println();
             System.out.println("stopping the three regions...");
-            for (CalmNode node : nodes) {
+            for (CalmServer node : nodes) {
                 node.close();
             }
             stopped.countDown();
         }, "calmdb-demo-shutdown"));
         try {
             for (int i = 0; i < regions.length; i++) {
-                nodes.add(CalmNode.start(config(root, regions, i, policy)));
+                nodes.add(CalmServer.start(config(root, regions, i, policy)));
             }
         } catch (RuntimeException e) {
             System.err.println("calmdb demo: cannot start: " + e.getMessage());
@@ -99,13 +99,13 @@ public final class DemoCommand implements Callable<Integer> {
         return ReplicaId.of(region.name().toLowerCase(Locale.ROOT));
     }
 
-    private void printBanner(Path root, Region[] regions, FsyncPolicy policy, List<CalmNode> nodes) {
+    private void printBanner(Path root, Region[] regions, FsyncPolicy policy, List<CalmServer> nodes) {
         System.out.println("CalmDB demo: three regions replicating on loopback"
                 + (wan ? " with wide-area latencies" : "") + ", fsync " + policy.configName() + ", data in " + root);
         System.out.println();
         for (int i = 0; i < regions.length; i++) {
             System.out.printf("  %-10s redis-cli -p %d    http://127.0.0.1:%d/v1/cluster%n", replica(regions[i]).name(),
-                    nodes.get(i).respPort(), nodes.get(i).httpPort());
+                    nodes.get(i).node().respPort(), nodes.get(i).httpPort());
         }
         System.out.println();
         System.out.println("Try:  redis-cli -p 6380 INCR x    then    redis-cli -p 6381 GET x");

@@ -11,6 +11,7 @@ import io.calmdb.replication.keyspace.KeyspaceException;
 import io.calmdb.server.node.CalmNode;
 import io.calmdb.server.node.KeyspaceTask;
 import io.calmdb.server.node.NodeConfig;
+import io.calmdb.server.node.NodeMetrics;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;

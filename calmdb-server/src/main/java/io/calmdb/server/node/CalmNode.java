@@ -10,8 +10,6 @@ import io.calmdb.replication.core.ReplicaEffects;
 import io.calmdb.replication.keyspace.KeyValue;
 import io.calmdb.replication.keyspace.Keyspace;
 import io.calmdb.replication.keyspace.KeyspaceException;
-import io.calmdb.server.http.HttpApi;
-import io.calmdb.server.http.NodeMetrics;
 import io.calmdb.server.resp.Command;
 import io.calmdb.server.resp.CommandErrors;
 import io.calmdb.server.resp.Connection;
@@ -81,7 +79,6 @@ public final class CalmNode implements AutoCloseable {
     private PeerTransport transport;
     private RespServer resp;
     private final NodeMetrics metrics = NodeMetrics.create();
-    private HttpApi http;
     private DurableKeyspace.Checkpoint checkpoint;
     /** True from the step that requested {@link #checkpoint}'s commit until the commit completes. */
     private boolean checkpointCommitting;
@@ -118,15 +115,14 @@ public final class CalmNode implements AutoCloseable {
         CalmNode node = new CalmNode(config, durable);
         try {
             node.startNetworking();
-            node.startHttp();
+            node.metrics.bind(node);
         } catch (RuntimeException e) {
             node.close();
             throw e;
         }
         LOG.info("node {} recovered {} checkpointed keys and {} log records (torn log tail dropped: {}); serving RESP "
-                + "on {} and HTTP on {}:{}", config.replica(), durable.recoveredStates(), durable.recoveredRecords(),
-                durable.storage().status().tornTailDropped() ? "yes" : "no", node.resp.localAddress(),
-                config.http().host(), node.httpPort());
+                + "on {}", config.replica(), durable.recoveredStates(), durable.recoveredRecords(),
+                durable.storage().status().tornTailDropped() ? "yes" : "no", node.resp.localAddress());
         return node;
     }
 
@@ -541,9 +537,6 @@ public final class CalmNode implements AutoCloseable {
             return;
         }
         closed = true;
-        if (http != null) {
-            http.close();
-        }
         if (resp != null) {
             resp.stop();
         }
@@ -558,16 +551,6 @@ public final class CalmNode implements AutoCloseable {
 
     // ----------------------------------------------------------------------------------------------------------
     // HTTP API and embedded API: the public surface they need, kept apart from the RESP plumbing above
-
-    private void startHttp() {
-        metrics.bind(this);
-        http = HttpApi.start(this, metrics);
-    }
-
-    /** The bound HTTP port (the configured one, or the one chosen when 0 was configured). */
-    public int httpPort() {
-        return http.port();
-    }
 
     /** The node's meters (commands, latencies, replication lag, buffers), also served on {@code /metrics}. */
     public NodeMetrics metrics() {

@@ -1,10 +1,7 @@
-package io.calmdb.server.http;
+package io.calmdb.server.node;
 
 import io.calmdb.crdt.ReplicaId;
 import io.calmdb.replication.broadcast.Broadcasts;
-import io.calmdb.server.node.CalmNode;
-import io.calmdb.server.node.NodeConfig;
-import io.calmdb.server.node.NodeStatus;
 import io.calmdb.server.resp.CommandHandler;
 import io.calmdb.server.resp.Reply;
 import io.calmdb.server.transport.LinkSnapshot;
@@ -106,7 +103,7 @@ public final class NodeMetrics {
     }
 
     /** Registers the per-node gauges; called once by the node when it starts serving. */
-    public void bind(CalmNode node) {
+    void bind(CalmNode node) {
         Objects.requireNonNull(node, "node");
         if (this.node != null) {
             throw new IllegalStateException("these metrics are already bound to node " + this.node.replica());
@@ -182,8 +179,8 @@ public final class NodeMetrics {
                 });
     }
 
-    /** Remembers a status fetched for another purpose, so gauges stay fresh between scrapes. */
-    void observe(NodeStatus status) {
+    /** Remembers a status fetched for another purpose (the HTTP API's {@code /health}), so gauges stay fresh. */
+    public void observe(NodeStatus status) {
         latest.set(status);
     }
 }
