@@ -36,8 +36,8 @@ public final class ServerCommand implements Callable<Integer> {
             server.close();
             stopped.countDown();
         }, "calmdb-shutdown"));
-        System.out.printf("calmdb node %s of cluster %s: RESP on %s:%d, HTTP on %s:%d, replication on %s:%d, data in %s, "
-                        + "fsync %s%n", nodeConfig.replica(), nodeConfig.cluster(), nodeConfig.resp().host(),
+        System.out.printf("calmdb node %s of cluster %s: RESP on %s:%d, HTTP on %s:%d, replication on %s:%d, "
+                        + "data in %s, fsync %s%n", nodeConfig.replica(), nodeConfig.cluster(), nodeConfig.resp().host(),
                 server.node().respPort(), nodeConfig.http().host(), server.httpPort(), nodeConfig.replication().host(),
                 server.node().replicationPort(), nodeConfig.dataDirectory(),
                 nodeConfig.fsync().configName());

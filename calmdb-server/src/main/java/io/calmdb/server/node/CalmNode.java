@@ -492,13 +492,17 @@ public final class CalmNode implements AutoCloseable {
         core.status().forEach(replication::put);
         TransportSnapshot links = transport.snapshot();
         replication.put("peers", links.links().size());
+        replication.put("one_way_links", links.links().stream().filter(LinkSnapshot::oneWay).count());
         Map<ReplicaId, Long> acked = core.acknowledgedByPeer();
         long ownSent = core.durableLocalSequence();
         int index = 0;
         for (LinkSnapshot link : links.links()) {
             long peerAcked = acked.getOrDefault(link.peer(), 0L);
             replication.put("peer" + index++, "id=" + link.peer() + ",address=" + link.address() + ",state="
-                    + link.state().name().toLowerCase(Locale.ROOT) + ",acked=" + peerAcked + ",lag=" + (ownSent - peerAcked)
+                    + link.state().name().toLowerCase(Locale.ROOT) + ",outbound=" + (link.outboundUp() ? "up" : "down")
+                    + ",inbound=" + (link.inboundUp() ? "up" : "down") + ",link=" + link.directions().label()
+                    + ",one_way_ms=" + (link.oneWay() ? link.directionsSteadyFor().toMillis() : 0)
+                    + ",acked=" + peerAcked + ",lag=" + (ownSent - peerAcked)
                     + ",queued=" + link.queuedMessages() + ",sent_bytes=" + link.bytesSent() + ",received_bytes="
                     + link.bytesReceived());
         }

@@ -143,7 +143,9 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
         } else if (transport.isPartitioned(sender)) {
             // partition() may have run between the first check and the registration; it sets the flag before
             // it closes registered channels, so checking again here closes the gap.
-            candidate.inbound.compareAndSet(context.channel(), null);
+            if (candidate.inbound.compareAndSet(context.channel(), null)) {
+                candidate.onInboundChanged();
+            }
             reject(context, candidate, WireProtocol.RejectReason.PARTITIONED,
                     config.self() + " has partitioned itself from " + sender + " administratively");
         } else {
@@ -167,6 +169,7 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
                 return false;
             }
             if (candidate.inbound.compareAndSet(existing, channel)) {
+                candidate.onInboundChanged();
                 return true;
             }
         }
@@ -236,7 +239,9 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
             handshakeTimeout.cancel(false);
         }
         if (link != null) {
-            link.inbound.compareAndSet(context.channel(), null);
+            if (link.inbound.compareAndSet(context.channel(), null)) {
+                link.onInboundChanged();
+            }
             String reason = closeReason != null ? closeReason : "connection closed by " + link.peer;
             String partial = !assembler.inProgress() ? "" : "; discarded a partial message ("
                     + assembler.partialFilledBytes() + " of " + assembler.partialMessageBytes() + " bytes)";

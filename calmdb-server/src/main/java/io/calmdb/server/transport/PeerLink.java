@@ -75,6 +75,11 @@ final class PeerLink {
     private volatile String lastInboundError;
     private volatile String lastRefusal;
     private volatile long oneWayLatencyNanos;
+    /**
+     * When either direction last went up or down ({@link System#nanoTime()}): both directions have kept their
+     * current up/down state since then, which is what {@link LinkSnapshot#directionsSteadyFor()} reports.
+     */
+    private volatile long directionsChangedNanos = System.nanoTime();
 
     // Confined to the event loop.
     private ScheduledFuture<?> reconnectTask;
@@ -158,6 +163,11 @@ final class PeerLink {
         });
     }
 
+    /** The inbound connection was registered or cleared: the inbound direction may have gone up or down. */
+    void onInboundChanged() {
+        directionsChangedNanos = System.nanoTime();
+    }
+
     void recordInboundError(String reason) {
         lastInboundError = reason;
     }
@@ -173,7 +183,7 @@ final class PeerLink {
                 bytesSent.get(), messagesSent.get(), bytesReceived.get(),
                 messagesReceived.get(), queuedMessages.get(), queuedBytes.get(), messagesRefused.get(),
                 messagesOversized.get(), Optional.ofNullable(lastRefusal), connectAttempts.get(),
-                Duration.ofNanos(oneWayLatencyNanos));
+                Duration.ofNanos(oneWayLatencyNanos), Duration.ofNanos(System.nanoTime() - directionsChangedNanos));
     }
 
     void execute(Runnable task) {
@@ -407,6 +417,9 @@ final class PeerLink {
 
     private void changeState(LinkState next) {
         if (state != next) {
+            if ((state == LinkState.UP) != (next == LinkState.UP)) {
+                directionsChangedNanos = System.nanoTime();
+            }
             state = next;
             transport.notifyStateChanged(peer, next);
         }

@@ -122,7 +122,8 @@ class DemoCommandTest {
         try {
             List<LinkSnapshot> links = region.node().status().get(ANSWER_WAIT_MILLIS_MAX, TimeUnit.MILLISECONDS)
                     .transport().links();
-            return links.size() == 2 && links.stream().allMatch(link -> link.state() == LinkState.UP && link.inboundUp());
+            return links.size() == 2
+                    && links.stream().allMatch(link -> link.state() == LinkState.UP && link.inboundUp());
         } catch (Exception e) {
             throw new IllegalStateException("no status from " + region.node().replica(), e);
         }
