@@ -134,6 +134,10 @@ public final class NodeMetrics {
                     status -> link(status, id, LinkSnapshot::queuedBytes));
             gauge("calmdb.transport.link.up", null, "1 when the outbound link to the peer is up, else 0", id,
                     status -> status.transport().link(id).map(l -> l.state() == LinkState.UP ? 1.0 : 0.0).orElse(0.0));
+            gauge("calmdb.transport.link.inbound.up", null, "1 when the peer's inbound link to this node is up, else 0",
+                    id, status -> status.transport().link(id).map(l -> l.inboundUp() ? 1.0 : 0.0).orElse(0.0));
+            gauge("calmdb.transport.link.one.way", null, "1 when exactly one direction of the link with the peer is up",
+                    id, status -> status.transport().link(id).map(l -> l.oneWay() ? 1.0 : 0.0).orElse(0.0));
         }
     }
 

@@ -198,7 +198,7 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
         }
         closeReason = reason;
         transport.countRejectedConnection();
-        LOG.atWarn().log(() -> transport.self() + ": refused connection from "
+        LOG.atLevel(transport.refusalLogLevel(reason)).log(() -> transport.self() + ": refused connection from "
                 + context.channel().remoteAddress() + ": " + reason);
         if (known != null) {
             known.recordInboundError("refused inbound handshake: " + reason);

@@ -32,8 +32,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * The Netty implementation of {@link PeerTransport}: one acceptor thread, {@link TransportConfig#ioThreads()}
@@ -54,6 +56,8 @@ final class NettyPeerTransport implements PeerTransport {
     private final Set<ReplicaId> partitioned = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong connectionsRejected = new AtomicLong();
+    /** The reason of the latest inbound refusal, so that a repeat of it is logged at debug level only. */
+    private final AtomicReference<String> lastRefusalReason = new AtomicReference<>();
     private final Random jitter;
     private final WriteBufferWaterMark waterMark;
     private Channel serverChannel;
@@ -173,6 +177,15 @@ final class NettyPeerTransport implements PeerTransport {
 
     void countRejectedConnection() {
         connectionsRejected.incrementAndGet();
+    }
+
+    /**
+     * The level to log an inbound refusal at: a misconfigured peer redials every few seconds for as long as it
+     * runs, and the same refusal each time would fill the log, so only a change of reason is a warning. The
+     * count is in {@link TransportSnapshot#connectionsRejected()} and the peer's own link shows the reason.
+     */
+    Level refusalLogLevel(String reason) {
+        return reason.equals(lastRefusalReason.getAndSet(reason)) ? Level.DEBUG : Level.WARN;
     }
 
     void peerReachable(PeerLink link) {

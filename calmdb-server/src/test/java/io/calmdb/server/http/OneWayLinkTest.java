@@ -76,6 +76,8 @@ class OneWayLinkTest {
         assertThat(peer.get("outbound").asText()).isEqualTo("down");
         assertThat(peer.get("inbound").asText()).isEqualTo("up");
         assertThat(peer.get("status").asText()).isEqualTo("one-way");
+        assertThat(metrics(virginia)).contains("calmdb_transport_link_one_way{peer=\"frankfurt\"} 1.0")
+                .contains("calmdb_transport_link_inbound_up{peer=\"frankfurt\"} 1.0");
         JsonNode frankfurtHealth = awaitHealth(frankfurt, "degraded");
         assertThat(frankfurtHealth.get("reasons").get(0).asText())
                 .contains("inbound from virginia is down: virginia's writes do not reach frankfurt");
@@ -139,11 +141,23 @@ class OneWayLinkTest {
 
     private JsonNode get(CalmServer server, String path) {
         try {
+            return HttpApi.JSON.readTree(text(server, path));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private String metrics(CalmServer server) {
+        return text(server, "/metrics");
+    }
+
+    private String text(CalmServer server, String path) {
+        try {
             HttpResponse<String> response = http.send(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + server.httpPort() + path)).timeout(ANSWER_WAIT_MAX).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(response.statusCode()).as(path).isEqualTo(200);
-            return HttpApi.JSON.readTree(response.body());
+            return response.body();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
