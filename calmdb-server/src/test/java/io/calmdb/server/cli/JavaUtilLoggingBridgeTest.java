@@ -18,6 +18,8 @@ class JavaUtilLoggingBridgeTest {
         ListAppender<ILoggingEvent> recorder = new ListAppender<>();
         recorder.start();
         logback.addAppender(recorder);
+        // The records are for the recorder only; the test's own console output would be noise.
+        logback.setAdditive(false);
         try {
             CalmDb.routeJavaUtilLoggingToLogback();
             java.util.logging.Logger.getLogger("calmdb.bridge.test").warning("from java.util.logging");
@@ -26,6 +28,7 @@ class JavaUtilLoggingBridgeTest {
                     .containsExactly("from java.util.logging", "from System.Logger");
         } finally {
             logback.detachAppender(recorder);
+            logback.setAdditive(true);
             SLF4JBridgeHandler.uninstall();
             // Puts JUL's default console handler back for the other tests in this JVM.
             LogManager.getLogManager().readConfiguration();
