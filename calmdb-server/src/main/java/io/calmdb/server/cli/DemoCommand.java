@@ -1,7 +1,7 @@
 package io.calmdb.server.cli;
 
 import io.calmdb.crdt.ReplicaId;
-import io.calmdb.server.node.CalmNode;
+import io.calmdb.server.CalmServer;
 import io.calmdb.server.node.NodeConfig;
 import io.calmdb.server.storage.FsyncPolicy;
 import io.calmdb.sim.Region;
@@ -17,17 +17,69 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code calmdb demo}: three regions (virginia, frankfurt, tokyo) on loopback in one process, each with its own
- * data directory, RESP port and replication port, replicating to each other. Ctrl-C stops them cleanly.
+ * data directory, RESP, HTTP and replication port, replicating to each other. {@code --port-base N} moves all nine
+ * ports to N..N+8, so a demo can run beside another or beside a Redis. Ctrl-C stops them cleanly.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Start three regions (virginia, frankfurt, tokyo) on loopback and replicate between them.")
 public final class DemoCommand implements Callable<Integer> {
-    /** The first RESP port; the regions take this and the next two. */
+    /** The first RESP port without {@code --port-base}; the regions take this and the next two. */
     static final int RESP_PORT_BASE = 6380;
-    /** The first HTTP port; the regions take this and the next two. */
+    /** The first HTTP port without {@code --port-base}; the regions take this and the next two. */
     static final int HTTP_PORT_BASE = 7080;
-    /** The first replication port; the regions take this and the next two. */
+    /** The first replication port without {@code --port-base}; the regions take this and the next two. */
     static final int REPLICATION_PORT_BASE = 7380;
+    /** How many ports the demo binds: RESP, HTTP and replication for each of the three regions. */
+    static final int PORTS_PER_DEMO = 9;
+    /** The lowest {@code --port-base}: ports below are privileged on most systems. */
+    static final int PORT_BASE_MIN = 1024;
+    /** The highest {@code --port-base}: the ninth port must still be a valid port. */
+    static final int PORT_BASE_MAX = 65535 - (PORTS_PER_DEMO - 1);
+
+    /**
+     * Where the demo's regions listen: region {@code i} (0, 1, 2 in {@link Region} order) serves RESP on
+     * {@code respFirst + i}, HTTP on {@code httpFirst + i} and replication on {@code replicationFirst + i}.
+     */
+    record PortPlan(int respFirst, int httpFirst, int replicationFirst) {
+        /** The ports the demo has always used: 6380-6382, 7080-7082, 7380-7382. */
+        static PortPlan classic() {
+            return new PortPlan(RESP_PORT_BASE, HTTP_PORT_BASE, REPLICATION_PORT_BASE);
+        }
+
+        /**
+         * Nine consecutive ports from {@code base}: RESP on base..base+2, HTTP on base+3..base+5, replication
+         * on base+6..base+8.
+         *
+         * @throws IllegalArgumentException if {@code base} is outside [{@link #PORT_BASE_MIN},
+         *     {@link #PORT_BASE_MAX}]
+         */
+        static PortPlan fromBase(int base) {
+            if (base < PORT_BASE_MIN || base > PORT_BASE_MAX) {
+                throw new IllegalArgumentException("--port-base must be between " + PORT_BASE_MIN + " and "
+                        + PORT_BASE_MAX + " (the demo takes " + PORTS_PER_DEMO + " consecutive ports from it), got "
+                        + base);
+            }
+            return new PortPlan(base, base + 3, base + 6);
+        }
+
+        int resp(int region) {
+            return respFirst + region;
+        }
+
+        int http(int region) {
+            return httpFirst + region;
+        }
+
+        int replication(int region) {
+            return replicationFirst + region;
+        }
+
+        /** The ranges, for a message about ports that are taken. */
+        String describe() {
+            return "RESP " + respFirst + "-" + (respFirst + 2) + ", HTTP " + httpFirst + "-" + (httpFirst + 2)
+                    + " and replication " + replicationFirst + "-" + (replicationFirst + 2);
+        }
+    }
 
     @Option(names = "--wan", description = "Delay every link by half the regions' round trip "
             + "(Virginia-Frankfurt 40 ms, Virginia-Tokyo 180 ms, Frankfurt-Tokyo 230 ms).")
@@ -36,6 +88,11 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "DIR", description = "Where the regions keep their data "
             + "(default: $CALMDB_HOME/demo, or .calmdb/demo).")
     private Path data;
+
+    @Option(names = "--port-base", paramLabel = "N", description = "Listen on the nine ports from N: RESP on "
+            + "N..N+2, HTTP on N+3..N+5, replication on N+6..N+8 (N between " + PORT_BASE_MIN + " and " + PORT_BASE_MAX
+            + "; default: RESP 6380-6382, HTTP 7080-7082, replication 7380-7382).")
+    private Integer portBase;
 
     @Option(names = "--fsync", paramLabel = "POLICY", defaultValue = "everysec",
             description = "always, everysec or no, as Redis's appendfsync (default: ${DEFAULT-VALUE}).")
@@ -52,26 +109,30 @@ public final class DemoCommand implements Callable<Integer> {
             System.err.println("calmdb demo: --fsync must be " + FsyncPolicy.CONFIG_NAMES + ", got '" + fsync + "'");
             return 2;
         }
+        PortPlan ports;
+        try {
+            ports = portBase == null ? PortPlan.classic() : PortPlan.fromBase(portBase);
+        } catch (IllegalArgumentException e) {
+            System.err.println("calmdb demo: " + e.getMessage());
+            return 2;
+        }
         Region[] regions = Region.values();
-        List<CalmNode> nodes = new ArrayList<>();
+        List<CalmServer> nodes = new ArrayList<>();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println();
             System.out.println("stopping the three regions...");
-            for (CalmNode node : nodes) {
+            for (CalmServer node : nodes) {
                 node.close();
             }
             stopped.countDown();
         }, "calmdb-demo-shutdown"));
         try {
-            for (int i = 0; i < regions.length; i++) {
-                nodes.add(CalmNode.start(config(root, regions, i, policy)));
-            }
+            nodes.addAll(startRegions(root, policy, ports));
         } catch (RuntimeException e) {
             System.err.println("calmdb demo: cannot start: " + e.getMessage());
-            System.err.println("  (is another demo running? ports " + RESP_PORT_BASE + "-" + (RESP_PORT_BASE + 2)
-                    + ", " + HTTP_PORT_BASE + "-" + (HTTP_PORT_BASE + 2) + " and " + REPLICATION_PORT_BASE + "-"
-                    + (REPLICATION_PORT_BASE + 2) + " must be free)");
+            System.err.println("  (is another demo running? ports " + ports.describe() + " must be free; "
+                    + "--port-base N moves all nine)");
             return 1;
         }
         printBanner(root, regions, policy, nodes);
@@ -79,17 +140,32 @@ public final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
-    private NodeConfig config(Path root, Region[] regions, int index, FsyncPolicy policy) {
+    /** Starts the three regions on {@code ports}; if one cannot start, those already started are closed. */
+    List<CalmServer> startRegions(Path root, FsyncPolicy policy, PortPlan ports) {
+        Region[] regions = Region.values();
+        List<CalmServer> started = new ArrayList<>();
+        try {
+            for (int i = 0; i < regions.length; i++) {
+                started.add(CalmServer.start(config(root, regions, i, policy, ports)));
+            }
+        } catch (RuntimeException e) {
+            started.forEach(CalmServer::close);
+            throw e;
+        }
+        return started;
+    }
+
+    private NodeConfig config(Path root, Region[] regions, int index, FsyncPolicy policy, PortPlan ports) {
         NodeConfig.Builder builder = NodeConfig.builder("calmdb-demo", replica(regions[index]),
                         root.resolve(replica(regions[index]).name()))
                 .fsync(policy)
-                .resp("127.0.0.1", RESP_PORT_BASE + index)
-                .http("127.0.0.1", HTTP_PORT_BASE + index)
-                .replication("127.0.0.1", REPLICATION_PORT_BASE + index);
+                .resp("127.0.0.1", ports.resp(index))
+                .http("127.0.0.1", ports.http(index))
+                .replication("127.0.0.1", ports.replication(index));
         for (int j = 0; j < regions.length; j++) {
             if (j != index) {
                 Duration latency = wan ? Duration.ofMillis(regions[index].roundTripMillis(regions[j]) / 2) : Duration.ZERO;
-                builder.peer(replica(regions[j]), "127.0.0.1", REPLICATION_PORT_BASE + j, latency);
+                builder.peer(replica(regions[j]), "127.0.0.1", ports.replication(j), latency);
             }
         }
         return builder.build();
@@ -99,19 +175,24 @@ public final class DemoCommand implements Callable<Integer> {
         return ReplicaId.of(region.name().toLowerCase(Locale.ROOT));
     }
 
-    private void printBanner(Path root, Region[] regions, FsyncPolicy policy, List<CalmNode> nodes) {
+    private void printBanner(Path root, Region[] regions, FsyncPolicy policy, List<CalmServer> nodes) {
         System.out.println("CalmDB demo: three regions replicating on loopback"
                 + (wan ? " with wide-area latencies" : "") + ", fsync " + policy.configName() + ", data in " + root);
         System.out.println();
         for (int i = 0; i < regions.length; i++) {
-            System.out.printf("  %-10s redis-cli -p %d    http://127.0.0.1:%d/v1/cluster%n", replica(regions[i]).name(),
-                    nodes.get(i).respPort(), nodes.get(i).httpPort());
+            CalmServer node = nodes.get(i);
+            System.out.printf("  %-10s redis-cli -p %d    http://127.0.0.1:%d/v1/cluster    replication 127.0.0.1:%d%n",
+                    replica(regions[i]).name(), node.node().respPort(), node.httpPort(), node.node().replicationPort());
         }
+        int firstResp = nodes.get(0).node().respPort();
+        int firstHttp = nodes.get(0).httpPort();
         System.out.println();
-        System.out.println("Try:  redis-cli -p 6380 INCR x    then    redis-cli -p 6381 GET x");
-        System.out.println("      redis-cli -p 6382 CLUSTER PARTITION virginia frankfurt   (and CLUSTER HEAL)");
-        System.out.println("      curl -s 127.0.0.1:" + HTTP_PORT_BASE + "/v1/keys/x/state    curl -s 127.0.0.1:"
-                + HTTP_PORT_BASE + "/metrics    (docs/http.md)");
+        System.out.println("Try:  redis-cli -p " + firstResp + " INCR x    then    redis-cli -p "
+                + nodes.get(1).node().respPort() + " GET x");
+        System.out.println("      redis-cli -p " + nodes.get(2).node().respPort()
+                + " CLUSTER PARTITION virginia frankfurt   (and CLUSTER HEAL)");
+        System.out.println("      curl -s 127.0.0.1:" + firstHttp + "/v1/keys/x/state    curl -s 127.0.0.1:"
+                + firstHttp + "/metrics    (docs/http.md)");
         System.out.println("Press Ctrl-C to stop.");
         System.out.flush();
     }

@@ -1,6 +1,6 @@
 package io.calmdb.server.cli;
 
-import io.calmdb.server.node.CalmNode;
+import io.calmdb.server.CalmServer;
 import io.calmdb.server.node.NodeConfig;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
@@ -24,21 +24,22 @@ public final class ServerCommand implements Callable<Integer> {
             System.err.println("calmdb server: " + e.getMessage());
             return 2;
         }
-        CalmNode node;
+        CalmServer server;
         try {
-            node = CalmNode.start(nodeConfig);
+            server = CalmServer.start(nodeConfig);
         } catch (RuntimeException e) {
             System.err.println("calmdb server: cannot start node " + nodeConfig.replica() + ": " + e.getMessage());
             return 1;
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            node.close();
+            server.close();
             stopped.countDown();
         }, "calmdb-shutdown"));
-        System.out.printf("calmdb node %s of cluster %s: RESP on %s:%d, replication on %s:%d, data in %s, fsync %s%n",
-                nodeConfig.replica(), nodeConfig.cluster(), nodeConfig.resp().host(), node.respPort(),
-                nodeConfig.replication().host(), node.replicationPort(), nodeConfig.dataDirectory(),
+        System.out.printf("calmdb node %s of cluster %s: RESP on %s:%d, HTTP on %s:%d, replication on %s:%d, "
+                        + "data in %s, fsync %s%n", nodeConfig.replica(), nodeConfig.cluster(), nodeConfig.resp().host(),
+                server.node().respPort(), nodeConfig.http().host(), server.httpPort(), nodeConfig.replication().host(),
+                server.node().replicationPort(), nodeConfig.dataDirectory(),
                 nodeConfig.fsync().configName());
         System.out.flush();
         stopped.await();

@@ -2,6 +2,7 @@ package io.calmdb.server.embedded;
 
 import io.calmdb.crdt.Bytes;
 import io.calmdb.replication.keyspace.KeyspaceException;
+import io.calmdb.server.CalmServer;
 import io.calmdb.server.node.CalmNode;
 import io.calmdb.server.node.KeyspaceTask;
 import io.calmdb.server.node.NodeConfig;
@@ -45,12 +46,14 @@ import java.util.concurrent.Executors;
  * Thread-safe.
  */
 public final class EmbeddedCalmDb implements AutoCloseable {
+    private final CalmServer server;
     private final CalmNode node;
     private final ExecutorService callbacks = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("calmdb-embedded-callback-", 0).factory());
 
-    private EmbeddedCalmDb(CalmNode node) {
-        this.node = node;
+    private EmbeddedCalmDb(CalmServer server) {
+        this.server = server;
+        this.node = server.node();
     }
 
     /**
@@ -62,12 +65,17 @@ public final class EmbeddedCalmDb implements AutoCloseable {
      */
     public static EmbeddedCalmDb open(NodeConfig config) {
         Objects.requireNonNull(config, "config");
-        return new EmbeddedCalmDb(CalmNode.start(config));
+        return new EmbeddedCalmDb(CalmServer.start(config));
     }
 
     /** The node underneath: ports, partition control, metrics. */
     public CalmNode node() {
         return node;
+    }
+
+    /** The bound HTTP port (the configured one, or the one chosen when 0 was configured). */
+    public int httpPort() {
+        return server.httpPort();
     }
 
     /** A handle on the counter at {@code key}. */
@@ -284,7 +292,7 @@ public final class EmbeddedCalmDb implements AutoCloseable {
     /** Stops the node (front doors, links, storage); pending futures may fail. Idempotent. */
     @Override
     public void close() {
-        node.close();
+        server.close();
         callbacks.close();
     }
 }

@@ -11,6 +11,7 @@ import io.calmdb.replication.keyspace.KeyspaceException;
 import io.calmdb.server.node.CalmNode;
 import io.calmdb.server.node.KeyspaceTask;
 import io.calmdb.server.node.NodeConfig;
+import io.calmdb.server.node.NodeMetrics;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -56,6 +57,13 @@ public final class HttpApi implements AutoCloseable {
     static final int THREADS_MIN = 4;
     /** How long a request waits for the keyspace thread and the log before answering 503, in milliseconds. */
     static final long ANSWER_WAIT_MILLIS_MAX = 10_000;
+    /**
+     * How long a link may be one-way before {@code /health} reports the node degraded, in milliseconds. A link is
+     * one-way for a moment whenever a peer restarts or a connection breaks (one side notices first, and the
+     * redial waits for its backoff, at most 5 s, and a silent connection is dropped after the 10 s idle timeout),
+     * so the grace is longer than those together; a link one-way for longer is a configuration or network fault.
+     */
+    static final long ONE_WAY_GRACE_MILLIS = 20_000;
     /** The default and the largest number of keys {@code GET /v1/keys} returns. */
     static final int KEYS_LIMIT_DEFAULT = 100;
     static final int KEYS_LIMIT_MAX = 10_000;
@@ -116,7 +124,7 @@ public final class HttpApi implements AutoCloseable {
     private void routes() {
         app.get("/health", ctx -> answer(ctx, "health", node.status().thenApply(status -> {
             metrics.observe(status);
-            return Views.health(status);
+            return Views.health(status, ONE_WAY_GRACE_MILLIS);
         })));
         app.get("/metrics", ctx -> {
             long started = System.nanoTime();

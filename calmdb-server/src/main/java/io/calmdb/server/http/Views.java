@@ -184,6 +184,8 @@ final class Views {
             peer.put("address", link.address());
             peer.put("state", link.state().name().toLowerCase(java.util.Locale.ROOT));
             peer.put("inboundUp", link.inboundUp());
+            peer.put("link", link.directions().label());
+            peer.put("oneWayForMillis", link.oneWay() ? link.directionsSteadyFor().toMillis() : 0);
             peer.put("writable", link.writable());
             peer.put("acknowledged", status.acknowledgedByPeer().getOrDefault(link.peer(), 0L));
             peer.put("lag", status.lag(link.peer()));
@@ -226,10 +228,31 @@ final class Views {
         return view;
     }
 
-    /** {@code GET /health}: serving, with a storage and links summary. */
-    static Map<String, Object> health(NodeStatus status) {
+    /**
+     * {@code GET /health}: {@code serving}, or {@code degraded} with one reason per problem. A node whose link to a
+     * peer has been one-way for longer than {@code oneWayGraceMillis} is degraded: it still serves, but writes
+     * cross that link in one direction only, so the two replicas drift apart until an operator fixes it. A link
+     * that is wholly down or partitioned is not a reason: that is the partition the system is built to ride out.
+     */
+    static Map<String, Object> health(NodeStatus status, long oneWayGraceMillis) {
+        List<String> reasons = new ArrayList<>();
+        List<Object> peers = new ArrayList<>();
+        for (LinkSnapshot link : status.transport().links()) {
+            long oneWayMillis = link.oneWay() ? link.directionsSteadyFor().toMillis() : 0;
+            if (link.oneWay() && oneWayMillis > oneWayGraceMillis) {
+                reasons.add(oneWayReason(status.replica(), link, oneWayMillis, oneWayGraceMillis));
+            }
+            Map<String, Object> peer = new LinkedHashMap<>();
+            peer.put("replica", link.peer().name());
+            peer.put("outbound", link.outboundUp() ? "up" : "down");
+            peer.put("inbound", link.inboundUp() ? "up" : "down");
+            peer.put("status", link.directions().label());
+            peer.put("oneWayForMillis", oneWayMillis);
+            peers.add(peer);
+        }
         Map<String, Object> view = new LinkedHashMap<>();
-        view.put("status", "serving");
+        view.put("status", reasons.isEmpty() ? "serving" : "degraded");
+        view.put("reasons", reasons);
         view.put("replica", status.replica().name());
         view.put("cluster", status.cluster());
         view.put("storage", storage(status));
@@ -238,8 +261,22 @@ final class Views {
         links.put("up", status.transport().links().stream()
                 .filter(link -> link.state() == io.calmdb.server.transport.LinkState.UP).count());
         links.put("partitioned", status.transport().partitioned().size());
+        links.put("oneWay", status.transport().links().stream().filter(LinkSnapshot::oneWay).count());
+        links.put("oneWayGraceMillis", oneWayGraceMillis);
+        links.put("peers", peers);
         view.put("links", links);
         view.put("keyspaceQueueTasks", status.keyspaceQueueTasks());
         return view;
+    }
+
+    /** Names the peer, the direction that is down and what it means, so an operator knows where to look. */
+    private static String oneWayReason(ReplicaId self, LinkSnapshot link, long oneWayMillis, long graceMillis) {
+        String peer = link.peer().name();
+        String what = link.outboundUp()
+                ? "inbound from " + peer + " is down: " + peer + "'s writes do not reach " + self.name()
+                + " (check " + peer + "'s peer entry for " + self.name() + ")"
+                : "outbound to " + peer + " at " + link.address() + " is down: " + self.name()
+                + "'s writes do not reach " + peer + link.lastError().map(error -> " (last error: " + error + ")").orElse("");
+        return "link to " + peer + " is one-way for " + oneWayMillis + " ms (grace " + graceMillis + " ms): " + what;
     }
 }

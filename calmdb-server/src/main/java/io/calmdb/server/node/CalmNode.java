@@ -12,8 +12,6 @@ import io.calmdb.replication.core.ReplicaEffects;
 import io.calmdb.replication.keyspace.KeyValue;
 import io.calmdb.replication.keyspace.Keyspace;
 import io.calmdb.replication.keyspace.KeyspaceException;
-import io.calmdb.server.http.HttpApi;
-import io.calmdb.server.http.NodeMetrics;
 import io.calmdb.server.resp.Command;
 import io.calmdb.server.resp.CommandErrors;
 import io.calmdb.server.resp.Connection;
@@ -83,7 +81,6 @@ public final class CalmNode implements AutoCloseable {
     private PeerTransport transport;
     private RespServer resp;
     private final NodeMetrics metrics = NodeMetrics.create();
-    private HttpApi http;
     /** The checkpoint the core is writing, or null (keyspace thread only). */
     private DurableKeyspace.Checkpoint checkpoint;
     private volatile boolean closed;
@@ -119,15 +116,14 @@ public final class CalmNode implements AutoCloseable {
         CalmNode node = new CalmNode(config, durable);
         try {
             node.startNetworking();
-            node.startHttp();
+            node.metrics.bind(node);
         } catch (RuntimeException e) {
             node.close();
             throw e;
         }
         LOG.info("node {} recovered {} checkpointed keys and {} log records (torn log tail dropped: {}); serving RESP "
-                + "on {} and HTTP on {}:{}", config.replica(), durable.recoveredStates(), durable.recoveredRecords(),
-                durable.storage().status().tornTailDropped() ? "yes" : "no", node.resp.localAddress(),
-                config.http().host(), node.httpPort());
+                + "on {}", config.replica(), durable.recoveredStates(), durable.recoveredRecords(),
+                durable.storage().status().tornTailDropped() ? "yes" : "no", node.resp.localAddress());
         return node;
     }
 
@@ -478,13 +474,17 @@ public final class CalmNode implements AutoCloseable {
         core.status().forEach(replication::put);
         TransportSnapshot links = transport.snapshot();
         replication.put("peers", links.links().size());
+        replication.put("one_way_links", links.links().stream().filter(LinkSnapshot::oneWay).count());
         Map<ReplicaId, Long> acked = core.acknowledgedByPeer();
         long ownSent = core.durableLocalSequence();
         int index = 0;
         for (LinkSnapshot link : links.links()) {
             long peerAcked = acked.getOrDefault(link.peer(), 0L);
             replication.put("peer" + index++, "id=" + link.peer() + ",address=" + link.address() + ",state="
-                    + link.state().name().toLowerCase(Locale.ROOT) + ",acked=" + peerAcked + ",lag=" + (ownSent - peerAcked)
+                    + link.state().name().toLowerCase(Locale.ROOT) + ",outbound=" + (link.outboundUp() ? "up" : "down")
+                    + ",inbound=" + (link.inboundUp() ? "up" : "down") + ",link=" + link.directions().label()
+                    + ",one_way_ms=" + (link.oneWay() ? link.directionsSteadyFor().toMillis() : 0)
+                    + ",acked=" + peerAcked + ",lag=" + (ownSent - peerAcked)
                     + ",queued=" + link.queuedMessages() + ",sent_bytes=" + link.bytesSent() + ",received_bytes="
                     + link.bytesReceived());
         }
@@ -523,9 +523,6 @@ public final class CalmNode implements AutoCloseable {
             return;
         }
         closed = true;
-        if (http != null) {
-            http.close();
-        }
         if (resp != null) {
             resp.stop();
         }
@@ -540,16 +537,6 @@ public final class CalmNode implements AutoCloseable {
 
     // ----------------------------------------------------------------------------------------------------------
     // HTTP API and embedded API: the public surface they need, kept apart from the RESP plumbing above
-
-    private void startHttp() {
-        metrics.bind(this);
-        http = HttpApi.start(this, metrics);
-    }
-
-    /** The bound HTTP port (the configured one, or the one chosen when 0 was configured). */
-    public int httpPort() {
-        return http.port();
-    }
 
     /** The node's meters (commands, latencies, replication lag, buffers), also served on {@code /metrics}. */
     public NodeMetrics metrics() {

@@ -1,6 +1,7 @@
 /**
  * The CalmDB node: the keyspace with its durable copy, replication over real links, and the Redis data commands,
  * all driven from one keyspace thread. Depends on the sans-IO cores (calmdb-crdt, calmdb-replication) and on the
- * server's storage, transport and RESP packages; nothing depends on it but the CLI and the front doors.
+ * server's storage, transport and RESP packages, never on the HTTP package (which depends on it; a test keeps
+ * it so). It serves RESP itself; {@link io.calmdb.server.CalmServer} adds the HTTP API.
  */
 package io.calmdb.server.node;

@@ -7,9 +7,10 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
-import java.lang.System.Logger.Level;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The acceptor's end of a link: authenticates the dialer's hello, answers it, then delivers the dialer's
@@ -18,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * small rejection frame. A partial message dies with its connection.
  */
 final class InboundHandler extends ChannelInboundHandlerAdapter {
-    private static final System.Logger LOG = System.getLogger(InboundHandler.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(InboundHandler.class);
 
     private final NettyPeerTransport transport;
     private final FrameDecoder decoder;
@@ -142,7 +143,9 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
         } else if (transport.isPartitioned(sender)) {
             // partition() may have run between the first check and the registration; it sets the flag before
             // it closes registered channels, so checking again here closes the gap.
-            candidate.inbound.compareAndSet(context.channel(), null);
+            if (candidate.inbound.compareAndSet(context.channel(), null)) {
+                candidate.onInboundChanged();
+            }
             reject(context, candidate, WireProtocol.RejectReason.PARTITIONED,
                     config.self() + " has partitioned itself from " + sender + " administratively");
         } else {
@@ -152,7 +155,7 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
             context.pipeline().addFirst("idle", transport.idleStateHandler());
             context.writeAndFlush(WireProtocol.encodeHello(context.alloc(), WireProtocol.TYPE_HELLO_ACCEPT,
                     config.clusterName(), config.self(), sender));
-            LOG.log(Level.INFO, () -> config.self() + ": inbound link from " + sender + " is up ("
+            LOG.atInfo().log(() -> config.self() + ": inbound link from " + sender + " is up ("
                     + context.channel().remoteAddress() + ")");
             transport.peerReachable(candidate);
         }
@@ -166,6 +169,7 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
                 return false;
             }
             if (candidate.inbound.compareAndSet(existing, channel)) {
+                candidate.onInboundChanged();
                 return true;
             }
         }
@@ -194,7 +198,7 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
         }
         closeReason = reason;
         transport.countRejectedConnection();
-        LOG.log(Level.WARNING, () -> transport.self() + ": refused connection from "
+        LOG.atLevel(transport.refusalLogLevel(reason)).log(() -> transport.self() + ": refused connection from "
                 + context.channel().remoteAddress() + ": " + reason);
         if (known != null) {
             known.recordInboundError("refused inbound handshake: " + reason);
@@ -235,11 +239,13 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
             handshakeTimeout.cancel(false);
         }
         if (link != null) {
-            link.inbound.compareAndSet(context.channel(), null);
+            if (link.inbound.compareAndSet(context.channel(), null)) {
+                link.onInboundChanged();
+            }
             String reason = closeReason != null ? closeReason : "connection closed by " + link.peer;
             String partial = !assembler.inProgress() ? "" : "; discarded a partial message ("
                     + assembler.partialFilledBytes() + " of " + assembler.partialMessageBytes() + " bytes)";
-            LOG.log(Level.INFO, () -> transport.self() + ": inbound link from " + link.peer + " closed: " + reason
+            LOG.atInfo().log(() -> transport.self() + ": inbound link from " + link.peer + " closed: " + reason
                     + partial);
         }
         context.fireChannelInactive();
@@ -248,7 +254,7 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
     private void close(ChannelHandlerContext context, String reason) {
         if (closeReason == null) {
             closeReason = reason;
-            LOG.log(Level.WARNING, () -> transport.self() + ": closing inbound link: " + reason);
+            LOG.atWarn().log(() -> transport.self() + ": closing inbound link: " + reason);
             if (link != null) {
                 link.recordInboundError(reason);
             }

@@ -38,6 +38,9 @@ import java.util.Optional;
  *                            flood the log
  * @param connectAttempts     outbound connection attempts so far
  * @param oneWayLatency       the injected one-way latency in force
+ * @param directionsSteadyFor how long both directions have kept their current up/down state (outbound up means
+ *                            {@link LinkState#UP}, inbound up means {@code inboundUp}); for a link that is
+ *                            {@link #oneWay()}, how long it has been one-way
  */
 public record LinkSnapshot(
         ReplicaId peer,
@@ -57,7 +60,8 @@ public record LinkSnapshot(
         long messagesOversized,
         Optional<String> lastRefusal,
         long connectAttempts,
-        Duration oneWayLatency) {
+        Duration oneWayLatency,
+        Duration directionsSteadyFor) {
 
     public LinkSnapshot {
         Objects.requireNonNull(peer, "peer");
@@ -67,5 +71,60 @@ public record LinkSnapshot(
         Objects.requireNonNull(lastInboundError, "lastInboundError");
         Objects.requireNonNull(lastRefusal, "lastRefusal");
         Objects.requireNonNull(oneWayLatency, "oneWayLatency");
+        Objects.requireNonNull(directionsSteadyFor, "directionsSteadyFor");
+    }
+
+    /**
+     * What the two directions of a link amount to. A link is {@link #ONE_WAY} when exactly one direction is up:
+     * the node still serves and both sides still accept writes, but writes cross in one direction only, so the
+     * replicas drift apart until it is repaired. A wrong address in one node's peer list, or a firewall that
+     * lets only one side dial, leaves a link in this state indefinitely.
+     */
+    public enum Directions {
+        /** Both directions are up. */
+        UP("up"),
+        /** Exactly one direction is up. */
+        ONE_WAY("one-way"),
+        /** Neither direction is up (the peer is down, unreachable or refuses this node). */
+        DOWN("down"),
+        /** Cut administratively by {@link PeerTransport#partition}. */
+        PARTITIONED("partitioned"),
+        /** The transport is closed. */
+        CLOSED("closed");
+
+        private final String label;
+
+        Directions(String label) {
+            this.label = label;
+        }
+
+        /** The lower-case name shown by {@code INFO} and the HTTP API. */
+        public String label() {
+            return label;
+        }
+    }
+
+    /** Whether this node's outbound link to the peer is up (its writes reach the peer). */
+    public boolean outboundUp() {
+        return state == LinkState.UP;
+    }
+
+    /** Whether exactly one direction is up; see {@link Directions#ONE_WAY}. */
+    public boolean oneWay() {
+        return directions() == Directions.ONE_WAY;
+    }
+
+    /** The two directions taken together. */
+    public Directions directions() {
+        if (state == LinkState.CLOSED) {
+            return Directions.CLOSED;
+        }
+        if (state == LinkState.PARTITIONED) {
+            return Directions.PARTITIONED;
+        }
+        if (outboundUp() && inboundUp) {
+            return Directions.UP;
+        }
+        return outboundUp() || inboundUp ? Directions.ONE_WAY : Directions.DOWN;
     }
 }

@@ -17,7 +17,6 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,6 +32,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * The Netty implementation of {@link PeerTransport}: one acceptor thread, {@link TransportConfig#ioThreads()}
@@ -41,7 +44,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * pieces: the partition set, the link table and the listening channel.
  */
 final class NettyPeerTransport implements PeerTransport {
-    private static final System.Logger LOG = System.getLogger(NettyPeerTransport.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(NettyPeerTransport.class);
     /** How long {@link #close()} waits for channels to close and for each thread group to stop. */
     static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
@@ -53,6 +56,8 @@ final class NettyPeerTransport implements PeerTransport {
     private final Set<ReplicaId> partitioned = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong connectionsRejected = new AtomicLong();
+    /** The reason of the latest inbound refusal, so that a repeat of it is logged at debug level only. */
+    private final AtomicReference<String> lastRefusalReason = new AtomicReference<>();
     private final Random jitter;
     private final WriteBufferWaterMark waterMark;
     private Channel serverChannel;
@@ -86,7 +91,7 @@ final class NettyPeerTransport implements PeerTransport {
         for (PeerLink link : transport.links.values()) {
             link.execute(link::connect);
         }
-        LOG.log(Level.INFO, () -> config.self() + ": transport for cluster '" + config.clusterName()
+        LOG.atInfo().log(() -> config.self() + ": transport for cluster '" + config.clusterName()
                 + "' listening on " + transport.localAddress() + ", peers " + transport.links.keySet());
         return transport;
     }
@@ -174,6 +179,15 @@ final class NettyPeerTransport implements PeerTransport {
         connectionsRejected.incrementAndGet();
     }
 
+    /**
+     * The level to log an inbound refusal at: a misconfigured peer redials every few seconds for as long as it
+     * runs, and the same refusal each time would fill the log, so only a change of reason is a warning. The
+     * count is in {@link TransportSnapshot#connectionsRejected()} and the peer's own link shows the reason.
+     */
+    Level refusalLogLevel(String reason) {
+        return reason.equals(lastRefusalReason.getAndSet(reason)) ? Level.DEBUG : Level.WARN;
+    }
+
     void peerReachable(PeerLink link) {
         link.execute(link::onPeerReachable);
     }
@@ -182,7 +196,7 @@ final class NettyPeerTransport implements PeerTransport {
         try {
             listener.onMessage(from, message);
         } catch (RuntimeException failure) {
-            LOG.log(Level.ERROR, () -> config.self() + ": listener failed on a message from " + from, failure);
+            LOG.error("{}: listener failed on a message from {}", config.self(), from, failure);
         }
     }
 
@@ -190,7 +204,7 @@ final class NettyPeerTransport implements PeerTransport {
         try {
             listener.onLinkStateChanged(peer, state);
         } catch (RuntimeException failure) {
-            LOG.log(Level.ERROR, () -> config.self() + ": listener failed on link state " + state, failure);
+            LOG.error("{}: listener failed on link state {}", config.self(), state, failure);
         }
     }
 
@@ -238,7 +252,7 @@ final class NettyPeerTransport implements PeerTransport {
             if (!partitioned.add(link.peer)) {
                 continue;
             }
-            LOG.log(Level.WARNING, () -> config.self() + ": partitioned from " + link.peer + " administratively");
+            LOG.atWarn().log(() -> config.self() + ": partitioned from " + link.peer + " administratively");
             link.execute(link::partition);
             Channel inbound = link.inbound.getAndSet(null);
             if (inbound != null) {
@@ -256,7 +270,7 @@ final class NettyPeerTransport implements PeerTransport {
         }
         for (PeerLink link : targets) {
             if (partitioned.remove(link.peer)) {
-                LOG.log(Level.INFO, () -> config.self() + ": healed the partition from " + link.peer);
+                LOG.atInfo().log(() -> config.self() + ": healed the partition from " + link.peer);
                 link.execute(link::heal);
             }
         }
@@ -317,8 +331,8 @@ final class NettyPeerTransport implements PeerTransport {
         boolean stopped = ioGroup.terminationFuture().awaitUninterruptibly(CLOSE_WAIT.toMillis())
                 & acceptorGroup.terminationFuture().awaitUninterruptibly(CLOSE_WAIT.toMillis());
         if (!stopped) {
-            LOG.log(Level.WARNING, () -> config.self() + ": transport threads did not stop within " + CLOSE_WAIT);
+            LOG.atWarn().log(() -> config.self() + ": transport threads did not stop within " + CLOSE_WAIT);
         }
-        LOG.log(Level.INFO, () -> config.self() + ": transport closed");
+        LOG.atInfo().log(() -> config.self() + ": transport closed");
     }
 }

@@ -6,7 +6,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
-import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -17,6 +16,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * Everything this node holds about one peer: the outbound queue and connection (this node's traffic to the
@@ -35,7 +37,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * that connection.
  */
 final class PeerLink {
-    private static final System.Logger LOG = System.getLogger(PeerLink.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(PeerLink.class);
     /** Frames written per drain pass before yielding the event loop to other channels. */
     static final int DRAIN_BATCH_FRAMES_MAX = 1024;
     /** Refusals by {@link #send} are logged at most this often per link, each line with the count since the last. */
@@ -73,6 +75,11 @@ final class PeerLink {
     private volatile String lastInboundError;
     private volatile String lastRefusal;
     private volatile long oneWayLatencyNanos;
+    /**
+     * When either direction last went up or down ({@link System#nanoTime()}): both directions have kept their
+     * current up/down state since then, which is what {@link LinkSnapshot#directionsSteadyFor()} reports.
+     */
+    private volatile long directionsChangedNanos = System.nanoTime();
 
     // Confined to the event loop.
     private ScheduledFuture<?> reconnectTask;
@@ -103,7 +110,7 @@ final class PeerLink {
         TransportConfig limits = transport.config();
         if (message.length > limits.messageBytesMax()) {
             messagesOversized.incrementAndGet();
-            refuse(Level.WARNING, "a message of " + message.length + " bytes exceeds messageBytesMax "
+            refuse(Level.WARN, "a message of " + message.length + " bytes exceeds messageBytesMax "
                     + limits.messageBytesMax());
             return false;
         }
@@ -137,7 +144,7 @@ final class PeerLink {
         long next = nextRefusalLogNanos.get();
         if (now - next >= 0 && nextRefusalLogNanos.compareAndSet(next, now + REFUSAL_LOG_INTERVAL.toNanos())) {
             long count = refusalsNotLogged.getAndSet(0);
-            LOG.log(level, () -> transport.self() + ": refused " + count + " message(s) to " + peer
+            LOG.atLevel(level).log(() -> transport.self() + ": refused " + count + " message(s) to " + peer
                     + " since the last such report (at most one per " + REFUSAL_LOG_INTERVAL.toSeconds()
                     + " s); the latest because " + reason);
         }
@@ -156,6 +163,11 @@ final class PeerLink {
         });
     }
 
+    /** The inbound connection was registered or cleared: the inbound direction may have gone up or down. */
+    void onInboundChanged() {
+        directionsChangedNanos = System.nanoTime();
+    }
+
     void recordInboundError(String reason) {
         lastInboundError = reason;
     }
@@ -171,7 +183,7 @@ final class PeerLink {
                 bytesSent.get(), messagesSent.get(), bytesReceived.get(),
                 messagesReceived.get(), queuedMessages.get(), queuedBytes.get(), messagesRefused.get(),
                 messagesOversized.get(), Optional.ofNullable(lastRefusal), connectAttempts.get(),
-                Duration.ofNanos(oneWayLatencyNanos));
+                Duration.ofNanos(oneWayLatencyNanos), Duration.ofNanos(System.nanoTime() - directionsChangedNanos));
     }
 
     void execute(Runnable task) {
@@ -215,7 +227,7 @@ final class PeerLink {
             return;
         }
         failedAttempts = 0;
-        LOG.log(Level.INFO, () -> transport.self() + ": link to " + peer + " is up");
+        LOG.atInfo().log(() -> transport.self() + ": link to " + peer + " is up");
         changeState(LinkState.UP);
         drain();
     }
@@ -230,8 +242,8 @@ final class PeerLink {
         cancelDelayedDrain();
         abandonPartialMessage(Objects.requireNonNullElse(reason, "its connection closed"));
         if (reason != null) {
-            Level level = reason.equals(lastError) ? Level.DEBUG : Level.WARNING;
-            LOG.log(level, () -> transport.self() + ": link to " + peer + " lost: " + reason);
+            Level level = reason.equals(lastError) ? Level.DEBUG : Level.WARN;
+            LOG.atLevel(level).log(() -> transport.self() + ": link to " + peer + " lost: " + reason);
             lastError = reason;
         }
         if (transport.isClosed()) {
@@ -310,7 +322,7 @@ final class PeerLink {
         writingOffset = 0;
         queuedMessages.decrementAndGet();
         queuedBytes.addAndGet(-abandoned.message().length);
-        LOG.log(Level.INFO, () -> transport.self() + ": dropped a message of " + abandoned.message().length
+        LOG.atInfo().log(() -> transport.self() + ": dropped a message of " + abandoned.message().length
                 + " bytes to " + peer + " after " + written + " bytes were written, because " + reason);
     }
 
@@ -405,6 +417,9 @@ final class PeerLink {
 
     private void changeState(LinkState next) {
         if (state != next) {
+            if ((state == LinkState.UP) != (next == LinkState.UP)) {
+                directionsChangedNanos = System.nanoTime();
+            }
             state = next;
             transport.notifyStateChanged(peer, next);
         }

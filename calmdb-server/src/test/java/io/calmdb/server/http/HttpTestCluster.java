@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.calmdb.crdt.ReplicaId;
+import io.calmdb.server.CalmServer;
 import io.calmdb.server.node.CalmNode;
 import io.calmdb.server.node.NodeConfig;
 import io.calmdb.server.storage.FsyncPolicy;
@@ -33,7 +34,7 @@ final class HttpTestCluster implements AutoCloseable {
     static final Duration WAIT_MAX = Duration.ofSeconds(30);
     static final ObjectMapper JSON = new ObjectMapper();
 
-    private final Map<ReplicaId, CalmNode> nodes = new LinkedHashMap<>();
+    private final Map<ReplicaId, CalmServer> nodes = new LinkedHashMap<>();
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     /** A JSON answer: the status code and the parsed body. */
@@ -56,7 +57,7 @@ final class HttpTestCluster implements AutoCloseable {
                         builder.peer(peer, "127.0.0.1", replicationPorts.get(peer), Duration.ZERO);
                     }
                 }
-                nodes.put(region, CalmNode.start(builder.build()));
+                nodes.put(region, CalmServer.start(builder.build()));
             }
         } catch (RuntimeException e) {
             close();
@@ -65,7 +66,7 @@ final class HttpTestCluster implements AutoCloseable {
     }
 
     CalmNode node(ReplicaId region) {
-        return nodes.get(region);
+        return nodes.get(region).node();
     }
 
     URI uri(ReplicaId region, String path) {
@@ -127,7 +128,7 @@ final class HttpTestCluster implements AutoCloseable {
 
     @Override
     public void close() {
-        for (CalmNode node : nodes.values()) {
+        for (CalmServer node : nodes.values()) {
             node.close();
         }
         nodes.clear();

@@ -232,34 +232,24 @@ class PeerTransportTest {
         // because the causal stream retries what it sent and must not abort its tick on every retry.
         assertThat(virginia.send(TOKYO, new byte[2048])).isTrue();
         assertThat(virginia.send(TOKYO, new byte[10_000])).isTrue();
-        // The transport logs through System.Logger, which is java.util.logging on this class path.
-        java.util.logging.Logger linkLog = java.util.logging.Logger.getLogger(PeerLink.class.getName());
-        List<String> logged = java.util.Collections.synchronizedList(new ArrayList<>());
-        java.util.logging.Handler recorder = new java.util.logging.Handler() {
-            @Override
-            public void publish(java.util.logging.LogRecord record) {
-                // The link logs its connection attempts to the absent peer too; only refusals count here.
-                if (record.getMessage().contains(" refused ")) {
-                    logged.add(record.getMessage());
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        linkLog.addHandler(recorder);
+        // The transport logs through SLF4J, so Logback's list appender on the link's logger records its lines.
+        ch.qos.logback.classic.Logger linkLog =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(PeerLink.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> recorder =
+                new ch.qos.logback.core.read.ListAppender<>();
+        recorder.start();
+        linkLog.addAppender(recorder);
         try {
             for (int retry = 0; retry < 1_000; retry++) {
                 assertThat(virginia.send(TOKYO, new byte[10_001])).isFalse();
             }
         } finally {
-            linkLog.removeHandler(recorder);
+            linkLog.detachAppender(recorder);
+            recorder.stop();
         }
+        // The link logs its connection attempts to the absent peer too; only refusals count here.
+        List<String> logged = recorder.list.stream().map(event -> event.getFormattedMessage())
+                .filter(message -> message.contains(" refused ")).toList();
         assertThat(logged).as("one log line for a burst of refusals, not one per retry").hasSize(1);
         assertThat(logged.getFirst()).contains("refused 1 message(s) to tokyo").contains("messageBytesMax 10000");
         LinkSnapshot refused = link(virginia, TOKYO);

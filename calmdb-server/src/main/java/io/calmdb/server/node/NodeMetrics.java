@@ -1,10 +1,7 @@
-package io.calmdb.server.http;
+package io.calmdb.server.node;
 
 import io.calmdb.crdt.ReplicaId;
 import io.calmdb.replication.broadcast.Broadcasts;
-import io.calmdb.server.node.CalmNode;
-import io.calmdb.server.node.NodeConfig;
-import io.calmdb.server.node.NodeStatus;
 import io.calmdb.server.resp.CommandHandler;
 import io.calmdb.server.resp.Reply;
 import io.calmdb.server.transport.LinkSnapshot;
@@ -106,7 +103,7 @@ public final class NodeMetrics {
     }
 
     /** Registers the per-node gauges; called once by the node when it starts serving. */
-    public void bind(CalmNode node) {
+    void bind(CalmNode node) {
         Objects.requireNonNull(node, "node");
         if (this.node != null) {
             throw new IllegalStateException("these metrics are already bound to node " + this.node.replica());
@@ -137,6 +134,10 @@ public final class NodeMetrics {
                     status -> link(status, id, LinkSnapshot::queuedBytes));
             gauge("calmdb.transport.link.up", null, "1 when the outbound link to the peer is up, else 0", id,
                     status -> status.transport().link(id).map(l -> l.state() == LinkState.UP ? 1.0 : 0.0).orElse(0.0));
+            gauge("calmdb.transport.link.inbound.up", null, "1 when the peer's inbound link to this node is up, else 0",
+                    id, status -> status.transport().link(id).map(l -> l.inboundUp() ? 1.0 : 0.0).orElse(0.0));
+            gauge("calmdb.transport.link.one.way", null, "1 when exactly one direction of the link with the peer is up",
+                    id, status -> status.transport().link(id).map(l -> l.oneWay() ? 1.0 : 0.0).orElse(0.0));
         }
     }
 
@@ -182,8 +183,8 @@ public final class NodeMetrics {
                 });
     }
 
-    /** Remembers a status fetched for another purpose, so gauges stay fresh between scrapes. */
-    void observe(NodeStatus status) {
+    /** Remembers a status fetched for another purpose (the HTTP API's {@code /health}), so gauges stay fresh. */
+    public void observe(NodeStatus status) {
         latest.set(status);
     }
 }
