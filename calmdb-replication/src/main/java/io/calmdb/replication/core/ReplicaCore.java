@@ -481,6 +481,26 @@ public final class ReplicaCore {
     // The time of the input being handled, for deliveries the stream makes from inside it.
     private long currentNowMillis;
 
+    /**
+     * The driver's link to {@code peer} came up (again): a digest goes to it at once and whatever waits for it in
+     * resend backoff is sent now, so a healed partition converges in a round trip instead of after the next
+     * anti-entropy round and the backoff. The peer, hearing the digest, does the same for this replica.
+     */
+    public void onPeerConnected(ReplicaId peer, long nowMillis) {
+        if (!acknowledged.containsKey(peer)) {
+            throw new IllegalArgumentException("peer " + peer + " is not a peer of " + self);
+        }
+        try {
+            currentNowMillis = nowMillis;
+            effects.send(peer, ReplicationMessage.encode(new ReplicationMessage.Digest(keyspace.context().copy(),
+                    stream.delivered())));
+            stream.peerHeard(peer, nowMillis, outbox);
+            stream.tick(nowMillis, outbox);
+        } finally {
+            flushRelays();
+        }
+    }
+
     private void sendDigests() {
         byte[] digest = ReplicationMessage.encode(new ReplicationMessage.Digest(keyspace.context().copy(),
                 stream.delivered()));

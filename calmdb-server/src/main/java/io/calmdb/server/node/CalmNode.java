@@ -142,6 +142,13 @@ public final class CalmNode implements AutoCloseable {
             public void onMessage(ReplicaId from, byte[] message) {
                 thread.execute(() -> core.onMessage(from, message, clock.getAsLong()));
             }
+
+            @Override
+            public void onLinkStateChanged(ReplicaId peer, io.calmdb.server.transport.LinkState state) {
+                if (state == io.calmdb.server.transport.LinkState.UP) {
+                    thread.execute(() -> core.onPeerConnected(peer, clock.getAsLong()));
+                }
+            }
         });
         thread.call(() -> {
             core.start(clock.getAsLong());

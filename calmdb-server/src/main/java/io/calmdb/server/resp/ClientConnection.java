@@ -41,6 +41,12 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
   private final long createdNanos = System.nanoTime();
   private final ArrayDeque<ReplySlot> waiting = new ArrayDeque<>();
   private final Runnable flushTask = this::flushScheduled;
+  /** Replies completed off the event loop and not yet taken by {@link #drainCompletions}; bounded by the pipeline bound. */
+  private final java.util.concurrent.ConcurrentLinkedQueue<Completion> completions =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final java.util.concurrent.atomic.AtomicBoolean completionDrainQueued =
+      new java.util.concurrent.atomic.AtomicBoolean();
+  private final Runnable drainCompletions = this::drainCompletions;
 
   private ChannelHandlerContext context;
   private ByteBuf cumulation;
@@ -327,7 +333,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
       if (context.executor().inEventLoop()) {
         complete(slot, spec, reply, failure);
       } else {
-        context.executor().execute(() -> complete(slot, spec, reply, failure));
+        completeLater(new Completion(slot, spec, reply, failure));
       }
     });
   }
@@ -347,6 +353,41 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     LOG.warn("handler failed on '{}' for connection {}", spec.name(), id, cause);
     String detail = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
     return Reply.error("ERR internal error: " + detail);
+  }
+
+  /** A reply that completed on another thread (the keyspace thread), waiting to be handed to the event loop. */
+  private record Completion(ReplySlot slot, CommandSpec spec, Reply reply, Throwable failure) {}
+
+  /**
+   * Hands a completed reply to the event loop. Replies complete in groups (every write of one group commit at once),
+   * so they queue here and one event-loop task takes all that arrived before it ran: one hand-off per group and
+   * connection, not one per command.
+   */
+  private void completeLater(Completion completion) {
+    completions.add(completion);
+    if (completionDrainQueued.compareAndSet(false, true)) {
+      context.executor().execute(drainCompletions);
+    }
+  }
+
+  private void drainCompletions() {
+    completionDrainQueued.set(false);
+    if (!context.channel().isActive()) {
+      completions.clear();
+      return;
+    }
+    Completion completion;
+    while ((completion = completions.poll()) != null) {
+      completion.slot().reply = replyOf(completion.spec(), completion.reply(), completion.failure());
+    }
+    writeReadyPrefix();
+    scheduleFlush();
+    decodeAvailable();
+  }
+
+  private Reply replyOf(CommandSpec spec, Reply reply, Throwable failure) {
+    return failure != null ? internalError(spec, failure)
+        : reply != null ? reply : internalError(spec, new IllegalStateException("handler completed with null"));
   }
 
   private void complete(ReplySlot slot, CommandSpec spec, Reply reply, Throwable failure) {

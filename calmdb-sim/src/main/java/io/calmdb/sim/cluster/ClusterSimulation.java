@@ -108,6 +108,7 @@ public final class ClusterSimulation {
                 replica.start();
             }
         }
+        linksUp();
         long convergedAfter = awaitConvergence(workloadEnd);
         long lost = 0;
         if (convergedAfter < 0) {
@@ -202,6 +203,7 @@ public final class ClusterSimulation {
             ReplicaId isolated = ids.get(random.nextInt(ids.size()));
             long start = random.nextLong(200, 1_000);
             network.partition(Partition.isolate(isolated), start, workloadEnd - 100);
+            linksComeUpAt(workloadEnd - 100);
             partitions++;
         }
         int shortPartitions = random.nextInt(4);
@@ -224,6 +226,7 @@ public final class ClusterSimulation {
                 partition = Partition.split(side);
             }
             network.partition(partition, start, Math.max(start, end));
+            linksComeUpAt(Math.max(start, end));
             partitions++;
         }
         int crashCount = random.nextInt(3);
@@ -240,10 +243,32 @@ public final class ClusterSimulation {
                     simulation.schedule(restartAt, () -> {
                         if (!replica.up()) {
                             replica.start();
+                            linksUp();
                         }
                     });
                 }
             });
+        }
+    }
+
+    /**
+     * As the server's transport reports a link that connects again, every node up hears that its links are up at
+     * {@code atMillis} (just after a heal or a restart); links that are still cut simply get a digest that is lost.
+     */
+    private void linksComeUpAt(long atMillis) {
+        simulation.schedule(atMillis, this::linksUp);
+    }
+
+    private void linksUp() {
+        for (SimReplica replica : replicas.values()) {
+            if (!replica.up()) {
+                continue;
+            }
+            for (ReplicaId peer : ids) {
+                if (!peer.equals(replica.id())) {
+                    replica.core().onPeerConnected(peer, replica.now());
+                }
+            }
         }
     }
 
