@@ -56,6 +56,11 @@ import org.slf4j.LoggerFactory;
  * under the fsync policy, and then shipped to the peers by the core's causal stream.
  */
 public final class CalmNode implements AutoCloseable {
+    /** The most replication notes (drops, transfers) logged per {@link #NOTES_WINDOW_MILLIS}. */
+    static final int NOTES_PER_WINDOW_MAX = 20;
+    /** The window over which {@link #NOTES_PER_WINDOW_MAX} applies, in milliseconds. */
+    static final long NOTES_WINDOW_MILLIS = 10_000;
+
     /** How often the replica core is ticked (resends, digests, transfer pacing, WAIT deadlines), in milliseconds. */
     static final long TICK_MILLIS = 20;
 
@@ -84,6 +89,10 @@ public final class CalmNode implements AutoCloseable {
     /** The checkpoint the core is writing, or null (keyspace thread only). */
     private DurableKeyspace.Checkpoint checkpoint;
     private volatile boolean closed;
+    // Rate limit of replication notes (keyspace thread only).
+    private long notesWindowStartMillis;
+    private int notesInWindow;
+    private long notesSuppressed;
 
     private record PendingReply(long sequence, CompletableFuture<?> future, Object value) {}
 
@@ -308,7 +317,23 @@ public final class CalmNode implements AutoCloseable {
 
         @Override
         public void note(String message) {
-            LOG.info("{}", message);
+            // A hostile or broken peer can make the core drop message after message; the log gets at most
+            // NOTES_PER_WINDOW_MAX lines per NOTES_WINDOW_MILLIS and then one line counting what it left out.
+            long now = clock.getAsLong();
+            if (now - notesWindowStartMillis >= NOTES_WINDOW_MILLIS) {
+                if (notesSuppressed > 0) {
+                    LOG.warn("{} more replication notes were left out of the log in the last {} ms", notesSuppressed,
+                            NOTES_WINDOW_MILLIS);
+                }
+                notesWindowStartMillis = now;
+                notesInWindow = 0;
+                notesSuppressed = 0;
+            }
+            if (notesInWindow++ < NOTES_PER_WINDOW_MAX) {
+                LOG.info("{}", message);
+            } else {
+                notesSuppressed++;
+            }
         }
     }
 
