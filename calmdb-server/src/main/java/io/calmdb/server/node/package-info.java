@@ -1,6 +1,7 @@
 /**
  * The CalmDB node: the keyspace with its durable copy, replication over real links, and the Redis data commands,
- * all driven from one keyspace thread. Depends on the sans-IO cores (calmdb-crdt, calmdb-replication) and on the
- * server's storage, transport and RESP packages; nothing depends on it but the CLI and the front doors.
+ * each declared once in {@code CommandRegistry}, all driven from one keyspace thread through
+ * {@link io.calmdb.server.node.CalmNode#apply}. Depends on the sans-IO cores (calmdb-crdt, calmdb-replication) and
+ * on the server's storage, transport and RESP packages; nothing depends on it but the CLI and the front doors.
  */
 package io.calmdb.server.node;
