@@ -560,10 +560,11 @@ public final class CalmNode implements AutoCloseable {
                 @Override
                 public <R> R commit(Keyspace.Write<R> write) {
                     if (write.delta() != null) {
+                        long sequenceBefore = core.lastLocalSequence();
                         logged.add(commitDelta(write.delta()));
-                        if (connection != null) {
-                            ConnectionState.of(connection).lastWriteSequence.accumulateAndGet(
-                                    core.lastLocalSequence(), Math::max);
+                        long sequence = core.lastLocalSequence();
+                        if (connection != null && sequence != sequenceBefore) {
+                            ConnectionState.of(connection).lastWriteSequence.accumulateAndGet(sequence, Math::max);
                         }
                     }
                     return write.reply();
