@@ -194,6 +194,19 @@ public final class Keyspace {
         }
     }
 
+    /**
+     * The integer at {@code key} (0 when absent), read with the rules {@code INCRBY} applies to it: a value such as
+     * {@code "+5"} or {@code "05"} is refused with {@link KeyspaceException#NOT_AN_INTEGER}, as Redis refuses it.
+     */
+    public long getInteger(Bytes key) throws KeyspaceException {
+        KeyValue value = state.get(key);
+        if (value == null || value.kind() == null) {
+            return 0;
+        }
+        requireKind(value, Kind.STRING);
+        return integerOf(value.string(), KeyspaceException.NOT_AN_INTEGER);
+    }
+
     /** Like {@code MGET}: a string per key, empty for absent keys and keys of other kinds. */
     public List<Optional<Bytes>> getMany(List<Bytes> keys) {
         List<Optional<Bytes>> values = new ArrayList<>(keys.size());
@@ -449,8 +462,12 @@ public final class Keyspace {
         return new Write<>(removed, delta);
     }
 
-    /** {@code HINCRBY}: adds to the integer in a hash field (0 when absent) and returns the new value. */
-    public Write<Long> hashIncrementBy(Bytes key, Bytes field, long amount, long nowMillis) throws KeyspaceException {
+    /**
+     * What {@code HINCRBY key field amount} would answer, changing nothing: the new value, or the refusal
+     * {@link #hashIncrementBy} would throw. A front door that checks several increments before applying any (so a
+     * refused one leaves the hash untouched) calls this, and so refuses exactly what the write refuses.
+     */
+    public long hashIncrementResult(Bytes key, Bytes field, long amount) throws KeyspaceException {
         KeyValue value = state.get(key);
         boolean creating = value == null || value.kind() == null;
         if (!creating) {
@@ -458,12 +475,19 @@ public final class Keyspace {
         }
         StringValue fieldValue = creating ? null : value.hash().get(field);
         long current = fieldValue == null ? 0 : integerOf(fieldValue, KeyspaceException.HASH_NOT_AN_INTEGER);
-        long next;
         try {
-            next = Math.addExact(current, amount);
+            return Math.addExact(current, amount);
         } catch (ArithmeticException overflow) {
             throw new KeyspaceException(KeyspaceException.OVERFLOW);
         }
+    }
+
+    /** {@code HINCRBY}: adds to the integer in a hash field (0 when absent) and returns the new value. */
+    public Write<Long> hashIncrementBy(Bytes key, Bytes field, long amount, long nowMillis) throws KeyspaceException {
+        long next = hashIncrementResult(key, field, amount);
+        KeyValue value = state.get(key);
+        boolean creating = value == null || value.kind() == null;
+        StringValue fieldValue = creating ? null : value.hash().get(field);
         boolean fieldIsNew = fieldValue == null;
         if (amount == 0 && !fieldIsNew) {
             return new Write<>(next, null);

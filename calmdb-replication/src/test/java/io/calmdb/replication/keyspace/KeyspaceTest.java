@@ -165,4 +165,40 @@ class KeyspaceTest {
         assertThat(keyspace.delete(List.of(b("user:1"), b("nope"))).reply()).isEqualTo(1);
         assertThat(keyspace.size()).isEqualTo(2);
     }
+
+    @Test
+    void hashIncrementResult_refusesExactlyWhatHashIncrementByRefuses_andChangesNothing() throws KeyspaceException {
+        Keyspace keyspace = new Keyspace(TOKYO);
+        keyspace.hashSet(b("h"), Map.of(b("plus"), b("+5"), b("zero"), b("05"), b("n"), b("41"),
+                b("max"), b(Long.toString(Long.MAX_VALUE))), 1_000);
+        keyspace.set(b("text"), b("hello"), 1_001);
+        var before = keyspace.state().copy();
+        for (String field : List.of("plus", "zero")) {
+            assertThatThrownBy(() -> keyspace.hashIncrementResult(b("h"), b(field), 1))
+                    .hasMessage(KeyspaceException.HASH_NOT_AN_INTEGER);
+            assertThatThrownBy(() -> keyspace.hashIncrementBy(b("h"), b(field), 1, 1_002))
+                    .hasMessage(KeyspaceException.HASH_NOT_AN_INTEGER);
+        }
+        assertThatThrownBy(() -> keyspace.hashIncrementResult(b("h"), b("max"), 1))
+                .hasMessage(KeyspaceException.OVERFLOW);
+        assertThatThrownBy(() -> keyspace.hashIncrementResult(b("text"), b("f"), 1))
+                .hasMessage(KeyspaceException.WRONG_TYPE);
+        assertThat(keyspace.hashIncrementResult(b("h"), b("n"), 1)).isEqualTo(42);
+        assertThat(keyspace.hashIncrementResult(b("h"), b("absent"), 7)).isEqualTo(7);
+        assertThat(keyspace.state()).isEqualTo(before);
+        assertThat(keyspace.hashIncrementBy(b("h"), b("n"), 1, 1_003).reply()).isEqualTo(42);
+    }
+
+    @Test
+    void getInteger_readsWithIncrbyRules() throws KeyspaceException {
+        Keyspace keyspace = new Keyspace(TOKYO);
+        assertThat(keyspace.getInteger(b("absent"))).isZero();
+        keyspace.set(b("plus"), b("+5"), 1_000);
+        keyspace.set(b("n"), b("-12"), 1_001);
+        keyspace.setAdd(b("s"), List.of(b("m")), 1_002);
+        assertThatThrownBy(() -> keyspace.getInteger(b("plus"))).hasMessage(KeyspaceException.NOT_AN_INTEGER);
+        assertThatThrownBy(() -> keyspace.incrementBy(b("plus"), 1, 1_003)).hasMessage(KeyspaceException.NOT_AN_INTEGER);
+        assertThatThrownBy(() -> keyspace.getInteger(b("s"))).hasMessage(KeyspaceException.WRONG_TYPE);
+        assertThat(keyspace.getInteger(b("n"))).isEqualTo(-12);
+    }
 }

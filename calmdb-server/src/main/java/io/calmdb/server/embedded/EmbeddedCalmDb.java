@@ -94,17 +94,7 @@ public final class EmbeddedCalmDb implements AutoCloseable {
 
             @Override
             public CompletableFuture<Long> get() {
-                return run("get", (keyspace, commits, now) -> {
-                    Optional<Bytes> value = keyspace.get(name);
-                    if (value.isEmpty()) {
-                        return 0L;
-                    }
-                    try {
-                        return Long.parseLong(value.get().toUtf8());
-                    } catch (NumberFormatException e) {
-                        throw new KeyspaceException(KeyspaceException.NOT_AN_INTEGER);
-                    }
-                });
+                return run("get", (keyspace, commits, now) -> keyspace.getInteger(name));
             }
 
             @Override

@@ -327,22 +327,10 @@ public final class HttpApi implements AutoCloseable {
             }
         }
         answer(ctx, "fields", node.apply((keyspace, commits, now) -> {
-            // Check every increment before changing anything, so a refused one leaves the hash untouched.
+            // Check every increment before changing anything, so a refused one leaves the hash untouched; the
+            // keyspace's own check is used, so this refuses exactly what HINCRBY refuses.
             for (Map.Entry<Bytes, Long> entry : increment.entrySet()) {
-                var current = keyspace.hashGet(key, entry.getKey());
-                if (current.isPresent()) {
-                    long base;
-                    try {
-                        base = Long.parseLong(current.get().toUtf8());
-                    } catch (NumberFormatException e) {
-                        throw new KeyspaceException(KeyspaceException.HASH_NOT_AN_INTEGER);
-                    }
-                    try {
-                        Math.addExact(base, entry.getValue());
-                    } catch (ArithmeticException e) {
-                        throw new KeyspaceException(KeyspaceException.OVERFLOW);
-                    }
-                }
+                keyspace.hashIncrementResult(key, entry.getKey(), entry.getValue());
             }
             Map<String, Object> results = new LinkedHashMap<>();
             for (Map.Entry<Bytes, Long> entry : increment.entrySet()) {

@@ -169,7 +169,8 @@ public final class CalmNode implements AutoCloseable {
                 .bulkBytesMax(config.limits().bulkBytesMax())
                 .threadNamePrefix("calmdb-resp-" + config.replica())
                 .build();
-        resp = RespServer.start(respConfig, KeyspaceCommands.table(), metrics.instrument(new KeyspaceCommands(this)));
+        CommandRegistry commands = CommandRegistry.standard();
+        resp = RespServer.start(respConfig, commands.table(), metrics.instrument(commands.handler(this)));
     }
 
     // ----------------------------------------------------------------------------------------------------------
@@ -193,43 +194,11 @@ public final class CalmNode implements AutoCloseable {
         return transport.localAddress().getPort();
     }
 
-    /** The node's clock, in milliseconds since the epoch: the one place the server reads the time for commands. */
-    long now() {
-        return clock.getAsLong();
-    }
-
-    Keyspace keyspace() {
-        return durable.keyspace();
-    }
-
-    /** Runs client work against the keyspace on the keyspace thread (refused with a busy error when saturated). */
-    <T> CompletableFuture<T> onKeyspace(Function<Keyspace, CompletableFuture<T>> work) {
-        return thread.submitClient(() -> work.apply(durable.keyspace()));
-    }
-
     /**
      * Reads the keyspace on its thread and returns the result: the embedded API and the HTTP API use this.
      */
     public <T> CompletableFuture<T> read(Function<Keyspace, T> reader) {
         return thread.submitClient(() -> CompletableFuture.completedFuture(reader.apply(durable.keyspace())));
-    }
-
-    /**
-     * Makes a write durable and replicates it: called on the keyspace thread right after the write was applied.
-     * The future completes with {@code reply} once the delta is in the log per the fsync policy, or with an error
-     * reply if the log refused it.
-     */
-    CompletableFuture<Reply> commit(Connection connection, OrMap<Bytes, KeyValue> delta, Reply reply) {
-        long sequence = core.commitLocal(delta);
-        if (sequence == 0) {
-            return CompletableFuture.completedFuture(reply);
-        }
-        if (connection != null) {
-            ConnectionState.of(connection).lastWriteSequence.accumulateAndGet(sequence, Math::max);
-        }
-        CompletableFuture<Reply> result = new CompletableFuture<>();
-        pendingReplies.addLast(new PendingReply(sequence, result, reply));
-        return result;
     }
 
     /** Logs and broadcasts a local delta; completes with its sequence once durable (keyspace thread only). */
@@ -345,12 +314,7 @@ public final class CalmNode implements AutoCloseable {
     /** The log refused a record: it refuses every later one too, so every reply from it on fails. */
     private void failPendingFrom(long sequence, Throwable error) {
         while (!pendingReplies.isEmpty() && pendingReplies.peekLast().sequence() >= sequence) {
-            PendingReply pending = pendingReplies.pollLast();
-            if (pending.value() instanceof Reply) {
-                complete(pending.future(), Reply.error("ERR the write could not be made durable: " + rootMessage(error)));
-            } else {
-                pending.future().completeExceptionally(error);
-            }
+            pendingReplies.pollLast().future().completeExceptionally(error);
         }
     }
 
@@ -583,13 +547,26 @@ public final class CalmNode implements AutoCloseable {
      * {@code BUSY} when the keyspace queue is full, or with the log's error.
      */
     public <T> CompletableFuture<T> apply(KeyspaceTask<T> task) {
+        return apply(null, task);
+    }
+
+    /**
+     * {@link #apply(KeyspaceTask)} for a RESP connection: it also records on {@code connection} the sequence of the
+     * task's last write, which is what that connection's {@code WAIT} waits for. {@code connection} may be null.
+     */
+    <T> CompletableFuture<T> apply(Connection connection, KeyspaceTask<T> task) {
         return thread.submitClient(() -> {
             List<CompletableFuture<Long>> logged = new ArrayList<>();
             KeyspaceTask.Commits commits = new KeyspaceTask.Commits() {
                 @Override
                 public <R> R commit(Keyspace.Write<R> write) {
                     if (write.delta() != null) {
+                        long sequenceBefore = core.lastLocalSequence();
                         logged.add(commitDelta(write.delta()));
+                        long sequence = core.lastLocalSequence();
+                        if (connection != null && sequence != sequenceBefore) {
+                            ConnectionState.of(connection).lastWriteSequence.accumulateAndGet(sequence, Math::max);
+                        }
                     }
                     return write.reply();
                 }

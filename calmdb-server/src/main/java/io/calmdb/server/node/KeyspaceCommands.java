@@ -1,9 +1,5 @@
 package io.calmdb.server.node;
 
-import static io.calmdb.server.resp.CommandFlag.FAST;
-import static io.calmdb.server.resp.CommandFlag.READONLY;
-import static io.calmdb.server.resp.CommandFlag.WRITE;
-
 import io.calmdb.crdt.Bytes;
 import io.calmdb.crdt.Codecs;
 import io.calmdb.replication.keyspace.GlobPattern;
@@ -12,9 +8,6 @@ import io.calmdb.replication.keyspace.KeyspaceException;
 import io.calmdb.replication.keyspace.Kind;
 import io.calmdb.server.resp.Command;
 import io.calmdb.server.resp.CommandErrors;
-import io.calmdb.server.resp.CommandHandler;
-import io.calmdb.server.resp.CommandSpec;
-import io.calmdb.server.resp.CommandTable;
 import io.calmdb.server.resp.Connection;
 import io.calmdb.server.resp.Reply;
 import java.security.MessageDigest;
@@ -28,18 +21,25 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
- * The Redis data commands of a node: each runs on the keyspace thread against the local replica and answers from
- * local state. A write is answered only once its delta is in the write-ahead log per the fsync policy.
+ * The handlers of the Redis data commands {@link CommandRegistry} declares: each runs on the keyspace thread
+ * against the local replica and answers from local state. A write is answered only once its delta is in the
+ * write-ahead log per the fsync policy, because every handler runs inside {@link CalmNode#apply}.
+ *
+ * <p>A handler refuses a command by throwing {@link KeyspaceException} with the Redis error line, whether the
+ * keyspace refused it (wrong type, a stored value that is not an integer) or its arguments do not parse (see
+ * {@link #integer}); the dispatcher turns the refusal into the error reply.
  *
  * <p>Commands whose answer depends on global absence ({@code SET ... NX}, {@code SETNX}, {@code HSETNX},
  * {@code MSETNX}) are refused: a replica that has not seen a key cannot know no other region created it, so
  * answering them locally would promise uniqueness CalmDB cannot keep. The error names the claim command that
  * coordinates such a decision with the key's authority.
  */
-final class KeyspaceCommands implements CommandHandler {
+final class KeyspaceCommands {
     /** The reply to commands that would need to know a key is absent everywhere. */
     static final String GLOBAL_ABSENCE_REFUSED = "ERR %s needs to know the key is absent in every region, which a "
             + "replica cannot know without coordination (another region may have created it concurrently); use "
@@ -48,262 +48,257 @@ final class KeyspaceCommands implements CommandHandler {
     static final String EXPIRY_UNSUPPORTED = "ERR key expiry (EX, PX, EXAT, PXAT, KEEPTTL) is not supported by CalmDB yet";
     /** The most keys a single SCAN call returns when no COUNT is given. */
     static final int SCAN_COUNT_DEFAULT = 10;
+    /** The prefix of the reply to a write the log could not make durable. */
+    static final String NOT_DURABLE = "ERR the write could not be made durable: ";
 
-    private final CalmNode node;
+    private KeyspaceCommands() {}
 
-    KeyspaceCommands(CalmNode node) {
-        this.node = node;
-    }
-
-    /** The data commands' specs, added to the front door's connection commands. */
-    static CommandTable table() {
-        CommandTable.Builder table = CommandTable.builder();
-        // strings and counters
-        table.add(spec("get", 2, 1, 1, 1, "string", READONLY, FAST));
-        table.add(spec("set", -3, 1, 1, 1, "string", WRITE));
-        table.add(spec("setnx", 3, 1, 1, 1, "string", WRITE));
-        table.add(spec("getset", 3, 1, 1, 1, "string", WRITE));
-        table.add(spec("getdel", 2, 1, 1, 1, "string", WRITE));
-        table.add(spec("mget", -2, 1, -1, 1, "string", READONLY, FAST));
-        table.add(spec("mset", -3, 1, -1, 2, "string", WRITE));
-        table.add(spec("msetnx", -3, 1, -1, 2, "string", WRITE));
-        table.add(spec("incr", 2, 1, 1, 1, "string", WRITE, FAST));
-        table.add(spec("decr", 2, 1, 1, 1, "string", WRITE, FAST));
-        table.add(spec("incrby", 3, 1, 1, 1, "string", WRITE, FAST));
-        table.add(spec("decrby", 3, 1, 1, 1, "string", WRITE, FAST));
-        // sets
-        table.add(spec("sadd", -3, 1, 1, 1, "set", WRITE, FAST));
-        table.add(spec("srem", -3, 1, 1, 1, "set", WRITE, FAST));
-        table.add(spec("smembers", 2, 1, 1, 1, "set", READONLY));
-        table.add(spec("sismember", 3, 1, 1, 1, "set", READONLY, FAST));
-        table.add(spec("scard", 2, 1, 1, 1, "set", READONLY, FAST));
-        // hashes
-        table.add(spec("hset", -4, 1, 1, 1, "hash", WRITE, FAST));
-        table.add(spec("hsetnx", 4, 1, 1, 1, "hash", WRITE));
-        table.add(spec("hget", 3, 1, 1, 1, "hash", READONLY, FAST));
-        table.add(spec("hmget", -3, 1, 1, 1, "hash", READONLY, FAST));
-        table.add(spec("hdel", -3, 1, 1, 1, "hash", WRITE, FAST));
-        table.add(spec("hgetall", 2, 1, 1, 1, "hash", READONLY));
-        table.add(spec("hexists", 3, 1, 1, 1, "hash", READONLY, FAST));
-        table.add(spec("hlen", 2, 1, 1, 1, "hash", READONLY, FAST));
-        table.add(spec("hkeys", 2, 1, 1, 1, "hash", READONLY));
-        table.add(spec("hincrby", 4, 1, 1, 1, "hash", WRITE, FAST));
-        // keys and server
-        table.add(spec("del", -2, 1, -1, 1, "generic", WRITE));
-        table.add(spec("unlink", -2, 1, -1, 1, "generic", WRITE));
-        table.add(spec("exists", -2, 1, -1, 1, "generic", READONLY, FAST));
-        table.add(spec("type", 2, 1, 1, 1, "generic", READONLY, FAST));
-        table.add(spec("keys", 2, 0, 0, 0, "generic", READONLY));
-        table.add(spec("scan", -2, 0, 0, 0, "generic", READONLY));
-        table.add(spec("dbsize", 1, 0, 0, 0, "server", READONLY, FAST));
-        table.add(spec("info", -1, 0, 0, 0, "server"));
-        table.add(spec("wait", 3, 0, 0, 0, "generic"));
-        table.add(spec("cluster", -2, 0, 0, 0, "cluster"));
-        table.add(spec("debug", -2, 0, 0, 0, "server", READONLY));
-        return table.build();
-    }
-
-    private static CommandSpec spec(String name, int arity, int firstKey, int lastKey, int step, String group,
-                                    io.calmdb.server.resp.CommandFlag... flags) {
-        CommandSpec.Builder builder = CommandSpec.builder(name, arity).group(group).flags(flags);
-        if (firstKey > 0) {
-            builder.keys(firstKey, lastKey, step);
-        }
-        return builder.build();
-    }
-
-    @Override
-    public CompletionStage<Reply> handle(Connection connection, Command command) {
-        String name = command.name();
-        // Commands that never touch the keyspace are answered here, on the connection's thread.
-        switch (name) {
-            case "setnx", "msetnx", "hsetnx" -> {
-                return done(Reply.error(String.format(GLOBAL_ABSENCE_REFUSED, name.toUpperCase(Locale.ROOT))));
-            }
-            case "wait" -> {
-                return node.waitForReplicas(connection, command);
-            }
-            case "cluster" -> {
-                return node.clusterCommand(command);
-            }
-            case "info" -> {
-                return node.info(command);
-            }
-            default -> {
-                // keyspace commands below
-            }
-        }
-        CompletableFuture<Reply> result = node.onKeyspace(keyspace -> {
+    /**
+     * Runs a keyspace handler for a RESP connection through the node's one write entry point. Refusals become
+     * error replies; a full keyspace queue becomes the {@code BUSY} reply; a failed log write becomes
+     * {@link #NOT_DURABLE}; a handler's bug fails the stage, which the front door answers as an internal error.
+     */
+    static CompletionStage<Reply> run(CalmNode node, Connection connection, Command command,
+                                      CommandRegistry.KeyspaceHandler handler) {
+        CompletableFuture<Reply> result = node.apply(connection, (keyspace, commits, now) -> {
             try {
-                return execute(connection, keyspace, command);
+                return handler.run(keyspace, commits, now, command);
             } catch (KeyspaceException refused) {
-                return done(Reply.error(refused.getMessage()));
-            } catch (NumberFormatException notANumber) {
-                return done(Reply.error(CommandErrors.NOT_AN_INTEGER));
-            } catch (SyntaxError syntax) {
-                return done(Reply.error(syntax.getMessage()));
+                return Reply.error(refused.getMessage());
+            } catch (RuntimeException bug) {
+                throw new HandlerFailure(bug);
             }
         });
         return result.exceptionally(error -> {
-            Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+            Throwable cause = error instanceof CompletionException && error.getCause() != null
                     ? error.getCause() : error;
             if (cause instanceof KeyspaceThread.Busy busy) {
                 return Reply.error(busy.getMessage());
             }
-            throw error instanceof RuntimeException runtime ? runtime : new java.util.concurrent.CompletionException(error);
+            if (cause instanceof HandlerFailure failure) {
+                throw failure;
+            }
+            if (cause instanceof RejectedExecutionException) {
+                throw (RejectedExecutionException) cause;
+            }
+            return Reply.error(NOT_DURABLE + rootMessage(cause));
         });
     }
 
-    /** A command's arguments do not parse; the message is the Redis error line. */
-    private static final class SyntaxError extends Exception {
-        SyntaxError(String message) {
-            super(message);
+    /** A handler threw an unchecked exception: a bug, kept apart from a failure of the log. */
+    private static final class HandlerFailure extends RuntimeException {
+        HandlerFailure(RuntimeException cause) {
+            super(cause.toString(), cause);
         }
     }
 
-    private CompletableFuture<Reply> execute(Connection connection, Keyspace keyspace, Command command)
-            throws KeyspaceException, SyntaxError {
-        long now = node.now();
-        return switch (command.name()) {
-            case "get" -> done(bulkOrNil(keyspace.get(key(command, 1))));
-            case "set" -> set(connection, keyspace, command, now);
-            case "getset" -> {
-                var write = keyspace.getAndSet(key(command, 1), key(command, 2), now);
-                yield node.commit(connection, write.delta(), bulkOrNil(write.reply()));
-            }
-            case "getdel" -> {
-                var write = keyspace.getAndDelete(key(command, 1));
-                yield node.commit(connection, write.delta(), bulkOrNil(write.reply()));
-            }
-            case "mget" -> {
-                List<Reply> values = new ArrayList<>();
-                for (Optional<Bytes> value : keyspace.getMany(keys(command, 1))) {
-                    values.add(bulkOrNil(value));
-                }
-                yield done(Reply.array(values));
-            }
-            case "mset" -> {
-                if ((command.argumentCount() - 1) % 2 != 0) {
-                    yield done(Reply.error(CommandErrors.wrongArity("mset")));
-                }
-                Map<Bytes, Bytes> pairs = new LinkedHashMap<>();
-                for (int i = 1; i < command.argumentCount(); i += 2) {
-                    pairs.put(key(command, i), key(command, i + 1));
-                }
-                yield node.commit(connection, keyspace.setMany(pairs, now).delta(), Reply.ok());
-            }
-            case "incr" -> increment(connection, keyspace, command, 1, now);
-            case "decr" -> increment(connection, keyspace, command, -1, now);
-            case "incrby" -> increment(connection, keyspace, command, command.argumentLong(2), now);
-            case "decrby" -> {
-                long amount = command.argumentLong(2);
-                if (amount == Long.MIN_VALUE) {
-                    yield done(Reply.error(KeyspaceException.OVERFLOW));
-                }
-                yield increment(connection, keyspace, command, -amount, now);
-            }
-            case "sadd" -> {
-                var write = keyspace.setAdd(key(command, 1), keys(command, 2), now);
-                yield node.commit(connection, write.delta(), Reply.integer(write.reply()));
-            }
-            case "srem" -> {
-                var write = keyspace.setRemove(key(command, 1), keys(command, 2));
-                yield node.commit(connection, write.delta(), Reply.integer(write.reply()));
-            }
-            case "smembers" -> done(Reply.set(bulks(new ArrayList<>(keyspace.setMembers(key(command, 1))))));
-            case "sismember" -> done(Reply.integer(keyspace.setContains(key(command, 1), key(command, 2)) ? 1 : 0));
-            case "scard" -> done(Reply.integer(keyspace.setSize(key(command, 1))));
-            case "hset" -> {
-                if ((command.argumentCount() - 2) % 2 != 0) {
-                    yield done(Reply.error(CommandErrors.wrongArity("hset")));
-                }
-                Map<Bytes, Bytes> fields = new LinkedHashMap<>();
-                for (int i = 2; i < command.argumentCount(); i += 2) {
-                    fields.put(key(command, i), key(command, i + 1));
-                }
-                var write = keyspace.hashSet(key(command, 1), fields, now);
-                yield node.commit(connection, write.delta(), Reply.integer(write.reply()));
-            }
-            case "hget" -> done(bulkOrNil(keyspace.hashGet(key(command, 1), key(command, 2))));
-            case "hmget" -> {
-                Bytes key = key(command, 1);
-                List<Reply> values = new ArrayList<>();
-                for (int i = 2; i < command.argumentCount(); i++) {
-                    values.add(bulkOrNil(keyspace.hashGet(key, key(command, i))));
-                }
-                yield done(Reply.array(values));
-            }
-            case "hdel" -> {
-                var write = keyspace.hashDelete(key(command, 1), keys(command, 2));
-                yield node.commit(connection, write.delta(), Reply.integer(write.reply()));
-            }
-            case "hgetall" -> {
-                Map<Reply, Reply> all = new LinkedHashMap<>();
-                keyspace.hashGetAll(key(command, 1)).forEach((field, value) ->
-                        all.put(Reply.bulk(field.toByteArray()), Reply.bulk(value.toByteArray())));
-                yield done(Reply.map(all));
-            }
-            case "hexists" -> done(Reply.integer(keyspace.hashGet(key(command, 1), key(command, 2)).isPresent() ? 1 : 0));
-            case "hlen" -> done(Reply.integer(keyspace.hashSize(key(command, 1))));
-            case "hkeys" -> done(Reply.array(bulks(new ArrayList<>(keyspace.hashKeys(key(command, 1))))));
-            case "hincrby" -> {
-                var write = keyspace.hashIncrementBy(key(command, 1), key(command, 2), command.argumentLong(3), now);
-                yield node.commit(connection, write.delta(), Reply.integer(write.reply()));
-            }
-            case "del", "unlink" -> {
-                var write = keyspace.delete(keys(command, 1));
-                yield node.commit(connection, write.delta(), Reply.integer(write.reply()));
-            }
-            case "exists" -> {
-                int count = 0;
-                for (Bytes key : keys(command, 1)) {
-                    if (keyspace.exists(key)) {
-                        count++;
-                    }
-                }
-                yield done(Reply.integer(count));
-            }
-            case "type" -> {
-                Kind kind = keyspace.type(key(command, 1));
-                yield done(Reply.simple(kind == null ? "none" : kind.redisName()));
-            }
-            case "keys" -> done(Reply.array(bulks(keyspace.keys(GlobPattern.of(command.argument(1))))));
-            case "scan" -> done(scan(keyspace, command));
-            case "dbsize" -> done(Reply.integer(keyspace.size()));
-            case "debug" -> done(debug(keyspace, command));
-            default -> done(Reply.error("ERR unknown command '" + command.name() + "'"));
-        };
+    private static String rootMessage(Throwable error) {
+        Throwable cause = error;
+        while (cause.getCause() != null && cause != cause.getCause()) {
+            cause = cause.getCause();
+        }
+        return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
     }
 
-    private CompletableFuture<Reply> set(Connection connection, Keyspace keyspace, Command command, long now)
-            throws KeyspaceException, SyntaxError {
+    // ------------------------------------------------------------------------------------------------------
+    // Strings and counters
+
+    static Reply get(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command)
+            throws KeyspaceException {
+        return bulkOrNil(keyspace.get(key(command, 1)));
+    }
+
+    static Reply set(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command)
+            throws KeyspaceException {
         boolean returnOld = false;
         for (int i = 3; i < command.argumentCount(); i++) {
             String option = command.argumentString(i).toUpperCase(Locale.ROOT);
             switch (option) {
-                case "NX", "XX" -> {
-                    return done(Reply.error(String.format(GLOBAL_ABSENCE_REFUSED, "SET ... " + option)));
-                }
+                case "NX", "XX" -> throw new KeyspaceException(String.format(GLOBAL_ABSENCE_REFUSED, "SET ... " + option));
                 case "GET" -> returnOld = true;
-                case "EX", "PX", "EXAT", "PXAT", "KEEPTTL" -> {
-                    return done(Reply.error(EXPIRY_UNSUPPORTED));
-                }
-                default -> throw new SyntaxError(CommandErrors.SYNTAX);
+                case "EX", "PX", "EXAT", "PXAT", "KEEPTTL" -> throw new KeyspaceException(EXPIRY_UNSUPPORTED);
+                default -> throw new KeyspaceException(CommandErrors.SYNTAX);
             }
         }
         Bytes key = key(command, 1);
         Bytes value = key(command, 2);
         if (returnOld) {
-            var write = keyspace.getAndSet(key, value, now);
-            return node.commit(connection, write.delta(), bulkOrNil(write.reply()));
+            return bulkOrNil(commits.commit(keyspace.getAndSet(key, value, now)));
         }
-        return node.commit(connection, keyspace.set(key, value, now).delta(), Reply.ok());
+        commits.commit(keyspace.set(key, value, now));
+        return Reply.ok();
     }
 
-    private CompletableFuture<Reply> increment(Connection connection, Keyspace keyspace, Command command, long amount,
-                                               long now) throws KeyspaceException {
-        var write = keyspace.incrementBy(key(command, 1), amount, now);
-        return node.commit(connection, write.delta(), Reply.integer(write.reply()));
+    /** {@code SETNX}, {@code MSETNX}, {@code HSETNX}: refused without touching the keyspace (see the class comment). */
+    static CompletionStage<Reply> refuseGlobalAbsence(CalmNode node, Connection connection, Command command) {
+        return CompletableFuture.completedFuture(Reply.error(String.format(GLOBAL_ABSENCE_REFUSED,
+                command.name().toUpperCase(Locale.ROOT))));
+    }
+
+    static Reply getSet(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command)
+            throws KeyspaceException {
+        return bulkOrNil(commits.commit(keyspace.getAndSet(key(command, 1), key(command, 2), now)));
+    }
+
+    static Reply getDelete(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command)
+            throws KeyspaceException {
+        return bulkOrNil(commits.commit(keyspace.getAndDelete(key(command, 1))));
+    }
+
+    static Reply getMany(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command) {
+        List<Reply> values = new ArrayList<>();
+        for (Optional<Bytes> value : keyspace.getMany(keys(command, 1))) {
+            values.add(bulkOrNil(value));
+        }
+        return Reply.array(values);
+    }
+
+    static Reply setMany(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command)
+            throws KeyspaceException {
+        Map<Bytes, Bytes> pairs = pairs(command, 1);
+        commits.commit(keyspace.setMany(pairs, now));
+        return Reply.ok();
+    }
+
+    static Reply increment(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command)
+            throws KeyspaceException {
+        return Reply.integer(commits.commit(keyspace.incrementBy(key(command, 1), 1, now)));
+    }
+
+    static Reply decrement(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command)
+            throws KeyspaceException {
+        return Reply.integer(commits.commit(keyspace.incrementBy(key(command, 1), -1, now)));
+    }
+
+    static Reply incrementBy(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command)
+            throws KeyspaceException {
+        return Reply.integer(commits.commit(keyspace.incrementBy(key(command, 1), integer(command, 2), now)));
+    }
+
+    static Reply decrementBy(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command)
+            throws KeyspaceException {
+        long amount = integer(command, 2);
+        if (amount == Long.MIN_VALUE) {
+            // Its negation does not exist in 64 bits, and Redis refuses it the same way.
+            throw new KeyspaceException(KeyspaceException.OVERFLOW);
+        }
+        return Reply.integer(commits.commit(keyspace.incrementBy(key(command, 1), -amount, now)));
+    }
+
+    // ------------------------------------------------------------------------------------------------------
+    // Sets
+
+    static Reply setAdd(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command)
+            throws KeyspaceException {
+        return Reply.integer(commits.commit(keyspace.setAdd(key(command, 1), keys(command, 2), now)));
+    }
+
+    static Reply setRemove(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command)
+            throws KeyspaceException {
+        return Reply.integer(commits.commit(keyspace.setRemove(key(command, 1), keys(command, 2))));
+    }
+
+    static Reply setMembers(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command)
+            throws KeyspaceException {
+        return Reply.set(bulks(new ArrayList<>(keyspace.setMembers(key(command, 1)))));
+    }
+
+    static Reply setContains(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command)
+            throws KeyspaceException {
+        return Reply.integer(keyspace.setContains(key(command, 1), key(command, 2)) ? 1 : 0);
+    }
+
+    static Reply setSize(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command)
+            throws KeyspaceException {
+        return Reply.integer(keyspace.setSize(key(command, 1)));
+    }
+
+    // ------------------------------------------------------------------------------------------------------
+    // Hashes
+
+    static Reply hashSet(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command)
+            throws KeyspaceException {
+        Map<Bytes, Bytes> fields = pairs(command, 2);
+        return Reply.integer(commits.commit(keyspace.hashSet(key(command, 1), fields, now)));
+    }
+
+    static Reply hashGet(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command)
+            throws KeyspaceException {
+        return bulkOrNil(keyspace.hashGet(key(command, 1), key(command, 2)));
+    }
+
+    static Reply hashGetMany(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command)
+            throws KeyspaceException {
+        Bytes key = key(command, 1);
+        List<Reply> values = new ArrayList<>();
+        for (int i = 2; i < command.argumentCount(); i++) {
+            values.add(bulkOrNil(keyspace.hashGet(key, key(command, i))));
+        }
+        return Reply.array(values);
+    }
+
+    static Reply hashDelete(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command)
+            throws KeyspaceException {
+        return Reply.integer(commits.commit(keyspace.hashDelete(key(command, 1), keys(command, 2))));
+    }
+
+    static Reply hashGetAll(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command)
+            throws KeyspaceException {
+        Map<Reply, Reply> all = new LinkedHashMap<>();
+        keyspace.hashGetAll(key(command, 1)).forEach((field, value) ->
+                all.put(Reply.bulk(field.toByteArray()), Reply.bulk(value.toByteArray())));
+        return Reply.map(all);
+    }
+
+    static Reply hashExists(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command)
+            throws KeyspaceException {
+        return Reply.integer(keyspace.hashGet(key(command, 1), key(command, 2)).isPresent() ? 1 : 0);
+    }
+
+    static Reply hashSize(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command)
+            throws KeyspaceException {
+        return Reply.integer(keyspace.hashSize(key(command, 1)));
+    }
+
+    static Reply hashKeys(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command)
+            throws KeyspaceException {
+        return Reply.array(bulks(new ArrayList<>(keyspace.hashKeys(key(command, 1)))));
+    }
+
+    static Reply hashIncrementBy(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command)
+            throws KeyspaceException {
+        long amount = integer(command, 3);
+        return Reply.integer(commits.commit(keyspace.hashIncrementBy(key(command, 1), key(command, 2), amount, now)));
+    }
+
+    // ------------------------------------------------------------------------------------------------------
+    // Keys and server
+
+    static Reply delete(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command) {
+        return Reply.integer(commits.commit(keyspace.delete(keys(command, 1))));
+    }
+
+    static Reply exists(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command) {
+        int count = 0;
+        for (Bytes key : keys(command, 1)) {
+            if (keyspace.exists(key)) {
+                count++;
+            }
+        }
+        return Reply.integer(count);
+    }
+
+    static Reply type(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command) {
+        Kind kind = keyspace.type(key(command, 1));
+        return Reply.simple(kind == null ? "none" : kind.redisName());
+    }
+
+    static Reply keys(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command) {
+        return Reply.array(bulks(keyspace.keys(GlobPattern.of(command.argument(1)))));
+    }
+
+    static Reply size(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command) {
+        return Reply.integer(keyspace.size());
     }
 
     /**
@@ -312,7 +307,7 @@ final class KeyspaceCommands implements CommandHandler {
      * codec is deterministic; the fault tests compare it across node processes to check convergence. It encodes the
      * whole keyspace, so it costs time proportional to the data and is meant for tests and operators, not for load.
      */
-    private static Reply debug(Keyspace keyspace, Command command) {
+    static Reply debug(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command) {
         String sub = command.argumentString(1).toUpperCase(Locale.ROOT);
         if (!sub.equals("DIGEST")) {
             return Reply.error(CommandErrors.unknownSubcommand(command.argumentString(1), "DEBUG") + " Try DIGEST.");
@@ -333,12 +328,13 @@ final class KeyspaceCommands implements CommandHandler {
      * hashes. A key present for the whole scan is returned (hash ties are returned together, so none is skipped).
      * Each call costs one pass over the keys; see docs/resp.md.
      */
-    private static Reply scan(Keyspace keyspace, Command command) throws SyntaxError {
+    static Reply scan(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command)
+            throws KeyspaceException {
         long cursor;
         try {
             cursor = Long.parseUnsignedLong(command.argumentString(1));
         } catch (NumberFormatException e) {
-            throw new SyntaxError("ERR invalid cursor");
+            throw new KeyspaceException("ERR invalid cursor");
         }
         GlobPattern match = null;
         int count = SCAN_COUNT_DEFAULT;
@@ -346,7 +342,7 @@ final class KeyspaceCommands implements CommandHandler {
         for (int i = 2; i < command.argumentCount(); i++) {
             String option = command.argumentString(i).toUpperCase(Locale.ROOT);
             if (i + 1 >= command.argumentCount()) {
-                throw new SyntaxError(CommandErrors.SYNTAX);
+                throw new KeyspaceException(CommandErrors.SYNTAX);
             }
             switch (option) {
                 case "MATCH" -> match = GlobPattern.of(command.argument(++i));
@@ -354,10 +350,10 @@ final class KeyspaceCommands implements CommandHandler {
                     try {
                         count = Integer.parseInt(command.argumentString(++i));
                     } catch (NumberFormatException e) {
-                        throw new SyntaxError(CommandErrors.NOT_AN_INTEGER);
+                        throw new KeyspaceException(CommandErrors.NOT_AN_INTEGER);
                     }
                     if (count < 1) {
-                        throw new SyntaxError(CommandErrors.SYNTAX);
+                        throw new KeyspaceException(CommandErrors.SYNTAX);
                     }
                 }
                 case "TYPE" -> {
@@ -369,7 +365,7 @@ final class KeyspaceCommands implements CommandHandler {
                         }
                     }
                 }
-                default -> throw new SyntaxError(CommandErrors.SYNTAX);
+                default -> throw new KeyspaceException(CommandErrors.SYNTAX);
             }
         }
         // The count smallest hashes above the cursor, kept in a bounded max-heap.
@@ -423,6 +419,30 @@ final class KeyspaceCommands implements CommandHandler {
         return hash == 0 ? 1 : hash;
     }
 
+    /**
+     * The argument at {@code index} as a signed 64-bit integer under Redis's rules ({@code +5}, {@code 05} and
+     * {@code " 5"} are refused, as Redis refuses them), or the refusal {@link CommandErrors#NOT_AN_INTEGER}.
+     */
+    static long integer(Command command, int index) throws KeyspaceException {
+        try {
+            return command.argumentLong(index);
+        } catch (NumberFormatException notAnInteger) {
+            throw new KeyspaceException(CommandErrors.NOT_AN_INTEGER);
+        }
+    }
+
+    /** The arguments from {@code from} on as field-value pairs; an unpaired field is Redis's arity error. */
+    private static Map<Bytes, Bytes> pairs(Command command, int from) throws KeyspaceException {
+        if ((command.argumentCount() - from) % 2 != 0) {
+            throw new KeyspaceException(CommandErrors.wrongArity(command.name()));
+        }
+        Map<Bytes, Bytes> pairs = new LinkedHashMap<>();
+        for (int i = from; i < command.argumentCount(); i += 2) {
+            pairs.put(key(command, i), key(command, i + 1));
+        }
+        return pairs;
+    }
+
     private static Bytes key(Command command, int index) {
         return Bytes.copyOf(command.argument(index));
     }
@@ -445,9 +465,5 @@ final class KeyspaceCommands implements CommandHandler {
 
     private static Reply bulkOrNil(Optional<Bytes> value) {
         return value.map(v -> Reply.bulk(v.toByteArray())).orElse(Reply.nil());
-    }
-
-    static CompletableFuture<Reply> done(Reply reply) {
-        return CompletableFuture.completedFuture(reply);
     }
 }

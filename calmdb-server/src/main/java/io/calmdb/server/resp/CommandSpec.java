@@ -1,6 +1,7 @@
 package io.calmdb.server.resp;
 
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
@@ -24,9 +25,11 @@ import java.util.Set;
  * @param group Redis documentation group, such as {@code "string"} or {@code "connection"}
  * @param summary one-sentence description shown by {@code redis-cli} hints and {@code COMMAND DOCS}
  * @param since the Redis version that introduced the command, or the CalmDB version for CalmDB's own commands
+ * @param keyAccess the flags of the command's key specification in {@code COMMAND INFO}, such as {@code RO} and
+ *     {@code access}; empty when the command has no key
  */
 public record CommandSpec(String name, int arity, Set<CommandFlag> flags, int firstKey, int lastKey, int keyStep,
-    String group, String summary, String since) {
+    String group, String summary, String since, List<String> keyAccess) {
 
   /** Validates the fields; see the record description for their meaning. */
   public CommandSpec {
@@ -35,6 +38,7 @@ public record CommandSpec(String name, int arity, Set<CommandFlag> flags, int fi
     Objects.requireNonNull(group, "group");
     Objects.requireNonNull(summary, "summary");
     Objects.requireNonNull(since, "since");
+    Objects.requireNonNull(keyAccess, "keyAccess");
     if (name.isEmpty() || !name.equals(name.toLowerCase(Locale.ROOT)) || name.chars().anyMatch(c -> c <= ' ')) {
       throw new IllegalArgumentException("name must be non-empty lower-case without spaces, got '" + name + "'");
     }
@@ -45,7 +49,17 @@ public record CommandSpec(String name, int arity, Set<CommandFlag> flags, int fi
       throw new IllegalArgumentException("key positions of '" + name + "' are inconsistent: firstKey=" + firstKey
           + " lastKey=" + lastKey + " keyStep=" + keyStep);
     }
+    if ((firstKey == 0) != keyAccess.isEmpty()) {
+      throw new IllegalArgumentException("keyAccess of '" + name + "' must be given exactly when it has keys, got "
+          + keyAccess);
+    }
     flags = flags.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(flags));
+    keyAccess = List.copyOf(keyAccess);
+  }
+
+  /** Whether the command names keys at fixed positions. */
+  public boolean hasKeys() {
+    return firstKey > 0;
   }
 
   /** Starts a spec with the given lower-case name and Redis arity; everything else defaults to "none". */
@@ -69,6 +83,7 @@ public record CommandSpec(String name, int arity, Set<CommandFlag> flags, int fi
     private String group = "generic";
     private String summary = "";
     private String since = "1.0.0";
+    private List<String> keyAccess = List.of();
 
     private Builder(String name, int arity) {
       this.name = name;
@@ -77,15 +92,20 @@ public record CommandSpec(String name, int arity, Set<CommandFlag> flags, int fi
 
     /** Adds flags. */
     public Builder flags(CommandFlag... added) {
-      flags.addAll(java.util.List.of(added));
+      flags.addAll(List.of(added));
       return this;
     }
 
-    /** Sets the key positions, with Redis's meaning (see {@link CommandSpec}). */
-    public Builder keys(int first, int last, int step) {
+    /**
+     * Sets the key positions, with Redis's meaning (see {@link CommandSpec}), and how the command uses the keys:
+     * Redis's key-specification flags, such as {@code "RO", "access"} for a read or {@code "RW", "update"} for a
+     * read-modify-write.
+     */
+    public Builder keys(int first, int last, int step, String... access) {
       this.firstKey = first;
       this.lastKey = last;
       this.keyStep = step;
+      this.keyAccess = List.of(access);
       return this;
     }
 
@@ -109,7 +129,7 @@ public record CommandSpec(String name, int arity, Set<CommandFlag> flags, int fi
 
     /** Builds the spec, validating it. */
     public CommandSpec build() {
-      return new CommandSpec(name, arity, flags, firstKey, lastKey, keyStep, group, summary, since);
+      return new CommandSpec(name, arity, flags, firstKey, lastKey, keyStep, group, summary, since, keyAccess);
     }
   }
 }

@@ -8,9 +8,11 @@ import static io.calmdb.server.resp.CommandFlag.STALE;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
+import java.util.Map;
 
 /**
  * The connection commands the front door answers itself, with Redis 7's arities, replies and error wording:
@@ -19,19 +21,32 @@ import java.util.Set;
  * event loop and never reach the node's handler.
  */
 final class ConnectionCommands {
-  static final List<CommandSpec> SPECS = List.of(
-      connection("ping", -1, "Returns the server's liveliness response.", FAST, STALE),
-      connection("echo", 2, "Returns the given string.", FAST),
-      connection("quit", -1, "Closes the connection.", NOSCRIPT, LOADING, STALE, FAST, NO_AUTH),
-      connection("select", 2, "Changes the selected database; only database 0 exists.", LOADING, STALE, FAST),
-      connection("client", -2, "A container for client connection commands.", NOSCRIPT, LOADING, STALE),
-      connection("hello", -1, "Handshakes with the server, choosing RESP2 or RESP3.", NOSCRIPT, LOADING, STALE,
-          FAST, NO_AUTH),
-      server("command", -1, "Returns detailed information about all commands.", LOADING, STALE),
-      connection("reset", 1, "Resets the connection.", NOSCRIPT, LOADING, STALE, FAST, NO_AUTH));
+  /** Each connection command, declared once: its spec and what runs it. */
+  private static final Map<String, Entry> ENTRIES = entries(
+      new Entry(connection("ping", -1, "Returns the server's liveliness response.", FAST, STALE),
+          (connection, server, arguments) -> Outcome.of(ping(arguments))),
+      new Entry(connection("echo", 2, "Returns the given string.", FAST),
+          (connection, server, arguments) -> Outcome.of(Reply.bulk(arguments[1]))),
+      new Entry(connection("quit", -1, "Closes the connection.", NOSCRIPT, LOADING, STALE, FAST, NO_AUTH),
+          (connection, server, arguments) -> new Outcome(Reply.ok(), true)),
+      new Entry(connection("select", 2, "Changes the selected database; only database 0 exists.", LOADING, STALE,
+          FAST), (connection, server, arguments) -> Outcome.of(select(arguments))),
+      new Entry(connection("client", -2, "A container for client connection commands.", NOSCRIPT, LOADING, STALE),
+          (connection, server, arguments) -> Outcome.of(client(connection, server, arguments))),
+      new Entry(connection("hello", -1, "Handshakes with the server, choosing RESP2 or RESP3.", NOSCRIPT, LOADING,
+          STALE, FAST, NO_AUTH), (connection, server, arguments) -> Outcome.of(hello(connection, server, arguments))),
+      new Entry(CommandSpec.builder("command", -1).group("server").since("2.8.13")
+          .summary("Returns detailed information about all commands.").flags(LOADING, STALE).build(),
+          (connection, server, arguments) -> Outcome.of(command(server.table(), arguments))),
+      new Entry(connection("reset", 1, "Resets the connection.", NOSCRIPT, LOADING, STALE, FAST, NO_AUTH),
+          (connection, server, arguments) -> {
+            connection.reset();
+            return Outcome.of(Reply.simple("RESET"));
+          }));
 
-  private static final Set<String> NAMES = Set.of("ping", "echo", "quit", "select", "client", "hello", "command",
-      "reset");
+  /** The connection commands' specs, which every {@link CommandTable} starts with. */
+  static final List<CommandSpec> SPECS = ENTRIES.values().stream().map(Entry::spec).toList();
+
   /** Characters Redis allows in client names and library names: printable ASCII without space. */
   private static final byte NAME_CHARACTER_MIN = '!';
   private static final byte NAME_CHARACTER_MAX = '~';
@@ -43,36 +58,41 @@ final class ConnectionCommands {
     }
   }
 
+  /** Runs one connection command whose arity was already checked. */
+  @FunctionalInterface
+  private interface Runner {
+    Outcome run(ClientConnection connection, NettyRespServer server, byte[][] arguments);
+  }
+
+  private record Entry(CommandSpec spec, Runner runner) {}
+
   private ConnectionCommands() {}
 
+  private static Map<String, Entry> entries(Entry... entries) {
+    Map<String, Entry> byName = new LinkedHashMap<>();
+    for (Entry entry : entries) {
+      if (byName.putIfAbsent(entry.spec().name(), entry) != null) {
+        throw new IllegalStateException("connection command '" + entry.spec().name() + "' is declared twice");
+      }
+    }
+    return Collections.unmodifiableMap(byName);
+  }
+
   static boolean isConnectionCommand(String canonicalName) {
-    return NAMES.contains(canonicalName);
+    return ENTRIES.containsKey(canonicalName);
   }
 
   private static CommandSpec connection(String name, int arity, String summary, CommandFlag... flags) {
     return CommandSpec.builder(name, arity).group("connection").summary(summary).flags(flags).build();
   }
 
-  private static CommandSpec server(String name, int arity, String summary, CommandFlag... flags) {
-    return CommandSpec.builder(name, arity).group("server").summary(summary).since("2.8.13").flags(flags).build();
-  }
-
   /** Runs a connection command whose arity was already checked against its spec. */
   static Outcome run(ClientConnection connection, NettyRespServer server, CommandSpec spec, byte[][] arguments) {
-    return switch (spec.name()) {
-      case "ping" -> Outcome.of(ping(arguments));
-      case "echo" -> Outcome.of(Reply.bulk(arguments[1]));
-      case "quit" -> new Outcome(Reply.ok(), true);
-      case "select" -> Outcome.of(select(arguments));
-      case "client" -> Outcome.of(client(connection, server, arguments));
-      case "hello" -> Outcome.of(hello(connection, server, arguments));
-      case "command" -> Outcome.of(command(server.table(), arguments));
-      case "reset" -> {
-        connection.reset();
-        yield Outcome.of(Reply.simple("RESET"));
-      }
-      default -> throw new IllegalStateException("not a connection command: " + spec.name());
-    };
+    Entry entry = ENTRIES.get(spec.name());
+    if (entry == null) {
+      throw new IllegalStateException("not a connection command: " + spec.name());
+    }
+    return entry.runner().run(connection, server, arguments);
   }
 
   private static Reply ping(byte[][] arguments) {
@@ -284,10 +304,7 @@ final class ConnectionCommands {
         }
         for (CommandSpec spec : wanted) {
           docs.add(Reply.bulk(spec.name()));
-          docs.add(Reply.mapOfPairs(List.of(
-              Reply.bulk("summary"), Reply.bulk(spec.summary()),
-              Reply.bulk("since"), Reply.bulk(spec.since()),
-              Reply.bulk("group"), Reply.bulk(spec.group()))));
+          docs.add(docs(spec));
         }
         return Reply.mapOfPairs(docs);
       }
@@ -308,7 +325,10 @@ final class ConnectionCommands {
     }
   }
 
-  /** One command's entry in Redis 7's ten-field {@code COMMAND INFO} format. */
+  /**
+   * One command's entry in Redis 7's ten-field {@code COMMAND INFO} format: name, arity, flags, first key, last
+   * key, key step, ACL categories, tips, key specifications and subcommands.
+   */
   private static Reply info(CommandSpec spec) {
     List<Reply> flags = new ArrayList<>();
     for (CommandFlag flag : CommandFlag.values()) {
@@ -316,6 +336,21 @@ final class ConnectionCommands {
         flags.add(Reply.simple(flag.redisName()));
       }
     }
+    return Reply.array(List.of(
+        Reply.bulk(spec.name()),
+        Reply.integer(spec.arity()),
+        Reply.set(flags),
+        Reply.integer(spec.firstKey()),
+        Reply.integer(spec.lastKey()),
+        Reply.integer(spec.keyStep()),
+        Reply.set(categories(spec)),
+        Reply.set(List.of()),
+        Reply.array(spec.hasKeys() ? List.of(keySpec(spec)) : List.of()),
+        Reply.array(List.of())));
+  }
+
+  /** The ACL categories, in Redis's order: read or write, the group, then fast or slow. */
+  private static List<Reply> categories(CommandSpec spec) {
     List<Reply> categories = new ArrayList<>();
     if (spec.flags().contains(CommandFlag.WRITE)) {
       categories.add(Reply.simple("@write"));
@@ -324,18 +359,44 @@ final class ConnectionCommands {
       categories.add(Reply.simple("@read"));
     }
     categories.add(Reply.simple(spec.group().equals("generic") ? "@keyspace" : "@" + spec.group()));
+    if (spec.flags().contains(CommandFlag.ADMIN)) {
+      categories.add(Reply.simple("@admin"));
+      categories.add(Reply.simple("@dangerous"));
+    }
     categories.add(Reply.simple(spec.flags().contains(CommandFlag.FAST) ? "@fast" : "@slow"));
-    return Reply.array(List.of(
-        Reply.bulk(spec.name()),
-        Reply.integer(spec.arity()),
-        Reply.set(flags),
-        Reply.integer(spec.firstKey()),
-        Reply.integer(spec.lastKey()),
-        Reply.integer(spec.keyStep()),
-        Reply.set(categories),
-        Reply.set(List.of()),
-        Reply.array(List.of()),
-        Reply.array(List.of())));
+    return categories;
+  }
+
+  /**
+   * The key specification Redis 7 derives from first key, last key and step: an {@code index} begin-search and a
+   * {@code range} find-keys whose {@code lastkey} counts from the first key (0 for a single key), or from the end
+   * when negative.
+   */
+  private static Reply keySpec(CommandSpec spec) {
+    List<Reply> access = new ArrayList<>();
+    for (String flag : spec.keyAccess()) {
+      access.add(Reply.simple(flag));
+    }
+    int lastKey = spec.lastKey() < 0 ? spec.lastKey() : spec.lastKey() - spec.firstKey();
+    return Reply.mapOfPairs(List.of(
+        Reply.bulk("flags"), Reply.set(access),
+        Reply.bulk("begin_search"), Reply.mapOfPairs(List.of(
+            Reply.bulk("type"), Reply.bulk("index"),
+            Reply.bulk("spec"), Reply.mapOfPairs(List.of(Reply.bulk("index"), Reply.integer(spec.firstKey()))))),
+        Reply.bulk("find_keys"), Reply.mapOfPairs(List.of(
+            Reply.bulk("type"), Reply.bulk("range"),
+            Reply.bulk("spec"), Reply.mapOfPairs(List.of(
+                Reply.bulk("lastkey"), Reply.integer(lastKey),
+                Reply.bulk("keystep"), Reply.integer(spec.keyStep()),
+                Reply.bulk("limit"), Reply.integer(0)))))));
+  }
+
+  /** One command's {@code COMMAND DOCS} map: summary, since and group, as Redis 7 gives them. */
+  private static Reply docs(CommandSpec spec) {
+    return Reply.mapOfPairs(List.of(
+        Reply.bulk("summary"), Reply.bulk(spec.summary()),
+        Reply.bulk("since"), Reply.bulk(spec.since()),
+        Reply.bulk("group"), Reply.bulk(spec.group())));
   }
 
   private static Reply subcommandArity(String container, String subcommand) {

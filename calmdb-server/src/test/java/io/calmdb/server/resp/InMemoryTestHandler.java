@@ -22,15 +22,15 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class InMemoryTestHandler implements CommandHandler {
   static final CommandTable TABLE = CommandTable.builder()
-      .add(CommandSpec.builder("get", 2).keys(1, 1, 1).flags(CommandFlag.READONLY, CommandFlag.FAST)
+      .add(CommandSpec.builder("get", 2).keys(1, 1, 1, "RO", "access").flags(CommandFlag.READONLY, CommandFlag.FAST)
           .group("string").summary("Returns the string value of a key.").build())
-      .add(CommandSpec.builder("set", -3).keys(1, 1, 1).flags(CommandFlag.WRITE, CommandFlag.DENYOOM)
+      .add(CommandSpec.builder("set", -3).keys(1, 1, 1, "RW", "access", "update").flags(CommandFlag.WRITE, CommandFlag.DENYOOM)
           .group("string").summary("Sets the string value of a key.").build())
-      .add(CommandSpec.builder("del", -2).keys(1, -1, 1).flags(CommandFlag.WRITE).group("generic")
+      .add(CommandSpec.builder("del", -2).keys(1, -1, 1, "RM", "delete").flags(CommandFlag.WRITE).group("generic")
           .summary("Deletes keys.").build())
-      .add(CommandSpec.builder("incr", 2).keys(1, 1, 1).flags(CommandFlag.WRITE, CommandFlag.FAST)
+      .add(CommandSpec.builder("incr", 2).keys(1, 1, 1, "RW", "access", "update").flags(CommandFlag.WRITE, CommandFlag.FAST)
           .group("string").summary("Increments the integer value of a key by one.").build())
-      .add(CommandSpec.builder("mget", -2).keys(1, -1, 1).flags(CommandFlag.READONLY, CommandFlag.FAST)
+      .add(CommandSpec.builder("mget", -2).keys(1, -1, 1, "RO", "access").flags(CommandFlag.READONLY, CommandFlag.FAST)
           .group("string").summary("Returns the values of keys.").build())
       .add(CommandSpec.builder("fail", 1).group("generic").summary("Test only: the handler throws.").build())
       .build();

@@ -183,7 +183,9 @@ class RespServerClientsTest {
       assertThat(raw.readReply()).isEqualTo(":" + InMemoryTestHandler.TABLE.size());
       raw.command("COMMAND", "INFO", "get", "nosuch");
       assertThat(raw.readReply()).isEqualTo(
-          "*[*[$get, :2, *[+readonly, +fast], :1, :1, :1, *[+@read, +@string, +@fast], *[], *[], *[]], $nil]");
+          "*[*[$get, :2, *[+readonly, +fast], :1, :1, :1, *[+@read, +@string, +@fast], *[], "
+              + "*[*[$flags, *[+RO, +access], $begin_search, *[$type, $index, $spec, *[$index, :1]], "
+              + "$find_keys, *[$type, $range, $spec, *[$lastkey, :0, $keystep, :1, $limit, :0]]]], *[]], $nil]");
       raw.command("COMMAND", "DOCS", "set");
       assertThat(raw.readReply()).isEqualTo(
           "*[$set, *[$summary, $Sets the string value of a key., $since, $1.0.0, $group, $string]]");

@@ -1,0 +1,244 @@
+package io.calmdb.server.node;
+
+import static io.calmdb.server.resp.CommandFlag.ADMIN;
+import static io.calmdb.server.resp.CommandFlag.DENYOOM;
+import static io.calmdb.server.resp.CommandFlag.FAST;
+import static io.calmdb.server.resp.CommandFlag.LOADING;
+import static io.calmdb.server.resp.CommandFlag.READONLY;
+import static io.calmdb.server.resp.CommandFlag.STALE;
+import static io.calmdb.server.resp.CommandFlag.WRITE;
+
+import io.calmdb.replication.keyspace.Keyspace;
+import io.calmdb.replication.keyspace.KeyspaceException;
+import io.calmdb.server.resp.Command;
+import io.calmdb.server.resp.CommandHandler;
+import io.calmdb.server.resp.CommandSpec;
+import io.calmdb.server.resp.CommandTable;
+import io.calmdb.server.resp.Connection;
+import io.calmdb.server.resp.Reply;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Every data command of a node, each declared exactly once: its name, arity, flags, key positions with how the keys
+ * are used, documentation group, one-line summary, the Redis version that introduced it, and its handler. The RESP
+ * command table ({@code COMMAND}, {@code COMMAND INFO}, {@code COMMAND DOCS}, arity checks) and the dispatch to
+ * handlers are both generated from this list, so a command cannot exist in one and be missing from the other.
+ *
+ * <p>A keyspace handler runs on the keyspace thread through {@link CalmNode#apply}, the node's one write entry
+ * point, which the HTTP and embedded front doors use too; a node handler runs on the connection's thread for
+ * commands that never touch the keyspace ({@code WAIT}, {@code CLUSTER}, {@code INFO}, and the refusals of
+ * commands that would need global absence). Adding a command means adding one declaration below (see
+ * {@code docs/resp.md}, "Adding a command"). Immutable and thread-safe.
+ */
+final class CommandRegistry {
+    /** Redis's key-specification flags, named once so declarations read as Redis's own. */
+    private static final String[] READ = {"RO", "access"};
+    private static final String[] READ_MODIFY_WRITE = {"RW", "access", "update"};
+    private static final String[] READ_AND_DELETE = {"RW", "access", "delete"};
+    private static final String[] OVERWRITE = {"OW", "update"};
+    private static final String[] INSERT = {"RW", "insert"};
+    private static final String[] UPDATE = {"RW", "update"};
+    private static final String[] REMOVE = {"RW", "delete"};
+    private static final String[] DELETE_KEY = {"RM", "delete"};
+
+    /** Runs a data command against the keyspace, on the keyspace thread; writes go through {@code commits}. */
+    @FunctionalInterface
+    interface KeyspaceHandler {
+        /**
+         * Runs {@code command}, whose arity was already checked.
+         *
+         * @throws KeyspaceException when the command is refused; its message is the Redis error line
+         */
+        Reply run(Keyspace keyspace, KeyspaceTask.Commits commits, long nowMillis, Command command)
+                throws KeyspaceException;
+    }
+
+    /** Runs a command that does not touch the keyspace, on the connection's thread; it must not block. */
+    @FunctionalInterface
+    interface NodeHandler {
+        CompletionStage<Reply> run(CalmNode node, Connection connection, Command command);
+    }
+
+    /** One declared command: exactly one of the two handlers is set. */
+    record Entry(CommandSpec spec, KeyspaceHandler keyspaceHandler, NodeHandler nodeHandler) {
+        Entry {
+            Objects.requireNonNull(spec, "spec");
+            if ((keyspaceHandler == null) == (nodeHandler == null)) {
+                throw new IllegalArgumentException("command '" + spec.name() + "' needs exactly one handler");
+            }
+        }
+    }
+
+    private static final CommandRegistry STANDARD = declareStandard();
+
+    private final Map<String, Entry> byName;
+    private final CommandTable table;
+
+    private CommandRegistry(Map<String, Entry> byName) {
+        this.byName = Collections.unmodifiableMap(new LinkedHashMap<>(byName));
+        CommandTable.Builder builder = CommandTable.builder();
+        byName.values().forEach(entry -> builder.add(entry.spec()));
+        this.table = builder.build();
+    }
+
+    /** The node's data commands. */
+    static CommandRegistry standard() {
+        return STANDARD;
+    }
+
+    /** The RESP command table: the front door's connection commands plus every command declared here. */
+    CommandTable table() {
+        return table;
+    }
+
+    /** The entry declared under the lower-case canonical {@code name}, or null. */
+    Entry find(String name) {
+        return byName.get(name);
+    }
+
+    /**
+     * The RESP handler generated from the declarations: a command's name leads to its one handler, with no second
+     * list of names to keep in step. Keyspace handlers run through {@link CalmNode#apply}, so a RESP write is logged,
+     * acknowledged and replicated exactly as an HTTP or embedded one.
+     */
+    CommandHandler handler(CalmNode node) {
+        Objects.requireNonNull(node, "node");
+        return (connection, command) -> {
+            Entry entry = byName.get(command.name());
+            if (entry == null) {
+                throw new IllegalStateException("the table routed '" + command.name() + "', which is not declared");
+            }
+            if (entry.nodeHandler() != null) {
+                return entry.nodeHandler().run(node, connection, command);
+            }
+            return KeyspaceCommands.run(node, connection, command, entry.keyspaceHandler());
+        };
+    }
+
+    /** Every declared entry, in declaration order. */
+    List<Entry> entries() {
+        return List.copyOf(byName.values());
+    }
+
+    private static CommandRegistry declareStandard() {
+        Declarations commands = new Declarations();
+        // Strings and counters.
+        commands.keyspace(command("get", 2, "string", "Returns the string value of a key.").keys(1, 1, 1, READ)
+                .flags(READONLY, FAST), KeyspaceCommands::get);
+        commands.keyspace(command("set", -3, "string", "Sets the string value of a key, optionally returning the "
+                + "old value.").keys(1, 1, 1, READ_MODIFY_WRITE).flags(WRITE, DENYOOM), KeyspaceCommands::set);
+        commands.node(command("setnx", 3, "string", "Refused: setting only if absent needs the key's authority "
+                + "(use CLAIM).").keys(1, 1, 1, "OW", "insert").flags(WRITE, DENYOOM, FAST),
+                KeyspaceCommands::refuseGlobalAbsence);
+        commands.keyspace(command("getset", 3, "string", "Sets a key's string value and returns the old one.")
+                .keys(1, 1, 1, READ_MODIFY_WRITE).flags(WRITE, DENYOOM, FAST), KeyspaceCommands::getSet);
+        commands.keyspace(command("getdel", 2, "string", "Returns a key's string value and deletes the key.")
+                .since("6.2.0").keys(1, 1, 1, READ_AND_DELETE).flags(WRITE, FAST), KeyspaceCommands::getDelete);
+        commands.keyspace(command("mget", -2, "string", "Returns the string values of one or more keys.")
+                .keys(1, -1, 1, READ).flags(READONLY, FAST), KeyspaceCommands::getMany);
+        commands.keyspace(command("mset", -3, "string", "Sets the string values of one or more keys.")
+                .since("1.0.1").keys(1, -1, 2, OVERWRITE).flags(WRITE, DENYOOM), KeyspaceCommands::setMany);
+        commands.node(command("msetnx", -3, "string", "Refused: setting only if all are absent needs the keys' "
+                + "authority (use CLAIM).").since("1.0.1").keys(1, -1, 2, "OW", "insert").flags(WRITE, DENYOOM),
+                KeyspaceCommands::refuseGlobalAbsence);
+        commands.keyspace(command("incr", 2, "string", "Adds one to the integer value of a key, 0 when absent.")
+                .keys(1, 1, 1, READ_MODIFY_WRITE).flags(WRITE, DENYOOM, FAST), KeyspaceCommands::increment);
+        commands.keyspace(command("decr", 2, "string", "Subtracts one from the integer value of a key, 0 when "
+                + "absent.").keys(1, 1, 1, READ_MODIFY_WRITE).flags(WRITE, DENYOOM, FAST),
+                KeyspaceCommands::decrement);
+        commands.keyspace(command("incrby", 3, "string", "Adds a number to the integer value of a key, 0 when "
+                + "absent.").keys(1, 1, 1, READ_MODIFY_WRITE).flags(WRITE, DENYOOM, FAST),
+                KeyspaceCommands::incrementBy);
+        commands.keyspace(command("decrby", 3, "string", "Subtracts a number from the integer value of a key, 0 "
+                + "when absent.").keys(1, 1, 1, READ_MODIFY_WRITE).flags(WRITE, DENYOOM, FAST),
+                KeyspaceCommands::decrementBy);
+        // Sets.
+        commands.keyspace(command("sadd", -3, "set", "Adds members to a set, creating it when absent.")
+                .keys(1, 1, 1, INSERT).flags(WRITE, DENYOOM, FAST), KeyspaceCommands::setAdd);
+        commands.keyspace(command("srem", -3, "set", "Removes the members of a set this replica has seen.")
+                .keys(1, 1, 1, REMOVE).flags(WRITE, FAST), KeyspaceCommands::setRemove);
+        commands.keyspace(command("smembers", 2, "set", "Returns every member of a set.")
+                .keys(1, 1, 1, READ).flags(READONLY), KeyspaceCommands::setMembers);
+        commands.keyspace(command("sismember", 3, "set", "Tells whether a value is a member of a set.")
+                .keys(1, 1, 1, READ).flags(READONLY, FAST), KeyspaceCommands::setContains);
+        commands.keyspace(command("scard", 2, "set", "Returns the number of members of a set.")
+                .keys(1, 1, 1, "RO").flags(READONLY, FAST), KeyspaceCommands::setSize);
+        // Hashes.
+        commands.keyspace(command("hset", -4, "hash", "Sets fields of a hash, creating it when absent.")
+                .since("2.0.0").keys(1, 1, 1, UPDATE).flags(WRITE, DENYOOM, FAST), KeyspaceCommands::hashSet);
+        commands.node(command("hsetnx", 4, "hash", "Refused: setting a field only if absent needs the key's "
+                + "authority (use CLAIM).").since("2.0.0").keys(1, 1, 1, INSERT).flags(WRITE, DENYOOM, FAST),
+                KeyspaceCommands::refuseGlobalAbsence);
+        commands.keyspace(command("hget", 3, "hash", "Returns the value of a field of a hash.")
+                .since("2.0.0").keys(1, 1, 1, READ).flags(READONLY, FAST), KeyspaceCommands::hashGet);
+        commands.keyspace(command("hmget", -3, "hash", "Returns the values of fields of a hash.")
+                .since("2.0.0").keys(1, 1, 1, READ).flags(READONLY, FAST), KeyspaceCommands::hashGetMany);
+        commands.keyspace(command("hdel", -3, "hash", "Removes the fields of a hash this replica has seen.")
+                .since("2.0.0").keys(1, 1, 1, REMOVE).flags(WRITE, FAST), KeyspaceCommands::hashDelete);
+        commands.keyspace(command("hgetall", 2, "hash", "Returns every field and value of a hash.")
+                .since("2.0.0").keys(1, 1, 1, READ).flags(READONLY), KeyspaceCommands::hashGetAll);
+        commands.keyspace(command("hexists", 3, "hash", "Tells whether a field exists in a hash.")
+                .since("2.0.0").keys(1, 1, 1, "RO").flags(READONLY, FAST), KeyspaceCommands::hashExists);
+        commands.keyspace(command("hlen", 2, "hash", "Returns the number of fields of a hash.")
+                .since("2.0.0").keys(1, 1, 1, "RO").flags(READONLY, FAST), KeyspaceCommands::hashSize);
+        commands.keyspace(command("hkeys", 2, "hash", "Returns every field name of a hash.")
+                .since("2.0.0").keys(1, 1, 1, READ).flags(READONLY), KeyspaceCommands::hashKeys);
+        commands.keyspace(command("hincrby", 4, "hash", "Adds a number to the integer value of a hash field, 0 "
+                + "when absent.").since("2.0.0").keys(1, 1, 1, READ_MODIFY_WRITE).flags(WRITE, DENYOOM, FAST),
+                KeyspaceCommands::hashIncrementBy);
+        // Keys.
+        commands.keyspace(command("del", -2, "generic", "Deletes what this replica has seen of one or more keys.")
+                .keys(1, -1, 1, DELETE_KEY).flags(WRITE), KeyspaceCommands::delete);
+        commands.keyspace(command("unlink", -2, "generic", "Deletes keys; the same as DEL in CalmDB.")
+                .since("4.0.0").keys(1, -1, 1, DELETE_KEY).flags(WRITE, FAST), KeyspaceCommands::delete);
+        commands.keyspace(command("exists", -2, "generic", "Counts how many of the given keys exist.")
+                .keys(1, -1, 1, "RO").flags(READONLY, FAST), KeyspaceCommands::exists);
+        commands.keyspace(command("type", 2, "generic", "Returns the type of the value at a key.")
+                .keys(1, 1, 1, "RO").flags(READONLY, FAST), KeyspaceCommands::type);
+        commands.keyspace(command("keys", 2, "generic", "Returns the keys that match a glob-style pattern.")
+                .flags(READONLY), KeyspaceCommands::keys);
+        commands.keyspace(command("scan", -2, "generic", "Iterates over the keys, a batch per call.")
+                .since("2.8.0").flags(READONLY), KeyspaceCommands::scan);
+        // Server and replication.
+        commands.keyspace(command("dbsize", 1, "server", "Returns the number of keys on this replica.")
+                .flags(READONLY, FAST), KeyspaceCommands::size);
+        commands.node(command("info", -1, "server", "Returns information about the node and its replication.")
+                .flags(LOADING, STALE), (node, connection, command) -> node.info(command));
+        commands.node(command("wait", 3, "generic", "Waits until the connection's writes reach a number of "
+                + "replicas or the timeout passes.").since("3.0.0"), CalmNode::waitForReplicas);
+        commands.node(command("cluster", -2, "cluster", "Partitions, heals and lists this node's replication "
+                + "links.").since("3.0.0").flags(ADMIN, STALE),
+                (node, connection, command) -> node.clusterCommand(command));
+        commands.keyspace(command("debug", -2, "server", "DEBUG DIGEST: a SHA-256 of this replica's state.")
+                .flags(ADMIN, READONLY), KeyspaceCommands::debug);
+        return new CommandRegistry(commands.byName);
+    }
+
+    private static CommandSpec.Builder command(String name, int arity, String group, String summary) {
+        return CommandSpec.builder(name, arity).group(group).summary(summary);
+    }
+
+    /** Collects declarations and refuses a name declared twice. */
+    private static final class Declarations {
+        private final Map<String, Entry> byName = new LinkedHashMap<>();
+
+        void keyspace(CommandSpec.Builder spec, KeyspaceHandler handler) {
+            add(new Entry(spec.build(), Objects.requireNonNull(handler, "handler"), null));
+        }
+
+        void node(CommandSpec.Builder spec, NodeHandler handler) {
+            add(new Entry(spec.build(), null, Objects.requireNonNull(handler, "handler")));
+        }
+
+        private void add(Entry entry) {
+            if (byName.putIfAbsent(entry.spec().name(), entry) != null) {
+                throw new IllegalStateException("command '" + entry.spec().name() + "' is declared twice");
+            }
+        }
+    }
+}
