@@ -355,9 +355,12 @@ public final class CalmNode implements AutoCloseable {
         if (timeoutMillis < 0) {
             return CompletableFuture.completedFuture(Reply.error("ERR timeout is negative"));
         }
-        long sequence = ConnectionState.of(connection).lastWriteSequence.get();
         CompletableFuture<Reply> reply = new CompletableFuture<>();
         thread.execute(() -> {
+            // Read on the keyspace thread: the writes this connection pipelined before WAIT were queued ahead of
+            // this task and have run, so their sequence is counted (read on the connection's thread, a pipelined
+            // SET could still be waiting and WAIT would wait for nothing).
+            long sequence = ConnectionState.of(connection).lastWriteSequence.get();
             long ticket = nextWaitTicket++;
             waits.put(ticket, reply);
             core.await(ticket, sequence, replicas, timeoutMillis, clock.getAsLong());
