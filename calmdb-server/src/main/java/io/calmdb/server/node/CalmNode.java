@@ -96,10 +96,36 @@ public final class CalmNode implements AutoCloseable {
 
     private record PendingReply(long sequence, CompletableFuture<?> future, Object value) {}
 
+    /** The core released replies through this sequence during its current input (keyspace thread only). */
+    private long releasedThrough;
+    /** WAIT answers the core gave during its current input, completed once it returns (keyspace thread only). */
+    private final List<Runnable> answeredWaits = new ArrayList<>();
+
+    /**
+     * Runs one input of the core, then completes what it released. Completions come last because a completed
+     * reply may start the connection's next command on this thread, and the core must not be entered from inside
+     * one of its own effects.
+     */
+    private void drive(Runnable input) {
+        input.run();
+        while (!pendingReplies.isEmpty() && pendingReplies.peekFirst().sequence() <= releasedThrough) {
+            PendingReply pending = pendingReplies.pollFirst();
+            complete(pending.future(), pending.value());
+        }
+        if (!answeredWaits.isEmpty()) {
+            List<Runnable> answered = new ArrayList<>(answeredWaits);
+            answeredWaits.clear();
+            answered.forEach(Runnable::run);
+        }
+    }
+
     private CalmNode(NodeConfig config, DurableKeyspace durable) {
         this.config = config;
         this.durable = durable;
-        this.thread = new KeyspaceThread("calmdb-keyspace-" + config.replica(), config.limits().keyspaceQueueTasksMax());
+        // The keyspace thread is an event loop the RESP server serves its connections on, so commands run where
+        // they are read (see KeyspaceThread).
+        this.thread = new KeyspaceThread(RespServer.singleThreadGroup("calmdb-keyspace-" + config.replica(), true),
+                config.limits().keyspaceQueueTasksMax());
         List<ReplicaId> peers = new ArrayList<>();
         config.peers().forEach(peer -> peers.add(peer.replica()));
         ReplicaCoreConfig coreConfig = ReplicaCoreConfig.of(config.replica(), peers,
@@ -149,13 +175,13 @@ public final class CalmNode implements AutoCloseable {
         transport = PeerTransport.start(links.build(), new TransportListener() {
             @Override
             public void onMessage(ReplicaId from, byte[] message) {
-                thread.execute(() -> core.onMessage(from, message, clock.getAsLong()));
+                thread.execute(() -> drive(() -> core.onMessage(from, message, clock.getAsLong())));
             }
 
             @Override
             public void onLinkStateChanged(ReplicaId peer, io.calmdb.server.transport.LinkState state) {
                 if (state == io.calmdb.server.transport.LinkState.UP) {
-                    thread.execute(() -> core.onPeerConnected(peer, clock.getAsLong()));
+                    thread.execute(() -> drive(() -> core.onPeerConnected(peer, clock.getAsLong())));
                 }
             }
         });
@@ -170,7 +196,7 @@ public final class CalmNode implements AutoCloseable {
                 .threadNamePrefix("calmdb-resp-" + config.replica())
                 .build();
         CommandRegistry commands = CommandRegistry.standard();
-        resp = RespServer.start(respConfig, commands.table(), metrics.instrument(commands.handler(this)));
+        resp = RespServer.start(respConfig, commands.table(), metrics.instrument(commands.handler(this)), thread.group());
     }
 
     // ----------------------------------------------------------------------------------------------------------
@@ -232,7 +258,7 @@ public final class CalmNode implements AutoCloseable {
                 if (durableHandOffQueued.compareAndSet(false, true)) {
                     thread.execute(() -> {
                         durableHandOffQueued.set(false);
-                        core.onLocalDurable(durableReported.get(), clock.getAsLong());
+                        drive(() -> core.onLocalDurable(durableReported.get(), clock.getAsLong()));
                     });
                 }
             });
@@ -248,17 +274,16 @@ public final class CalmNode implements AutoCloseable {
 
         @Override
         public void durableThrough(long sequence) {
-            while (!pendingReplies.isEmpty() && pendingReplies.peekFirst().sequence() <= sequence) {
-                PendingReply pending = pendingReplies.pollFirst();
-                complete(pending.future(), pending.value());
-            }
+            // Completing a reply may run the connection's next pipelined command on this very thread, which would
+            // enter the core from inside one of its effects; replies are released once the core call returns.
+            releasedThrough = Math.max(releasedThrough, sequence);
         }
 
         @Override
         public void waitAnswered(long ticket, int replicas) {
             CompletableFuture<Reply> reply = waits.remove(ticket);
             if (reply != null) {
-                reply.complete(Reply.integer(replicas));
+                answeredWaits.add(() -> reply.complete(Reply.integer(replicas)));
             }
         }
 
@@ -322,7 +347,7 @@ public final class CalmNode implements AutoCloseable {
     // Timers
 
     private void tick() {
-        core.tick(clock.getAsLong());
+        drive(() -> core.tick(clock.getAsLong()));
     }
 
     // ----------------------------------------------------------------------------------------------------------
@@ -363,7 +388,7 @@ public final class CalmNode implements AutoCloseable {
             long sequence = ConnectionState.of(connection).lastWriteSequence.get();
             long ticket = nextWaitTicket++;
             waits.put(ticket, reply);
-            core.await(ticket, sequence, replicas, timeoutMillis, clock.getAsLong());
+            drive(() -> core.await(ticket, sequence, replicas, timeoutMillis, clock.getAsLong()));
         });
         return reply;
     }

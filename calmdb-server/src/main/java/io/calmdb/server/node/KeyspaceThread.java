@@ -1,11 +1,10 @@
 package io.calmdb.server.node;
 
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -14,18 +13,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one thread that owns a node's keyspace and replication state machines. Client commands, peer messages and
- * timers all become tasks here, so the sans-IO cores never see concurrency, exactly as under the simulator.
+ * The one thread that owns a node's keyspace and replica core. Client commands, peer messages, storage completions
+ * and timers all run here, so the core never sees concurrency, exactly as under the simulator.
  *
- * <p>The number of queued client tasks is bounded ({@link NodeConfig.Limits#keyspaceQueueTasksMax()}): past it a
- * command is refused with {@link Busy} rather than queued without limit. Internal tasks (peer messages, timers)
- * are not bounded here because their sources are bounded themselves (transport queues, a fixed set of timers).
+ * <p>The thread is a Netty event loop, and the RESP server serves its connections on the very same loop (as Redis
+ * serves every client on its one thread): a command read from a socket runs at once, on the thread that read it,
+ * and a reply that is ready (a read, or a write once durable) is written without a hand-off to another thread and
+ * back. Work from other threads (peer messages from the transport's loops, storage completions, HTTP requests) is
+ * queued to the loop.
  *
- * <p>Tasks run from a plain first-in first-out queue; timers live on a separate scheduler thread that only hands a
- * due timer's work to that queue. Every command and every durable completion passes through the queue, and a
- * scheduled executor's priority heap (an allocation and a logarithmic sift per task) cost about a tenth of this
- * thread's time under redis-benchmark; a timer that is still waiting in the queue is not handed over again, so a
- * saturated thread never accumulates ticks.
+ * <p>Queued client work is bounded ({@link NodeConfig.Limits#keyspaceQueueTasksMax()}): past it a command is refused
+ * with {@link Busy} rather than queued without limit. Commands run inline on the loop need no queue. Internal tasks
+ * (peer messages, timers) are not bounded here because their sources are bounded themselves.
  */
 final class KeyspaceThread implements AutoCloseable {
     /** Thrown (in a failed future) when the client task queue is full. */
@@ -35,40 +34,52 @@ final class KeyspaceThread implements AutoCloseable {
         }
     }
 
+    /** How long {@link #close} waits for queued work to finish, in milliseconds. */
+    static final long CLOSE_TIMEOUT_MILLIS = 10_000;
+    /** How long {@link #call} waits for the loop, in seconds. */
+    static final long CALL_TIMEOUT_SECONDS = 30;
+
     private static final Logger LOG = LoggerFactory.getLogger(KeyspaceThread.class);
 
-    private final ThreadPoolExecutor executor;
-    private final ScheduledThreadPoolExecutor timers;
+    private final EventLoopGroup group;
+    private final EventLoop loop;
     private final int clientTasksMax;
     private final AtomicInteger clientTasksQueued = new AtomicInteger();
-    private volatile Thread thread;
 
-    KeyspaceThread(String name, int clientTasksMax) {
+    /** A keyspace thread on {@code group}, which must have exactly one thread; closing shuts the group down. */
+    KeyspaceThread(EventLoopGroup group, int clientTasksMax) {
+        this.group = group;
+        this.loop = group.next();
+        if (group.next() != loop) {
+            throw new IllegalArgumentException("the keyspace thread's group must have exactly one event loop");
+        }
         this.clientTasksMax = clientTasksMax;
-        // Unbounded: client tasks are bounded by clientTasksMax above, internal ones by their sources.
-        this.executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), runnable -> {
-            Thread t = new Thread(runnable, name);
-            t.setDaemon(true);
-            thread = t;
-            return t;
-        });
-        this.timers = new ScheduledThreadPoolExecutor(1, runnable -> {
-            Thread t = new Thread(runnable, name + "-timers");
-            t.setDaemon(true);
-            return t;
-        });
-        timers.setRemoveOnCancelPolicy(true);
     }
 
-    /** Runs a client command's work on the keyspace thread; fails with {@link Busy} when the queue is full. */
+    /** The loop, for the RESP server to serve its connections on. */
+    EventLoopGroup group() {
+        return group;
+    }
+
+    /**
+     * Runs a client command's work on the keyspace thread: at once when called on it (a RESP connection's own
+     * thread), otherwise queued; fails with {@link Busy} when the queue is full.
+     */
     <T> CompletableFuture<T> submitClient(Supplier<CompletableFuture<T>> work) {
+        if (loop.inEventLoop()) {
+            try {
+                return work.get();
+            } catch (Throwable error) {
+                return CompletableFuture.failedFuture(error);
+            }
+        }
         if (clientTasksQueued.incrementAndGet() > clientTasksMax) {
             clientTasksQueued.decrementAndGet();
             return CompletableFuture.failedFuture(new Busy(clientTasksMax));
         }
         CompletableFuture<T> result = new CompletableFuture<>();
         try {
-            executor.execute(() -> {
+            loop.execute(() -> {
                 clientTasksQueued.decrementAndGet();
                 try {
                     work.get().whenComplete((value, error) -> {
@@ -89,37 +100,38 @@ final class KeyspaceThread implements AutoCloseable {
         return result;
     }
 
-    /** Runs internal work (a peer message, a storage completion) on the keyspace thread. */
+    /** Runs internal work (a peer message, a storage completion) on the keyspace thread, always queued. */
     void execute(Runnable work) {
         try {
-            executor.execute(() -> runLogged(work));
+            loop.execute(() -> runLogged(work));
         } catch (RejectedExecutionException stopped) {
             // The node is shutting down; the work no longer matters.
         }
     }
 
-    /** Runs {@code work} every {@code periodMillis} on the keyspace thread until closed or cancelled. */
+    /**
+     * Runs {@code work} every {@code periodMillis} on the keyspace thread until closed or cancelled. A tick that finds
+     * the loop still busy with the previous one is skipped, so a saturated loop never accumulates ticks.
+     */
     ScheduledFuture<?> every(long periodMillis, Runnable work) {
-        AtomicBoolean queued = new AtomicBoolean();
-        return timers.scheduleWithFixedDelay(() -> {
-            if (queued.compareAndSet(false, true)) {
-                execute(() -> {
-                    queued.set(false);
-                    work.run();
-                });
+        AtomicBoolean running = new AtomicBoolean();
+        return loop.scheduleWithFixedDelay(() -> {
+            if (running.compareAndSet(false, true)) {
+                try {
+                    runLogged(work);
+                } finally {
+                    running.set(false);
+                }
             }
         }, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
     }
 
     /** Runs {@code work} once on the keyspace thread after {@code delayMillis}. */
     ScheduledFuture<?> after(long delayMillis, Runnable work) {
-        return timers.schedule(() -> execute(work), delayMillis, TimeUnit.MILLISECONDS);
+        return loop.schedule(() -> runLogged(work), delayMillis, TimeUnit.MILLISECONDS);
     }
 
-    /**
-     * A task that throws is logged and dropped, as the scheduled executor this replaced did, rather than replacing the
-     * thread; an {@link Error} still propagates (the pool then starts a new thread, which keeps the order).
-     */
+    /** A task that throws is logged and dropped; an {@link Error} propagates to the loop, which logs it too. */
     private static void runLogged(Runnable work) {
         try {
             work.run();
@@ -129,7 +141,7 @@ final class KeyspaceThread implements AutoCloseable {
     }
 
     boolean isCurrentThread() {
-        return Thread.currentThread() == thread;
+        return loop.inEventLoop();
     }
 
     int clientTasksQueued() {
@@ -138,33 +150,36 @@ final class KeyspaceThread implements AutoCloseable {
 
     /** Runs {@code work} on the keyspace thread and waits for it (for start-up, shutdown and tests). */
     <T> T call(Supplier<T> work) {
-        if (isCurrentThread()) {
+        if (loop.inEventLoop()) {
             return work.get();
         }
-        CompletableFuture<T> result = CompletableFuture.supplyAsync(work, executor);
+        CompletableFuture<T> result = new CompletableFuture<>();
+        loop.execute(() -> {
+            try {
+                result.complete(work.get());
+            } catch (Throwable error) {
+                result.completeExceptionally(error);
+            }
+        });
         try {
-            return result.get(30, TimeUnit.SECONDS);
+            return result.get(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for the keyspace thread", e);
         } catch (java.util.concurrent.ExecutionException e) {
             throw e.getCause() instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getCause());
         } catch (java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("the keyspace thread did not answer within 30 s", e);
+            throw new IllegalStateException("the keyspace thread did not answer within " + CALL_TIMEOUT_SECONDS + " s",
+                    e);
         }
     }
 
+    /** Lets queued work finish (up to {@link #CLOSE_TIMEOUT_MILLIS}) and stops the thread. */
     @Override
     public void close() {
-        timers.shutdownNow();
-        executor.shutdown();
-        try {
-            if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
-                executor.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            executor.shutdownNow();
-            Thread.currentThread().interrupt();
+        if (!group.shutdownGracefully(0, CLOSE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
+                .awaitUninterruptibly(CLOSE_TIMEOUT_MILLIS + 1_000)) {
+            LOG.warn("the keyspace thread did not stop within {} ms", CLOSE_TIMEOUT_MILLIS);
         }
     }
 }

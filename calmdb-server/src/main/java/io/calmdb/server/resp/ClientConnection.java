@@ -48,7 +48,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
       new java.util.concurrent.atomic.AtomicBoolean();
   private final Runnable drainCompletions = this::drainCompletions;
 
-  private ChannelHandlerContext context;
+  private volatile ChannelHandlerContext context;
   private ByteBuf cumulation;
   /** Replies encoded but not yet handed to the socket; flushed at the end of each read batch or completion batch. */
   private ByteBuf outbound;
@@ -409,6 +409,14 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
       ReplySlot slot = new ReplySlot(protocolVersion);
       slot.reply = reply;
       waiting.addLast(slot);
+    }
+  }
+
+  /** Closes the connection now, from any thread (the server is stopping); unwritten replies are dropped. */
+  void closeNow() {
+    ChannelHandlerContext current = context;
+    if (current != null) {
+      current.channel().close();
     }
   }
 

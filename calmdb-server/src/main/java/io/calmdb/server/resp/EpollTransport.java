@@ -27,6 +27,11 @@ final class EpollTransport {
     return new EpollEventLoopGroup(threads, threadFactory);
   }
 
+  /** True when {@code group} is an epoll group (false, without loading epoll, when epoll is unavailable). */
+  static boolean isGroup(EventLoopGroup group) {
+    return isAvailable() && group instanceof EpollEventLoopGroup;
+  }
+
   static Class<? extends ServerChannel> serverChannelType() {
     return EpollServerSocketChannel.class;
   }

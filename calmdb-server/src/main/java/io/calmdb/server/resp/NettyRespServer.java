@@ -42,14 +42,37 @@ final class NettyRespServer implements RespServer {
   private volatile Channel serverChannel;
   private volatile InetSocketAddress localAddress;
   private boolean stopped;
+  private final boolean ownsIoGroup;
 
   private NettyRespServer(RespServerConfig config, CommandTable table, CommandHandler handler,
-      EventLoopGroup acceptGroup, EventLoopGroup ioGroup) {
+      EventLoopGroup acceptGroup, EventLoopGroup ioGroup, boolean ownsIoGroup) {
     this.config = config;
     this.table = table;
     this.handler = handler;
     this.acceptGroup = acceptGroup;
     this.ioGroup = ioGroup;
+    this.ownsIoGroup = ownsIoGroup;
+  }
+
+  /** A one-thread group of the transport {@code start} would pick, for a caller that shares its thread. */
+  static EventLoopGroup singleThreadGroup(String threadName, boolean nativeTransport) {
+    ThreadFactory factory = new DefaultThreadFactory(threadName, true);
+    return nativeTransport && EpollTransport.isAvailable() ? EpollTransport.group(1, factory)
+        : new NioEventLoopGroup(1, factory);
+  }
+
+  /** Serves every connection on {@code sharedIoGroup}, which the caller owns: stopping closes the connections only. */
+  static NettyRespServer start(RespServerConfig config, CommandTable table, CommandHandler handler,
+      EventLoopGroup sharedIoGroup) {
+    Objects.requireNonNull(sharedIoGroup, "sharedIoGroup");
+    ThreadFactory acceptThreads = new DefaultThreadFactory(config.threadNamePrefix() + "-accept", true);
+    boolean epoll = EpollTransport.isGroup(sharedIoGroup);
+    EventLoopGroup acceptGroup = epoll ? EpollTransport.group(1, acceptThreads) : new NioEventLoopGroup(1, acceptThreads);
+    Class<? extends ServerChannel> channelType = epoll ? EpollTransport.serverChannelType()
+        : NioServerSocketChannel.class;
+    NettyRespServer server = new NettyRespServer(config, table, handler, acceptGroup, sharedIoGroup, false);
+    server.bind(channelType);
+    return server;
   }
 
   static NettyRespServer start(RespServerConfig config, CommandTable table, CommandHandler handler) {
@@ -70,7 +93,7 @@ final class NettyRespServer implements RespServer {
       ioGroup = new NioEventLoopGroup(config.ioThreads(), ioThreads);
       channelType = NioServerSocketChannel.class;
     }
-    NettyRespServer server = new NettyRespServer(config, table, handler, acceptGroup, ioGroup);
+    NettyRespServer server = new NettyRespServer(config, table, handler, acceptGroup, ioGroup, true);
     server.bind(channelType);
     return server;
   }
@@ -172,8 +195,17 @@ final class NettyRespServer implements RespServer {
       channel.close().awaitUninterruptibly(remainingMillis(deadlineNanos));
     }
     Future<?> acceptDone = acceptGroup.shutdownGracefully(0, config.stopTimeoutMillis(), TimeUnit.MILLISECONDS);
-    // Shutting the I/O group down closes every client channel it serves.
-    Future<?> ioDone = ioGroup.shutdownGracefully(0, config.stopTimeoutMillis(), TimeUnit.MILLISECONDS);
+    // Shutting the I/O group down closes every client channel it serves; a shared group stays up for its owner,
+    // so the connections are closed one by one instead.
+    Future<?> ioDone;
+    if (ownsIoGroup) {
+      ioDone = ioGroup.shutdownGracefully(0, config.stopTimeoutMillis(), TimeUnit.MILLISECONDS);
+    } else {
+      for (ClientConnection connection : connections.values()) {
+        connection.closeNow();
+      }
+      ioDone = io.netty.util.concurrent.ImmediateEventExecutor.INSTANCE.newSucceededFuture(null);
+    }
     boolean acceptEnded = acceptDone.awaitUninterruptibly(remainingMillis(deadlineNanos));
     boolean ioEnded = ioDone.awaitUninterruptibly(remainingMillis(deadlineNanos));
     if (!acceptEnded || !ioEnded) {

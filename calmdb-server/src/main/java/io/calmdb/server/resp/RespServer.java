@@ -22,6 +22,26 @@ public interface RespServer extends AutoCloseable {
     return NettyRespServer.start(config, table, handler);
   }
 
+  /**
+   * Like {@link #start(RespServerConfig, CommandTable, CommandHandler)}, but every connection is served on
+   * {@code sharedIoGroup} (made by {@link #singleThreadGroup}), whose thread the caller also runs its own work on:
+   * a handler called on that thread may answer at once, with no hand-off to another thread and back. The caller
+   * owns the group; {@link #stop()} closes the connections and leaves the group running.
+   */
+  static RespServer start(RespServerConfig config, CommandTable table, CommandHandler handler,
+      io.netty.channel.EventLoopGroup sharedIoGroup) {
+    return NettyRespServer.start(config, table, handler, sharedIoGroup);
+  }
+
+  /**
+   * A one-thread event-loop group of the transport the server uses (epoll where available and
+   * {@code nativeTransport} allows, NIO otherwise), for {@link #start(RespServerConfig, CommandTable,
+   * CommandHandler, io.netty.channel.EventLoopGroup)}.
+   */
+  static io.netty.channel.EventLoopGroup singleThreadGroup(String threadName, boolean nativeTransport) {
+    return NettyRespServer.singleThreadGroup(threadName, nativeTransport);
+  }
+
   /** The bound address; with port 0 in the configuration this tells the port actually chosen. */
   InetSocketAddress localAddress();
 

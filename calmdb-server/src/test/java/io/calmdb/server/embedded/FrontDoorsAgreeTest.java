@@ -101,7 +101,7 @@ class FrontDoorsAgreeTest {
 
     private HttpResponse<String> send(String method, String path, String body) throws IOException,
             InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + db.node().httpPort() + path))
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + db.httpPort() + path))
                 .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
                 .method(method, HttpRequest.BodyPublishers.ofString(body)).build();
         return http.send(request, HttpResponse.BodyHandlers.ofString());
