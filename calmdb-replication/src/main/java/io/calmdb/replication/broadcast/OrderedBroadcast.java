@@ -67,7 +67,8 @@ final class OrderedBroadcast<P> implements CausalStream<P> {
                 "holdBackCapacityMessages", "must be in [1, " + HOLD_BACK_CAPACITY_MAX_MESSAGES + "], got "
                         + holdBackCapacityMessages);
         this.holdBackCapacityMessages = holdBackCapacityMessages;
-        this.retransmissions = new RetransmissionQueue<>(retransmitPeriodMillis);
+        this.retransmissions = new RetransmissionQueue<>(retransmitPeriodMillis, payload -> payload instanceof byte[] bytes
+                ? bytes.length : 0);
     }
 
     @Override

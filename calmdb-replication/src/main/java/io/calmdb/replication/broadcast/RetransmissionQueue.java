@@ -18,8 +18,17 @@ import java.util.TreeMap;
  * so a peer that is down for a long time costs a few resends per message rather than one per period.
  */
 final class RetransmissionQueue<P> {
-    /** Messages kept for one peer until it acknowledges them. */
-    static final int UNACKNOWLEDGED_PER_PEER_MAX_MESSAGES = 4096;
+    /**
+     * Messages kept for one peer until it acknowledges them. At tens of thousands of writes a second a peer an
+     * acknowledgement round trip behind holds thousands, and past this bound the stream can no longer repair it
+     * (only a full state transfer can), so the bound matches the hold-back buffer's.
+     */
+    static final int UNACKNOWLEDGED_PER_PEER_MAX_MESSAGES = 65_536;
+    /**
+     * Payload bytes kept for one peer until it acknowledges them, in bytes: with large values the byte bound, not
+     * the message bound, is what keeps a partitioned peer from costing unbounded memory.
+     */
+    static final long UNACKNOWLEDGED_PER_PEER_MAX_BYTES = 64L * 1024 * 1024;
     /** Messages resent to one peer per period, so a returning peer is not flooded in one burst. */
     static final int RESENDS_PER_PEER_PER_PERIOD_MAX_MESSAGES = 256;
     /** The wait between resends grows to at most the period times 2 to this power (5: 32 periods). */
@@ -28,6 +37,8 @@ final class RetransmissionQueue<P> {
     private record Pending<P>(RelayMessage.Data<P> data, long dueMillis, int resends) {}
 
     private final long periodMillis;
+    private final java.util.function.ToLongFunction<P> payloadBytes;
+    private final Map<ReplicaId, Long> pendingBytesByPeer = new TreeMap<>();
     private final Map<ReplicaId, LinkedHashMap<Dot, Pending<P>>> byPeer = new TreeMap<>();
     private long size;
     private long givenUp;
@@ -35,8 +46,14 @@ final class RetransmissionQueue<P> {
     private long resent;
 
     RetransmissionQueue(long periodMillis) {
+        this(periodMillis, payload -> 0);
+    }
+
+    /** A queue that also bounds each peer's pending payloads by {@code payloadBytes}, their size in bytes. */
+    RetransmissionQueue(long periodMillis, java.util.function.ToLongFunction<P> payloadBytes) {
         Require.argument(periodMillis > 0, "periodMillis", "must be > 0, got " + periodMillis);
         this.periodMillis = periodMillis;
+        this.payloadBytes = Require.notNull(payloadBytes, "payloadBytes");
     }
 
     /** Sends {@code data} to {@code peer} now and keeps resending it until {@link #acknowledge}d. */
@@ -45,11 +62,15 @@ final class RetransmissionQueue<P> {
         LinkedHashMap<Dot, Pending<P>> pending = byPeer.computeIfAbsent(peer, p -> new LinkedHashMap<>());
         if (pending.put(data.id(), new Pending<>(data, nowMillis + periodMillis, 0)) == null) {
             size++;
+            pendingBytesByPeer.merge(peer, payloadBytes.applyAsLong(data.payload()), Long::sum);
         }
-        if (pending.size() > UNACKNOWLEDGED_PER_PEER_MAX_MESSAGES) {
-            Iterator<Dot> oldest = pending.keySet().iterator();
-            oldest.next();
+        // The newest message always stays, so one payload larger than the byte bound is still offered once.
+        while (pending.size() > 1 && (pending.size() > UNACKNOWLEDGED_PER_PEER_MAX_MESSAGES
+                || pendingBytesByPeer.getOrDefault(peer, 0L) > UNACKNOWLEDGED_PER_PEER_MAX_BYTES)) {
+            Iterator<Pending<P>> oldest = pending.values().iterator();
+            Pending<P> dropped = oldest.next();
             oldest.remove();
+            pendingBytesByPeer.merge(peer, -payloadBytes.applyAsLong(dropped.data().payload()), Long::sum);
             size--;
             givenUp++;
             givenUpByPeer.merge(peer, 1L, Long::sum);
@@ -58,8 +79,10 @@ final class RetransmissionQueue<P> {
 
     void acknowledge(ReplicaId peer, Dot id) {
         LinkedHashMap<Dot, Pending<P>> pending = byPeer.get(peer);
-        if (pending != null && pending.remove(id) != null) {
+        Pending<P> acknowledged = pending == null ? null : pending.remove(id);
+        if (acknowledged != null) {
             size--;
+            pendingBytesByPeer.merge(peer, -payloadBytes.applyAsLong(acknowledged.data().payload()), Long::sum);
         }
     }
 
