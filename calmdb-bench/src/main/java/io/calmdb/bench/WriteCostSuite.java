@@ -1,0 +1,158 @@
+package io.calmdb.bench;
+
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.results.Result;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * {@code ./calmdb bench cost}: runs {@link WriteCostBenchmark} for every command and collection size and prints
+ * the table of writes per second, each rate against the smallest size's, and the encoded delta size. The target
+ * is that the largest size's rate is at least {@value #RATIO_TARGET_MIN} of the smallest's for every command.
+ */
+final class WriteCostSuite {
+    /** The rate at the largest size over the rate at the smallest, below which a command misses the target. */
+    static final double RATIO_TARGET_MIN = 0.5;
+    /** Heap of each forked JVM: a million hash fields take about half a gigabyte, and GC needs room beside them. */
+    static final String FORK_HEAP = "3g";
+
+    /** How long and how often to measure; every field can be set on the command line. */
+    record Settings(List<String> commands, List<Integer> members, int forks, int warmupIterations,
+                    int measurementIterations, int iterationSeconds) {
+        static Settings defaults(boolean quick) {
+            return new Settings(List.of("HSET", "HDEL", "HINCRBY", "SADD", "SREM"),
+                    quick ? List.of(1_000, 10_000, 100_000) : List.of(1_000, 10_000, 100_000, 1_000_000),
+                    1, quick ? 1 : 2, quick ? 2 : 3, 1);
+        }
+
+        String describe() {
+            return forks + " fork(s) per command and size (-Xms" + FORK_HEAP + " -Xmx" + FORK_HEAP + "), " + warmupIterations
+                    + " warm-up + " + measurementIterations + " measured iterations of " + iterationSeconds + " s, "
+                    + WriteCostBenchmark.OPERATIONS_PER_INVOCATION + " writes per invocation";
+        }
+    }
+
+    /** One measured row: the median rate over the measured iterations and JMH's 99.9% half-width of the mean. */
+    record Row(String command, int members, double opsPerSecond, double opsPerSecondError, int deltaBytes) {}
+
+    private WriteCostSuite() {}
+
+    static void run(Settings settings, Path outputDirectory) throws Exception {
+        Files.createDirectories(outputDirectory);
+        String started = ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+        String environment = "CalmDB cost per write as the collection grows (Keyspace write + Codecs.encode of its delta)"
+                + "\nstarted: " + started
+                + "\njvm: " + System.getProperty("java.vm.name") + " " + Runtime.version()
+                + "\nos: " + System.getProperty("os.name") + " " + System.getProperty("os.arch") + ", "
+                + Runtime.getRuntime().availableProcessors() + " processors, load average at start "
+                + String.format(Locale.ROOT, "%.2f", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage())
+                + "\njmh: " + settings.describe()
+                + "\nfigures: median of the measured iterations; ± is JMH's 99.9% confidence half-width of the mean\n";
+        System.out.println(environment);
+        System.out.flush();
+
+        List<String> jvmArgs = new ArrayList<>(List.of("-Xms" + FORK_HEAP, "-Xmx" + FORK_HEAP,
+                "-D" + WriteCostBenchmark.DELTA_BYTES_DIRECTORY_PROPERTY + "=" + outputDirectory.toAbsolutePath()));
+        jvmArgs.addAll(BenchMain.quietUnsafeFlags());
+        Path log = outputDirectory.resolve("jmh.log");
+        ChainedOptionsBuilder options = new OptionsBuilder()
+                .include("^" + Pattern.quote(WriteCostBenchmark.class.getName()) + "\\.write$")
+                .param("command", settings.commands().toArray(String[]::new))
+                .param("members", settings.members().stream().map(String::valueOf).toArray(String[]::new))
+                .mode(Mode.Throughput)
+                .timeUnit(TimeUnit.SECONDS)
+                .forks(settings.forks())
+                .warmupIterations(settings.warmupIterations())
+                .warmupTime(TimeValue.seconds(settings.iterationSeconds()))
+                .measurementIterations(settings.measurementIterations())
+                .measurementTime(TimeValue.seconds(settings.iterationSeconds()))
+                .jvmArgs(jvmArgs.toArray(String[]::new))
+                .shouldFailOnError(true)
+                .output(log.toString());
+        System.out.println("running " + settings.commands().size() * settings.members().size()
+                + " JMH trials; progress in " + log);
+        System.out.flush();
+        Collection<RunResult> results = new Runner(options.build()).run();
+
+        Map<String, Row> rows = new LinkedHashMap<>();
+        for (RunResult result : results) {
+            String command = result.getParams().getParam("command");
+            int members = Integer.parseInt(result.getParams().getParam("members"));
+            Result<?> primary = result.getPrimaryResult();
+            // The median, not the mean: on a shared two-core machine one iteration slowed by another process would
+            // otherwise move the figure; the half-width beside it keeps such noise visible.
+            double median = primary.getStatistics().getPercentile(50);
+            rows.put(command + "/" + members, new Row(command, members, median, primary.getScoreError(),
+                    deltaBytes(outputDirectory, command, members)));
+        }
+        String table = table(settings, rows);
+        String finished = ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+        String report = environment + "finished: " + finished + ", load average now "
+                + String.format(Locale.ROOT, "%.2f", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage())
+                + "\n\n" + table;
+        System.out.println();
+        System.out.println(table);
+        Files.writeString(outputDirectory.resolve("table.md"), report, StandardCharsets.UTF_8);
+        System.out.println("written: " + outputDirectory.resolve("table.md"));
+    }
+
+    private static int deltaBytes(Path directory, String command, int members) {
+        Path file = directory.resolve(WriteCostBenchmark.deltaBytesFileName(command, members));
+        try {
+            return Integer.parseInt(Files.readString(file, StandardCharsets.UTF_8).trim());
+        } catch (java.io.IOException | NumberFormatException missing) {
+            return -1;
+        }
+    }
+
+    static String table(Settings settings, Map<String, Row> rows) {
+        int smallest = settings.members().stream().mapToInt(Integer::intValue).min().orElseThrow();
+        int largest = settings.members().stream().mapToInt(Integer::intValue).max().orElseThrow();
+        String line = "| %-7s | %9s | %17s | %15s | %11s |%n";
+        StringBuilder text = new StringBuilder();
+        text.append(String.format(Locale.ROOT, line, "command", "members", "ops/s",
+                "vs " + BenchMain.count(smallest), "delta bytes"));
+        text.append(String.format(Locale.ROOT, line, "-------", "--------:", "----------------:", "--------------:",
+                "----------:"));
+        StringBuilder verdicts = new StringBuilder();
+        for (String command : settings.commands()) {
+            Row base = rows.get(command + "/" + smallest);
+            for (int members : settings.members()) {
+                Row row = rows.get(command + "/" + members);
+                if (row == null) {
+                    continue;
+                }
+                double ratio = base == null ? Double.NaN : row.opsPerSecond() / base.opsPerSecond();
+                text.append(String.format(Locale.ROOT, line, command, String.format(Locale.ROOT, "%,d", members),
+                        String.format(Locale.ROOT, "%,.0f ± %,.0f", row.opsPerSecond(), row.opsPerSecondError()),
+                        String.format(Locale.ROOT, "%.2f", ratio),
+                        row.deltaBytes() < 0 ? "?" : Integer.toString(row.deltaBytes())));
+            }
+            Row top = rows.get(command + "/" + largest);
+            if (base != null && top != null && largest != smallest) {
+                double ratio = top.opsPerSecond() / base.opsPerSecond();
+                verdicts.append(String.format(Locale.ROOT, "%s: %s members at %.2f of the %s rate, target >= %.2f: %s%n",
+                        command, BenchMain.count(largest), ratio, BenchMain.count(smallest), RATIO_TARGET_MIN,
+                        ratio >= RATIO_TARGET_MIN ? "met" : "MISSED"));
+            }
+        }
+        return text + "\n" + verdicts;
+    }
+}
