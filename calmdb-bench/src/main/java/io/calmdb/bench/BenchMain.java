@@ -195,7 +195,7 @@ public final class BenchMain {
                   --commands    cost: comma-separated, of HSET,HDEL,HINCRBY,SADD,SREM (default: all)
                   --members     cost: comma-separated sizes (default: 1000,10000,100000,1000000)
                   --forks, --warmups, --iterations, --seconds
-                                cost: JMH forks per trial (1), warm-up (2) and measured (3) iterations, seconds each (1)""");
+                                cost: JMH forks per trial (1), warm-up (4) and measured (3) iterations, seconds each (1)""");
         System.exit(problem == null ? 0 : 2);
     }
 

@@ -32,6 +32,9 @@ final class WriteCostSuite {
     static final double RATIO_TARGET_MIN = 0.5;
     /** Heap of each forked JVM: a million hash fields take about half a gigabyte, and GC needs room beside them. */
     static final String FORK_HEAP = "3g";
+    /** Warm-up iterations of one second: the profile of a trial shows the rate still climbing through the third. */
+    static final int WARMUP_ITERATIONS = 4;
+    static final int MEASUREMENT_ITERATIONS = 3;
 
     /** How long and how often to measure; every field can be set on the command line. */
     record Settings(List<String> commands, List<Integer> members, int forks, int warmupIterations,
@@ -39,7 +42,7 @@ final class WriteCostSuite {
         static Settings defaults(boolean quick) {
             return new Settings(List.of("HSET", "HDEL", "HINCRBY", "SADD", "SREM"),
                     quick ? List.of(1_000, 10_000, 100_000) : List.of(1_000, 10_000, 100_000, 1_000_000),
-                    1, quick ? 1 : 2, quick ? 2 : 3, 1);
+                    1, quick ? 1 : WARMUP_ITERATIONS, quick ? 2 : MEASUREMENT_ITERATIONS, 1);
         }
 
         String describe() {
