@@ -189,13 +189,13 @@ public final class BenchMain {
                        ./calmdb bench cost [--quick] [--commands LIST] [--members LIST] [--forks N] [--warmups N]
                                            [--iterations N] [--seconds N]
                   crdt          CalmDB's CRDTs against Apache Pekko Distributed Data, side by side (about 8 minutes)
-                  cost          writes per second on one key as it grows from 10^3 to 10^6 members (about 3 minutes)
+                  cost          writes per second on one key as it grows from 10^3 to 10^6 members (about 6 minutes)
                   --quick       smoke run: fewer iterations and smaller sizes (figures not for the record)
                   --only REGEX  run only the benchmarks whose name (for example OrSetAddBenchmark.pekkoAdd) matches
                   --commands    cost: comma-separated, of HSET,HDEL,HINCRBY,SADD,SREM (default: all)
                   --members     cost: comma-separated sizes (default: 1000,10000,100000,1000000)
                   --forks, --warmups, --iterations, --seconds
-                                cost: JMH forks per trial (1), warm-up (4) and measured (3) iterations, seconds each (1)""");
+                                cost: JMH forks per trial (1), warm-up (8) and measured (4) iterations, seconds each (1)""");
         System.exit(problem == null ? 0 : 2);
     }
 

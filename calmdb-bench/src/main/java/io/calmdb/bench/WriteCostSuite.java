@@ -32,9 +32,12 @@ final class WriteCostSuite {
     static final double RATIO_TARGET_MIN = 0.5;
     /** Heap of each forked JVM: a million hash fields take about half a gigabyte, and GC needs room beside them. */
     static final String FORK_HEAP = "3g";
-    /** Warm-up iterations of one second: the profile of a trial shows the rate still climbing through the third. */
-    static final int WARMUP_ITERATIONS = 4;
-    static final int MEASUREMENT_ITERATIONS = 3;
+    /**
+     * Warm-up iterations of one second. On the shared two-core machine a trial runs at a tenth of its final rate
+     * for its first six or seven seconds (the JIT compiler competes for the cores), then settles.
+     */
+    static final int WARMUP_ITERATIONS = 8;
+    static final int MEASUREMENT_ITERATIONS = 4;
 
     /** How long and how often to measure; every field can be set on the command line. */
     record Settings(List<String> commands, List<Integer> members, int forks, int warmupIterations,
