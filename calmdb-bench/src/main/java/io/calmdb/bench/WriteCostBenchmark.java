@@ -45,8 +45,8 @@ import org.openjdk.jmh.infra.Blackhole;
  * property {@value #DELTA_BYTES_DIRECTORY_PROPERTY}, one file per command and size, for the table.
  */
 @State(Scope.Benchmark)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class WriteCostBenchmark {
     /** Writes per invocation: a tenth of the smallest collection, large enough that timing overhead vanishes. */
     static final int OPERATIONS_PER_INVOCATION = 100;

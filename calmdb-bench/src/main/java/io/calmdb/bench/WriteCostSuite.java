@@ -55,8 +55,11 @@ final class WriteCostSuite {
         }
     }
 
-    /** One measured row: the median rate over the measured iterations and JMH's 99.9% half-width of the mean. */
-    record Row(String command, int members, double opsPerSecond, double opsPerSecondError, int deltaBytes) {}
+    /**
+     * One measured row: the rate implied by the median batch (JMH samples the time of every batch of writes) and by
+     * the mean batch, and the encoded size of a delta.
+     */
+    record Row(String command, int members, double opsPerSecond, double meanOpsPerSecond, int deltaBytes) {}
 
     private WriteCostSuite() {}
 
@@ -70,7 +73,9 @@ final class WriteCostSuite {
                 + Runtime.getRuntime().availableProcessors() + " processors, load average at start "
                 + String.format(Locale.ROOT, "%.2f", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage())
                 + "\njmh: " + settings.describe()
-                + "\nfigures: median of the measured iterations; ± is JMH's 99.9% confidence half-width of the mean\n";
+                + "\nfigures: writes per second from the median time of a batch of writes (JMH sample mode, every batch"
+                + "\n  of the measured iterations); the mean's rate beside it includes batches slowed by GC pauses and by"
+                + "\n  other processes taking the cores\n";
         System.out.println(environment);
         System.out.flush();
 
@@ -82,8 +87,8 @@ final class WriteCostSuite {
                 .include("^" + Pattern.quote(WriteCostBenchmark.class.getName()) + "\\.write$")
                 .param("command", settings.commands().toArray(String[]::new))
                 .param("members", settings.members().stream().map(String::valueOf).toArray(String[]::new))
-                .mode(Mode.Throughput)
-                .timeUnit(TimeUnit.SECONDS)
+                .mode(Mode.SampleTime)
+                .timeUnit(TimeUnit.NANOSECONDS)
                 .forks(settings.forks())
                 .warmupIterations(settings.warmupIterations())
                 .warmupTime(TimeValue.seconds(settings.iterationSeconds()))
@@ -102,11 +107,13 @@ final class WriteCostSuite {
             String command = result.getParams().getParam("command");
             int members = Integer.parseInt(result.getParams().getParam("members"));
             Result<?> primary = result.getPrimaryResult();
-            // The median, not the mean: on a shared two-core machine one iteration slowed by another process would
-            // otherwise move the figure; the half-width beside it keeps such noise visible.
-            double median = primary.getStatistics().getPercentile(50);
-            rows.put(command + "/" + members, new Row(command, members, median, primary.getScoreError(),
-                    deltaBytes(outputDirectory, command, members)));
+            // The median batch, not the mean: on a shared two-core machine another process takes a core for
+            // milliseconds at a time, and the batches it lands on say nothing about the write. The mean is kept
+            // beside it so that such noise, and GC pauses, stay visible.
+            double medianNanosPerWrite = primary.getStatistics().getPercentile(50);
+            double meanNanosPerWrite = primary.getStatistics().getMean();
+            rows.put(command + "/" + members, new Row(command, members, 1e9 / medianNanosPerWrite,
+                    1e9 / meanNanosPerWrite, deltaBytes(outputDirectory, command, members)));
         }
         String table = table(settings, rows);
         String finished = ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
@@ -131,12 +138,12 @@ final class WriteCostSuite {
     static String table(Settings settings, Map<String, Row> rows) {
         int smallest = settings.members().stream().mapToInt(Integer::intValue).min().orElseThrow();
         int largest = settings.members().stream().mapToInt(Integer::intValue).max().orElseThrow();
-        String line = "| %-7s | %9s | %17s | %15s | %11s |%n";
+        String line = "| %-7s | %9s | %13s | %9s | %13s | %11s |%n";
         StringBuilder text = new StringBuilder();
-        text.append(String.format(Locale.ROOT, line, "command", "members", "ops/s",
-                "vs " + BenchMain.count(smallest), "delta bytes"));
-        text.append(String.format(Locale.ROOT, line, "-------", "--------:", "----------------:", "--------------:",
-                "----------:"));
+        text.append(String.format(Locale.ROOT, line, "command", "members", "ops/s", "vs " + BenchMain.count(smallest),
+                "ops/s (mean)", "delta bytes"));
+        text.append(String.format(Locale.ROOT, line, "-------", "--------:", "------------:", "--------:",
+                "------------:", "----------:"));
         StringBuilder verdicts = new StringBuilder();
         for (String command : settings.commands()) {
             Row base = rows.get(command + "/" + smallest);
@@ -147,8 +154,9 @@ final class WriteCostSuite {
                 }
                 double ratio = base == null ? Double.NaN : row.opsPerSecond() / base.opsPerSecond();
                 text.append(String.format(Locale.ROOT, line, command, String.format(Locale.ROOT, "%,d", members),
-                        String.format(Locale.ROOT, "%,.0f ± %,.0f", row.opsPerSecond(), row.opsPerSecondError()),
+                        String.format(Locale.ROOT, "%,.0f", row.opsPerSecond()),
                         String.format(Locale.ROOT, "%.2f", ratio),
+                        String.format(Locale.ROOT, "%,.0f", row.meanOpsPerSecond()),
                         row.deltaBytes() < 0 ? "?" : Integer.toString(row.deltaBytes())));
             }
             Row top = rows.get(command + "/" + largest);
