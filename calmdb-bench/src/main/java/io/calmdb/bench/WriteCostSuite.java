@@ -73,8 +73,8 @@ final class WriteCostSuite {
                 + Runtime.getRuntime().availableProcessors() + " processors, load average at start "
                 + String.format(Locale.ROOT, "%.2f", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage())
                 + "\njmh: " + settings.describe()
-                + "\nfigures: writes per second from the median time of a batch of writes (JMH sample mode, every batch"
-                + "\n  of the measured iterations); the mean's rate beside it includes batches slowed by GC pauses and by"
+                + "\nfigures: writes per second from the median time of a batch of writes (JMH sample mode, over the"
+                + "\n  measured iterations); the mean's rate beside it includes batches slowed by GC pauses and by"
                 + "\n  other processes taking the cores\n";
         System.out.println(environment);
         System.out.flush();
