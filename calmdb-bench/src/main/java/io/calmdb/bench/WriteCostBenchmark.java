@@ -8,9 +8,13 @@ import io.calmdb.replication.keyspace.KeyValue;
 import io.calmdb.replication.keyspace.Keyspace;
 import io.calmdb.replication.keyspace.KeyspaceException;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +31,8 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.infra.Blackhole;
+import org.openjdk.jmh.infra.IterationParams;
+import org.openjdk.jmh.runner.IterationType;
 
 /**
  * The cost of one write as the collection it touches grows: one key holding {@link #members} fields or members, and
@@ -41,8 +47,10 @@ import org.openjdk.jmh.infra.Blackhole;
  * batch is a tenth of the smallest size, so HDEL and SREM never empty the key. HINCRBY increments existing fields,
  * which changes no size.
  *
- * <p>The encoded size of the last delta is written at the end of a trial to the directory named by the system
- * property {@value #DELTA_BYTES_DIRECTORY_PROPERTY}, one file per command and size, for the table.
+ * <p>Besides JMH's wall-clock samples, each batch measures the CPU time of the thread that runs it, because on a
+ * machine shared with other work the wall clock also counts the time other processes held the cores. At the end of
+ * a trial, the encoded size of the last delta and the CPU nanoseconds per write of each measured iteration are
+ * written to the directory named by the system property {@value #DELTA_BYTES_DIRECTORY_PROPERTY}, for the table.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
@@ -74,6 +82,7 @@ public class WriteCostBenchmark {
     private static final ReplicaId REPLICA = ReplicaId.of("bench");
     private static final Bytes KEY = Bytes.ofUtf8("bigkey");
     private static final Bytes VALUE = Bytes.ofUtf8("1");
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     private Command parsed;
     private Keyspace keyspace;
@@ -84,6 +93,10 @@ public class WriteCostBenchmark {
     private boolean batchToUndo;
     private long nowMillis = 1;
     private int lastDeltaBytes;
+    private boolean measuring;
+    private long iterationCpuNanos;
+    private long iterationWrites;
+    private final List<Double> measuredCpuNanosPerWrite = new ArrayList<>();
 
     @Setup(Level.Trial)
     @SuppressWarnings("unchecked")
@@ -144,9 +157,24 @@ public class WriteCostBenchmark {
         }
     }
 
+    @Setup(Level.Iteration)
+    public void startIteration(IterationParams iteration) {
+        measuring = iteration.getType() == IterationType.MEASUREMENT;
+        iterationCpuNanos = 0;
+        iterationWrites = 0;
+    }
+
+    @TearDown(Level.Iteration)
+    public void endIteration() {
+        if (measuring && iterationWrites > 0) {
+            measuredCpuNanosPerWrite.add((double) iterationCpuNanos / iterationWrites);
+        }
+    }
+
     @Benchmark
     @OperationsPerInvocation(OPERATIONS_PER_INVOCATION)
     public void write(Blackhole blackhole) throws KeyspaceException {
+        long cpuStartNanos = THREADS.getCurrentThreadCpuTime();
         nowMillis++;
         int bytes = 0;
         for (int i = 0; i < OPERATIONS_PER_INVOCATION; i++) {
@@ -163,6 +191,8 @@ public class WriteCostBenchmark {
         }
         lastDeltaBytes = bytes;
         batchToUndo = true;
+        iterationCpuNanos += THREADS.getCurrentThreadCpuTime() - cpuStartNanos;
+        iterationWrites += OPERATIONS_PER_INVOCATION;
     }
 
     @TearDown(Level.Trial)
@@ -173,11 +203,22 @@ public class WriteCostBenchmark {
         if (directory != null) {
             Files.writeString(Path.of(directory).resolve(deltaBytesFileName(command, members)),
                     Integer.toString(lastDeltaBytes), StandardCharsets.UTF_8);
+            // Appended: every fork of a trial adds its iterations to the same file.
+            StringBuilder lines = new StringBuilder();
+            for (double nanos : measuredCpuNanosPerWrite) {
+                lines.append(nanos).append('\n');
+            }
+            Files.writeString(Path.of(directory).resolve(cpuNanosFileName(command, members)), lines,
+                    StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         }
     }
 
     static String deltaBytesFileName(String command, int members) {
         return "delta-bytes-" + command + "-" + members + ".txt";
+    }
+
+    static String cpuNanosFileName(String command, int members) {
+        return "cpu-nanos-per-write-" + command + "-" + members + ".txt";
     }
 
     /** The benchmark measures nothing if the undo drifted; fail the trial instead. */

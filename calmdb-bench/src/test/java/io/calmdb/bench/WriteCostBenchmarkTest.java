@@ -39,6 +39,8 @@ class WriteCostBenchmarkTest {
                 Path recorded = directory.resolve(WriteCostBenchmark.deltaBytesFileName(command.name(), MEMBERS));
                 int bytes = Integer.parseInt(Files.readString(recorded).trim());
                 assertThat(bytes).as(command.name()).isPositive().isLessThanOrEqualTo(DELTA_BYTES_MAX);
+                // Called by hand, no iteration is a measured one, so the CPU figures file is created and empty.
+                assertThat(directory.resolve(WriteCostBenchmark.cpuNanosFileName(command.name(), MEMBERS))).exists();
             }
         } finally {
             System.clearProperty(WriteCostBenchmark.DELTA_BYTES_DIRECTORY_PROPERTY);
