@@ -41,6 +41,10 @@ import org.openjdk.jmh.annotations.Mode;
  *
  * <p>{@code --quick} is a smoke run: one warm-up and two measured iterations, and a tenth of the sizes; its figures
  * are not for the record.
+ *
+ * <p>{@code ./calmdb bench cost} runs {@link WriteCostBenchmark} through {@link WriteCostSuite} instead: the rate of
+ * single-member writes on one key holding 10^3 to 10^6 members, which DESIGN.md's rule (a write costs what its delta
+ * costs) says must not fall as the key grows.
  */
 public final class BenchMain {
     /** G-Counter increments per run in the full benchmark. */
@@ -97,6 +101,7 @@ public final class BenchMain {
         boolean quick = false;
         Pattern only = null;
         String suite = null;
+        Map<String, String> costOptions = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
@@ -105,6 +110,12 @@ public final class BenchMain {
                         usage("--only needs a regular expression");
                     }
                     only = Pattern.compile(args[++i]);
+                }
+                case "--commands", "--members", "--forks", "--warmups", "--iterations", "--seconds" -> {
+                    if (i + 1 >= args.length) {
+                        usage(args[i] + " needs a value");
+                    }
+                    costOptions.put(args[i], args[++i]);
                 }
                 case "-h", "--help" -> {
                     usage(null);
@@ -117,10 +128,56 @@ public final class BenchMain {
                 }
             }
         }
+        if ("cost".equals(suite)) {
+            WriteCostSuite.run(costSettings(quick, costOptions), targetDirectory().resolve("bench-cost"));
+            return;
+        }
+        if (!costOptions.isEmpty()) {
+            usage(costOptions.keySet().iterator().next() + " applies to the cost suite only");
+        }
         if (!"crdt".equals(suite)) {
             usage(suite == null ? "name a suite" : "unknown suite '" + suite + "'");
         }
         runCrdt(quick, only);
+    }
+
+    private static WriteCostSuite.Settings costSettings(boolean quick, Map<String, String> options) {
+        WriteCostSuite.Settings defaults = WriteCostSuite.Settings.defaults(quick);
+        List<String> commands = options.containsKey("--commands")
+                ? List.of(options.get("--commands").toUpperCase(Locale.ROOT).split(",")) : defaults.commands();
+        for (String command : commands) {
+            try {
+                WriteCostBenchmark.Command.valueOf(command);
+            } catch (IllegalArgumentException unknown) {
+                usage("--commands: unknown command '" + command + "'");
+            }
+        }
+        List<Integer> members = defaults.members();
+        if (options.containsKey("--members")) {
+            members = new ArrayList<>();
+            for (String size : options.get("--members").split(",")) {
+                members.add(positive("--members", size));
+            }
+        }
+        return new WriteCostSuite.Settings(commands, members,
+                options.containsKey("--forks") ? positive("--forks", options.get("--forks")) : defaults.forks(),
+                options.containsKey("--warmups") ? positive("--warmups", options.get("--warmups")) : defaults.warmupIterations(),
+                options.containsKey("--iterations") ? positive("--iterations", options.get("--iterations"))
+                        : defaults.measurementIterations(),
+                options.containsKey("--seconds") ? positive("--seconds", options.get("--seconds")) : defaults.iterationSeconds());
+    }
+
+    private static int positive(String option, String text) {
+        try {
+            int value = Integer.parseInt(text.trim());
+            if (value >= 1) {
+                return value;
+            }
+        } catch (NumberFormatException notANumber) {
+            // Reported below, with the option's name.
+        }
+        usage(option + " needs a positive integer, got '" + text + "'");
+        return 0;
     }
 
     private static void usage(String problem) {
@@ -129,9 +186,16 @@ public final class BenchMain {
         }
         System.err.println("""
                 usage: ./calmdb bench crdt [--quick] [--only REGEX]
+                       ./calmdb bench cost [--quick] [--commands LIST] [--members LIST] [--forks N] [--warmups N]
+                                           [--iterations N] [--seconds N]
                   crdt          CalmDB's CRDTs against Apache Pekko Distributed Data, side by side (about 8 minutes)
-                  --quick       smoke run: fewer iterations and a tenth of the sizes (figures not for the record)
-                  --only REGEX  run only the benchmarks whose name (for example OrSetAddBenchmark.pekkoAdd) matches""");
+                  cost          writes per second on one key as it grows from 10^3 to 10^6 members (about 6 minutes)
+                  --quick       smoke run: fewer iterations and smaller sizes (figures not for the record)
+                  --only REGEX  run only the benchmarks whose name (for example OrSetAddBenchmark.pekkoAdd) matches
+                  --commands    cost: comma-separated, of HSET,HDEL,HINCRBY,SADD,SREM (default: all)
+                  --members     cost: comma-separated sizes (default: 1000,10000,100000,1000000)
+                  --forks, --warmups, --iterations, --seconds
+                                cost: JMH forks per trial (1), warm-up (8) and measured (4) iterations, seconds each (1)""");
         System.exit(problem == null ? 0 : 2);
     }
 

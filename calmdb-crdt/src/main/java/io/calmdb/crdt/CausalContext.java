@@ -21,6 +21,8 @@ public final class CausalContext {
     private static final ReplicaId[] NO_REPLICAS = new ReplicaId[0];
     private static final long[] NO_COUNTERS = new long[0];
     private static final long[][] NO_CLOUDS = new long[0][];
+    private static final int[] NO_SIZES = new int[0];
+    private static final int PENDING_CAPACITY_MIN = 8;
 
     // Sorted by replica id. bases[i] is the contiguous maximum for replicas[i]; clouds[i] is a sorted array of
     // counters > bases[i] + 1 (null when empty), never containing bases[i] + 1 once compacted.
@@ -28,6 +30,11 @@ public final class CausalContext {
     private long[] bases = NO_COUNTERS;
     private long[][] clouds = NO_CLOUDS;
     private int size;
+    // Dots recorded by addUnordered and not yet folded into bases and clouds: pending[i] holds pendingSizes[i]
+    // counters of replicas[i] in arrival order. Every read settles them first, so they are never visible.
+    private long[][] pending = NO_CLOUDS;
+    private int[] pendingSizes = NO_SIZES;
+    private boolean unsettled;
 
     public CausalContext() {}
 
@@ -59,6 +66,7 @@ public final class CausalContext {
     }
 
     boolean containsAt(int index, long counter) {
+        settle();
         if (counter <= bases[index]) {
             return true;
         }
@@ -68,6 +76,7 @@ public final class CausalContext {
 
     /** The highest counter seen for {@code replica}, counting cloud dots (0 when none). */
     public long max(ReplicaId replica) {
+        settle();
         int i = indexOf(replica);
         if (i < 0) {
             return 0;
@@ -91,6 +100,7 @@ public final class CausalContext {
     }
 
     boolean add(ReplicaId replica, long counter) {
+        settle();
         int i = indexOf(replica);
         if (i < 0) {
             i = insertReplica(-i - 1, replica);
@@ -117,11 +127,74 @@ public final class CausalContext {
         return true;
     }
 
+    /**
+     * Records the {@code counter}-th event of {@code replica} as seen, like {@link #add}, but without saying whether
+     * it was new, so that the dot can wait in a buffer: a removal collects every dot of the value it removes in
+     * whatever order the value's store holds them, and inserting each into a sorted cloud would shift the cloud
+     * every time, quadratic in the value's size. The buffer is sorted and folded in at the next read, once.
+     */
+    void addUnordered(ReplicaId replica, long counter) {
+        int i = indexOf(replica);
+        if (i < 0) {
+            i = insertReplica(-i - 1, replica);
+        }
+        if (counter <= bases[i]) {
+            return;
+        }
+        if (counter == bases[i] + 1 && clouds[i] == null && pendingSizes[i] == 0) {
+            bases[i] = counter;
+            return;
+        }
+        long[] buffer = pending[i];
+        int used = pendingSizes[i];
+        if (buffer == null || used == buffer.length) {
+            pending[i] = buffer = buffer == null ? new long[PENDING_CAPACITY_MIN] : Arrays.copyOf(buffer, used * 2);
+        }
+        buffer[used] = counter;
+        pendingSizes[i] = used + 1;
+        unsettled = true;
+    }
+
+    /**
+     * Folds the dots {@link #addUnordered} buffered into the bases and clouds: sort, drop duplicates, unite with the
+     * cloud, compact. Reads call it; a mutator that collected dots calls it before handing its delta out, so that
+     * a context shared with another thread is never changed by a read.
+     */
+    void settle() {
+        if (!unsettled) {
+            return;
+        }
+        unsettled = false;
+        for (int i = 0; i < size; i++) {
+            int used = pendingSizes[i];
+            if (used == 0) {
+                continue;
+            }
+            long[] sorted = Arrays.copyOf(pending[i], used);
+            pending[i] = null;
+            pendingSizes[i] = 0;
+            Arrays.sort(sorted);
+            int distinct = 0;
+            for (int d = 0; d < used; d++) {
+                if (distinct == 0 || sorted[distinct - 1] != sorted[d]) {
+                    sorted[distinct++] = sorted[d];
+                }
+            }
+            if (distinct < used) {
+                sorted = Arrays.copyOf(sorted, distinct);
+            }
+            clouds[i] = clouds[i] == null ? sorted : unionSorted(clouds[i], sorted);
+            // Compaction folds the run that continues the base and drops the dots the base already covers.
+            compactAt(i);
+        }
+    }
+
     /** Records every event of {@code replica} from 1 to {@code counter} as seen. */
     void addRange(ReplicaId replica, long counter) {
         if (counter <= 0) {
             return;
         }
+        settle();
         int i = indexOf(replica);
         if (i < 0) {
             i = insertReplica(-i - 1, replica);
@@ -141,6 +214,8 @@ public final class CausalContext {
         if (other == this) {
             return this;
         }
+        settle();
+        other.settle();
         for (int j = 0; j < other.size; j++) {
             ReplicaId replica = other.replicas[j];
             int i = indexOf(replica);
@@ -182,6 +257,7 @@ public final class CausalContext {
 
     /** The contiguous part of this context: every dot at or below its entry has been seen. */
     public VersionVector versionVector() {
+        settle();
         VersionVector vector = VersionVector.empty();
         for (int i = 0; i < size; i++) {
             vector = vector.with(replicas[i], bases[i]);
@@ -191,6 +267,7 @@ public final class CausalContext {
 
     /** The dots seen out of order (above the contiguous part), in dot order. */
     public List<Dot> cloud() {
+        settle();
         List<Dot> dots = new ArrayList<>();
         for (int i = 0; i < size; i++) {
             if (clouds[i] != null) {
@@ -204,6 +281,8 @@ public final class CausalContext {
 
     /** True when this context has seen every dot that {@code other} has seen. */
     public boolean includes(CausalContext other) {
+        settle();
+        other.settle();
         for (int j = 0; j < other.size; j++) {
             ReplicaId replica = other.replicas[j];
             int i = indexOf(replica);
@@ -233,6 +312,7 @@ public final class CausalContext {
 
     /** The number of distinct dots seen. */
     public long dotCount() {
+        settle();
         long count = 0;
         for (int i = 0; i < size; i++) {
             count += bases[i] + (clouds[i] == null ? 0 : clouds[i].length);
@@ -246,6 +326,7 @@ public final class CausalContext {
     }
 
     public CausalContext copy() {
+        settle();
         CausalContext copy = new CausalContext();
         copy.replicas = Arrays.copyOf(replicas, size);
         copy.bases = Arrays.copyOf(bases, size);
@@ -254,11 +335,14 @@ public final class CausalContext {
             copy.clouds[i] = clouds[i] == null ? null : clouds[i].clone();
         }
         copy.size = size;
+        copy.pending = new long[size][];
+        copy.pendingSizes = new int[size];
         return copy;
     }
 
     /** Visits every seen dot in order. Visits {@link #dotCount()} dots: meant for small (delta) contexts. */
     public void forEachDot(Consumer<Dot> action) {
+        settle();
         for (int i = 0; i < size; i++) {
             for (long c = 1; c <= bases[i]; c++) {
                 action.accept(new Dot(replicas[i], c));
@@ -304,10 +388,12 @@ public final class CausalContext {
     }
 
     long baseAt(int index) {
+        settle();
         return bases[index];
     }
 
     long[] cloudAt(int index) {
+        settle();
         return clouds[index];
     }
 
@@ -330,13 +416,19 @@ public final class CausalContext {
             replicas = Arrays.copyOf(replicas, capacity);
             bases = Arrays.copyOf(bases, capacity);
             clouds = Arrays.copyOf(clouds, capacity);
+            pending = Arrays.copyOf(pending, capacity);
+            pendingSizes = Arrays.copyOf(pendingSizes, capacity);
         }
         System.arraycopy(replicas, at, replicas, at + 1, size - at);
         System.arraycopy(bases, at, bases, at + 1, size - at);
         System.arraycopy(clouds, at, clouds, at + 1, size - at);
+        System.arraycopy(pending, at, pending, at + 1, size - at);
+        System.arraycopy(pendingSizes, at, pendingSizes, at + 1, size - at);
         replicas[at] = replica;
         bases[at] = 0;
         clouds[at] = null;
+        pending[at] = null;
+        pendingSizes[at] = 0;
         size++;
         return at;
     }
@@ -363,6 +455,8 @@ public final class CausalContext {
         if (!(o instanceof CausalContext other) || other.size != size) {
             return false;
         }
+        settle();
+        other.settle();
         for (int i = 0; i < size; i++) {
             if (!replicas[i].equals(other.replicas[i]) || bases[i] != other.bases[i]
                     || !Arrays.equals(clouds[i], other.clouds[i])) {
@@ -374,6 +468,7 @@ public final class CausalContext {
 
     @Override
     public int hashCode() {
+        settle();
         int hash = 1;
         for (int i = 0; i < size; i++) {
             hash = 31 * hash + replicas[i].hashCode();

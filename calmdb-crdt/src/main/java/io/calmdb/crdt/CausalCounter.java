@@ -65,6 +65,7 @@ public final class CausalCounter implements Crdt<CausalCounter>, CausalValue<Cau
     public CausalCounter reset() {
         CausalCounter delta = new CausalCounter(new DotFunction<>(), new CausalContext(), false);
         store.collectDots(delta.context);
+        delta.context.settle();
         store.clear();
         return delta;
     }

@@ -76,10 +76,12 @@ final class CausalEncoding {
                 if (counter > Dot.COUNTER_MAX || counter < previous) {
                     throw in.fail("context cloud counter exceeds " + Dot.COUNTER_MAX, replicaAt);
                 }
-                context.add(replica, counter);
+                // The counters arrive sorted and each is new; buffering them keeps a large cloud's decode linear.
+                context.addUnordered(replica, counter);
                 previous = counter;
             }
         }
+        context.settle();
         return new Header(partial, context);
     }
 }

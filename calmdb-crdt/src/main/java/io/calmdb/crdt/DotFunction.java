@@ -44,9 +44,10 @@ final class DotFunction<P> {
         entries.clear();
     }
 
+    /** Adds every dot to {@code into} unsettled (see {@link CausalContext#addUnordered}); the caller settles it. */
     void collectDots(CausalContext into) {
         for (Map.Entry<Dot, P> entry : entries) {
-            into.add(entry.getKey());
+            into.addUnordered(entry.getKey().replica(), entry.getKey().counter());
         }
     }
 

@@ -38,6 +38,7 @@ public final class EnableWinsFlag implements Crdt<EnableWinsFlag>, CausalValue<E
         Dot dot = context.nextDot(replica);
         EnableWinsFlag delta = new EnableWinsFlag(new DotFunction<>(), new CausalContext(), true);
         store.collectDots(delta.context);
+        delta.context.settle();
         delta.context.add(dot);
         delta.store.put(dot, Boolean.TRUE);
         store.clear();
@@ -50,6 +51,7 @@ public final class EnableWinsFlag implements Crdt<EnableWinsFlag>, CausalValue<E
     public EnableWinsFlag disable() {
         EnableWinsFlag delta = new EnableWinsFlag(new DotFunction<>(), new CausalContext(), false);
         store.collectDots(delta.context);
+        delta.context.settle();
         store.clear();
         return delta;
     }

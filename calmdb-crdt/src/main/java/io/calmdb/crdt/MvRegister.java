@@ -55,6 +55,7 @@ public final class MvRegister<V> implements Crdt<MvRegister<V>>, CausalValue<MvR
         Dot dot = context.nextDot(replica);
         MvRegister<V> delta = new MvRegister<>(new DotFunction<>(), new CausalContext(), true);
         store.collectDots(delta.context);
+        delta.context.settle();
         delta.context.add(dot);
         delta.store.put(dot, write);
         store.clear();
@@ -67,6 +68,7 @@ public final class MvRegister<V> implements Crdt<MvRegister<V>>, CausalValue<MvR
     public MvRegister<V> clear() {
         MvRegister<V> delta = new MvRegister<>(new DotFunction<>(), new CausalContext(), false);
         store.collectDots(delta.context);
+        delta.context.settle();
         store.clear();
         return delta;
     }

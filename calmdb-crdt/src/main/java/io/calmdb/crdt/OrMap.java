@@ -33,6 +33,10 @@ import java.util.function.Function;
 public final class OrMap<K, V extends Crdt<V>> implements Crdt<OrMap<K, V>>, CausalValue<OrMap<K, V>> {
     private final CausalType<V> valueType;
     private final HashMap<K, V> entries;
+    // How many entries hold a non-bottom value, kept exact by every change to the entries so that size, isEmpty
+    // and isBottom cost nothing: a write asks whether its key is empty, and a scan would make every write as slow
+    // as the map is large. A delta may list bottom entries (the keys it removes), so entries.size() is not it.
+    private int presentCount;
     private CausalContext context;
     private boolean partial;
 
@@ -75,8 +79,20 @@ public final class OrMap<K, V extends Crdt<V>> implements Crdt<OrMap<K, V>>, Cau
         return Collections.unmodifiableSet(keys);
     }
 
+    /** The number of keys present, in constant time. */
     public int size() {
-        return keys().size();
+        return presentCount;
+    }
+
+    /** The number of keys present, counted by visiting every entry: the oracle that tests hold {@link #size} to. */
+    int countPresentByScan() {
+        int count = 0;
+        for (V value : entries.values()) {
+            if (!causal(value).isBottom()) {
+                count++;
+            }
+        }
+        return count;
     }
 
     /**
@@ -88,7 +104,7 @@ public final class OrMap<K, V extends Crdt<V>> implements Crdt<OrMap<K, V>>, Cau
     }
 
     public boolean isEmpty() {
-        return size() == 0;
+        return presentCount == 0;
     }
 
     @Override
@@ -117,17 +133,21 @@ public final class OrMap<K, V extends Crdt<V>> implements Crdt<OrMap<K, V>>, Cau
         if (!existed) {
             value = valueType.empty(context);
         }
+        boolean wasPresent = !causal(value).isBottom();
         V nestedDelta = mutation.apply(value);
         Checks.argument(nestedDelta != null && nestedDelta != value, "mutation",
                 "must return the delta of one mutator of the value, not null or the value itself");
         CausalContext deltaContext = causal(nestedDelta).context();
         OrMap<K, V> delta = new OrMap<>(valueType, deltaContext, true);
         delta.entries.put(key, nestedDelta);
-        if (causal(value).isBottom()) {
+        delta.presentCount = causal(nestedDelta).isBottom() ? 0 : 1;
+        boolean isPresent = !causal(value).isBottom();
+        if (!isPresent) {
             entries.remove(key);
         } else if (!existed) {
             entries.put(key, value);
         }
+        presentCount += (isPresent ? 1 : 0) - (wasPresent ? 1 : 0);
         return delta;
     }
 
@@ -137,7 +157,11 @@ public final class OrMap<K, V extends Crdt<V>> implements Crdt<OrMap<K, V>>, Cau
         OrMap<K, V> delta = new OrMap<>(valueType, new CausalContext(), true);
         V value = entries.remove(key);
         if (value != null) {
+            if (!causal(value).isBottom()) {
+                presentCount--;
+            }
             causal(value).collectDots(delta.context);
+            delta.context.settle();
             delta.entries.put(key, valueType.empty(delta.context));
         }
         return delta;
@@ -147,7 +171,9 @@ public final class OrMap<K, V extends Crdt<V>> implements Crdt<OrMap<K, V>>, Cau
     public OrMap<K, V> clear() {
         OrMap<K, V> delta = new OrMap<>(valueType, new CausalContext(), false);
         collectDots(delta.context);
+        delta.context.settle();
         entries.clear();
+        presentCount = 0;
         return delta;
     }
 
@@ -164,7 +190,9 @@ public final class OrMap<K, V extends Crdt<V>> implements Crdt<OrMap<K, V>>, Cau
         }
         OrMap<K, V> extracted = new OrMap<>(valueType, new CausalContext(), true);
         causal(value).collectDots(extracted.context);
+        extracted.context.settle();
         extracted.entries.put(key, causal(value).copyWith(extracted.context));
+        extracted.presentCount = 1;
         return extracted;
     }
 
@@ -200,9 +228,15 @@ public final class OrMap<K, V extends Crdt<V>> implements Crdt<OrMap<K, V>>, Cau
             V absent = valueType.empty(otherContext);
             for (Map.Entry<K, V> entry : entries.entrySet()) {
                 if (!other.entries.containsKey(entry.getKey())) {
+                    boolean wasPresent = !causal(entry.getValue()).isBottom();
                     causal(entry.getValue()).joinStore(absent, thisContext, otherContext);
                     if (causal(entry.getValue()).isBottom()) {
                         emptied.add(entry.getKey());
+                        if (wasPresent) {
+                            presentCount--;
+                        }
+                    } else if (!wasPresent) {
+                        presentCount++;
                     }
                 }
             }
@@ -215,10 +249,13 @@ public final class OrMap<K, V extends Crdt<V>> implements Crdt<OrMap<K, V>>, Cau
                 value = partial ? valueType.emptyDelta(context) : valueType.empty(context);
                 entries.put(key, value);
             }
+            boolean wasPresent = !causal(value).isBottom();
             causal(value).joinStore(entry.getValue(), thisContext, otherContext);
-            if (causal(value).isBottom()) {
+            boolean isPresent = !causal(value).isBottom();
+            if (!isPresent) {
                 emptied.add(key);
             }
+            presentCount += (isPresent ? 1 : 0) - (wasPresent ? 1 : 0);
         }
         if (!resultPartial) {
             for (K key : emptied) {
@@ -230,12 +267,7 @@ public final class OrMap<K, V extends Crdt<V>> implements Crdt<OrMap<K, V>>, Cau
 
     @Override
     public boolean isBottom() {
-        for (V value : entries.values()) {
-            if (!causal(value).isBottom()) {
-                return false;
-            }
-        }
-        return !partial || entries.isEmpty();
+        return presentCount == 0 && (!partial || entries.isEmpty());
     }
 
     @Override
@@ -254,6 +286,7 @@ public final class OrMap<K, V extends Crdt<V>> implements Crdt<OrMap<K, V>>, Cau
     public OrMap<K, V> copyWith(CausalContext sharedContext) {
         OrMap<K, V> copy = new OrMap<>(valueType, sharedContext, partial);
         entries.forEach((key, value) -> copy.entries.put(key, causal(value).copyWith(sharedContext)));
+        copy.presentCount = presentCount;
         return copy;
     }
 
@@ -392,6 +425,9 @@ public final class OrMap<K, V extends Crdt<V>> implements Crdt<OrMap<K, V>>, Cau
                         throw in.fail("a complete map holds an empty value", at);
                     }
                     map.entries.put(key, value);
+                    if (!causal(value).isBottom()) {
+                        map.presentCount++;
+                    }
                 }
                 return map;
             }

@@ -163,4 +163,43 @@ class CausalContextTest {
             assertThat(merged.dotCount()).as("seed %d", seed).isEqualTo(expected.size());
         }
     }
+    @Test
+    void addUnordered_endsEqualToAddingOneByOne_whateverReadsComeBetween() {
+        ReplicaId[] replicas = {A, B, ReplicaId.of("c")};
+        for (long seed = 1; seed <= 200; seed++) {
+            SplittableRandom random = new SplittableRandom(seed);
+            CausalContext exact = new CausalContext();
+            CausalContext buffered = new CausalContext();
+            for (int d = 0; d < 400; d++) {
+                ReplicaId replica = replicas[random.nextInt(replicas.length)];
+                long counter = 1 + random.nextInt(300);
+                exact.add(replica, counter);
+                buffered.addUnordered(replica, counter);
+                if (random.nextInt(25) == 0) {
+                    // A read in the middle settles the buffer; later dots buffer again.
+                    long probe = 1 + random.nextInt(300);
+                    assertThat(buffered.contains(replica, probe)).as("seed %d", seed).isEqualTo(exact.contains(replica, probe));
+                    assertThat(buffered.max(replica)).as("seed %d", seed).isEqualTo(exact.max(replica));
+                }
+                if (random.nextInt(100) == 0) {
+                    CausalContext other = CausalContext.ofDots(List.of(Dot.of(replica, 1 + random.nextInt(300))));
+                    exact.merge(other);
+                    buffered.merge(other);
+                }
+            }
+            assertThat(buffered).as("seed %d", seed).isEqualTo(exact);
+            assertThat(buffered.hashCode()).as("seed %d", seed).isEqualTo(exact.hashCode());
+            assertThat(buffered.encode()).as("seed %d", seed).isEqualTo(exact.encode());
+        }
+    }
+
+    @Test
+    void addUnordered_ofAContiguousRunInReverse_compactsToOneBase() {
+        CausalContext context = new CausalContext();
+        for (long counter = 10_000; counter >= 1; counter--) {
+            context.addUnordered(A, counter);
+        }
+        assertThat(context.versionVector()).isEqualTo(VersionVector.of(Map.of(A, 10_000L)));
+        assertThat(context.cloud()).isEmpty();
+    }
 }
