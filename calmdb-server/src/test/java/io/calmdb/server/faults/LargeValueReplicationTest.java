@@ -26,8 +26,8 @@ class LargeValueReplicationTest {
     /** Larger than the default frame bound of 8 MiB, smaller than the RESP bulk bound of 16 MiB. */
     static final int LARGE_VALUE_BYTES = 10_000_000;
     static final Duration REPLICATION_WAIT_MAX = Duration.ofSeconds(60);
-    /** Enough writes during the partition to overflow the causal stream's retransmission queue (4096 per peer). */
-    static final int WRITES_DURING_PARTITION = 6_000;
+    /** Enough writes during the partition to overflow the causal stream's resend queue (65,536 per peer). */
+    static final int WRITES_DURING_PARTITION = 70_000;
     /** What a node logged per refused retry before the fix; its absence shows the stream no longer fails. */
     static final String FAILED_TASK_LOG = "a keyspace task failed";
 
