@@ -30,6 +30,10 @@ sealed interface ReplicationMessage {
     int TYPE_CHUNK = 4;
     int TYPE_END = 5;
     int TYPE_BATCH = 6;
+    /** In a batch: the delta right after the previous one from the same origin (its id and dependencies follow). */
+    int TYPE_DATA_NEXT = 7;
+    /** In a batch: acknowledgements of consecutive messages of one origin, as the first id and a count. */
+    int TYPE_ACK_RANGE = 8;
     /** The most relay messages one {@link Batch} carries. */
     int BATCH_MESSAGES_MAX = 4096;
 
@@ -62,13 +66,7 @@ sealed interface ReplicationMessage {
         ByteWriter out = new ByteWriter();
         switch (message) {
             case Broadcast broadcast -> writeRelay(out, broadcast.message());
-            case Batch batch -> {
-                out.writeByte(TYPE_BATCH);
-                out.writeVarInt(batch.messages().size());
-                for (RelayMessage<byte[]> relay : batch.messages()) {
-                    writeRelay(out, relay);
-                }
-            }
+            case Batch batch -> writeBatch(out, batch.messages());
             case Digest digest -> {
                 out.writeByte(TYPE_DIGEST);
                 out.writeBytes(digest.context().encode());
@@ -102,18 +100,7 @@ sealed interface ReplicationMessage {
         int type = in.readByte();
         ReplicationMessage message = switch (type) {
             case TYPE_DATA, TYPE_ACK -> new Broadcast(readRelay(in, type));
-            case TYPE_BATCH -> {
-                int count = in.readCount(BATCH_MESSAGES_MAX, 2, "batched message");
-                java.util.List<RelayMessage<byte[]>> messages = new java.util.ArrayList<>(count);
-                for (int i = 0; i < count; i++) {
-                    int relayType = in.readByte();
-                    if (relayType != TYPE_DATA && relayType != TYPE_ACK) {
-                        throw in.fail("a batch holds only deltas and acknowledgements, not type " + relayType, 0);
-                    }
-                    messages.add(readRelay(in, relayType));
-                }
-                yield new Batch(messages);
-            }
+            case TYPE_BATCH -> new Batch(readBatch(in));
             case TYPE_DIGEST -> new Digest(readContext(in), readVector(in));
             case TYPE_CHUNK -> new Chunk(in.readVarLong(), in.readVarLong(),
                     in.readBytes(CodecLimits.VALUE_BYTES_MAX, "state chunk"));
@@ -123,6 +110,104 @@ sealed interface ReplicationMessage {
         };
         in.expectEnd();
         return message;
+    }
+
+    /**
+     * A batch's entries, written compactly: a delta that directly follows the previous delta of its origin (the usual
+     * case: one origin's consecutive writes) is written as its payload alone, since its id and dependencies follow
+     * from the previous one's; a run of acknowledgements of consecutive messages is written as one range. Without
+     * this, the dependency vector would be most of a small write's bytes on the wire.
+     */
+    private static void writeBatch(ByteWriter out, java.util.List<RelayMessage<byte[]>> messages) {
+        out.writeByte(TYPE_BATCH);
+        int entries = 0;
+        for (int i = 0; i < messages.size(); i += ackRunLength(messages, i)) {
+            entries++;
+        }
+        out.writeVarInt(entries);
+        RelayMessage.Data<byte[]> previousData = null;
+        for (int i = 0; i < messages.size(); ) {
+            RelayMessage<byte[]> relay = messages.get(i);
+            int run = ackRunLength(messages, i);
+            if (run > 1) {
+                out.writeByte(TYPE_ACK_RANGE);
+                writeDot(out, ((RelayMessage.Ack<byte[]>) relay).id());
+                out.writeVarInt(run);
+            } else if (relay instanceof RelayMessage.Data<byte[]> data && follows(previousData, data)) {
+                out.writeByte(TYPE_DATA_NEXT);
+                out.writeBytes(data.payload());
+            } else {
+                writeRelay(out, relay);
+            }
+            if (relay instanceof RelayMessage.Data<byte[]> data) {
+                previousData = data;
+            }
+            i += run;
+        }
+    }
+
+    /** How many acknowledgements of consecutive messages of one origin start at {@code from} (1 for anything else). */
+    private static int ackRunLength(java.util.List<RelayMessage<byte[]>> messages, int from) {
+        if (!(messages.get(from) instanceof RelayMessage.Ack<byte[]> first)) {
+            return 1;
+        }
+        int run = 1;
+        while (from + run < messages.size() && messages.get(from + run) instanceof RelayMessage.Ack<byte[]> next
+                && next.id().replica().equals(first.id().replica())
+                && next.id().counter() == first.id().counter() + run) {
+            run++;
+        }
+        return run;
+    }
+
+    private static boolean follows(RelayMessage.Data<byte[]> previous, RelayMessage.Data<byte[]> data) {
+        return previous != null && data.id().replica().equals(previous.id().replica())
+                && data.id().counter() == previous.id().counter() + 1
+                && data.dependencies().equals(nextDependencies(previous));
+    }
+
+    /** The dependencies of the message right after {@code previous} from its origin: previous's, plus previous. */
+    private static VersionVector nextDependencies(RelayMessage.Data<byte[]> previous) {
+        return previous.dependencies().with(previous.id().replica(), previous.id().counter());
+    }
+
+    private static java.util.List<RelayMessage<byte[]>> readBatch(ByteReader in) throws CodecException {
+        int entries = in.readCount(BATCH_MESSAGES_MAX, 2, "batched message");
+        java.util.List<RelayMessage<byte[]>> messages = new java.util.ArrayList<>(entries);
+        RelayMessage.Data<byte[]> previousData = null;
+        for (int i = 0; i < entries; i++) {
+            int at = in.position();
+            int type = in.readByte();
+            switch (type) {
+                case TYPE_DATA, TYPE_ACK -> messages.add(readRelay(in, type));
+                case TYPE_DATA_NEXT -> {
+                    if (previousData == null) {
+                        throw in.fail("a delta that follows another comes first in its batch", at);
+                    }
+                    Dot id = new Dot(previousData.id().replica(), previousData.id().counter() + 1);
+                    messages.add(new RelayMessage.Data<>(id, nextDependencies(previousData),
+                            in.readBytes(CodecLimits.VALUE_BYTES_MAX, "delta")));
+                }
+                case TYPE_ACK_RANGE -> {
+                    Dot first = readDot(in);
+                    int count = (int) in.readVarLong(2, BATCH_MESSAGES_MAX, "acknowledgement range");
+                    if (first.counter() > Dot.COUNTER_MAX - count) {
+                        throw in.fail("an acknowledgement range of " + count + " from " + first + " is not valid", at);
+                    }
+                    for (int k = 0; k < count; k++) {
+                        messages.add(new RelayMessage.Ack<>(new Dot(first.replica(), first.counter() + k)));
+                    }
+                }
+                default -> throw in.fail("a batch holds only deltas and acknowledgements, not type " + type, at);
+            }
+            if (messages.size() > BATCH_MESSAGES_MAX) {
+                throw in.fail("a batch expands to more than " + BATCH_MESSAGES_MAX + " messages", at);
+            }
+            if (messages.get(messages.size() - 1) instanceof RelayMessage.Data<byte[]> data) {
+                previousData = data;
+            }
+        }
+        return messages;
     }
 
     private static void writeRelay(ByteWriter out, RelayMessage<byte[]> relay) {
