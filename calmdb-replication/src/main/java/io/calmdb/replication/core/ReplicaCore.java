@@ -73,6 +73,8 @@ public final class ReplicaCore {
     private final Map<ReplicaId, OutgoingTransfer> outgoing = new TreeMap<>();
     private final Map<ReplicaId, IncomingTransfer> incoming = new HashMap<>();
     private final Map<ReplicaId, VersionVector> peerDelivered = new TreeMap<>();
+    // Per peer, the delivered vector of the digest before its previous one (see streamsRepair).
+    private final Map<ReplicaId, VersionVector> peerDeliveredBefore = new HashMap<>();
     private long nextTransferId = 1;
 
     // Acknowledgements and WAIT.
@@ -492,6 +494,9 @@ public final class ReplicaCore {
         }
         try {
             currentNowMillis = nowMillis;
+            // What the peer reported before the link went down says nothing about its progress since.
+            peerDelivered.remove(peer);
+            peerDeliveredBefore.remove(peer);
             effects.send(peer, ReplicationMessage.encode(new ReplicationMessage.Digest(keyspace.context().copy(),
                     stream.delivered())));
             stream.peerHeard(peer, nowMillis, outbox);
@@ -513,6 +518,8 @@ public final class ReplicaCore {
 
     private void onDigest(ReplicaId from, ReplicationMessage.Digest digest, long nowMillis) {
         VersionVector previous = peerDelivered.put(from, digest.delivered());
+        VersionVector beforePrevious = previous == null ? peerDeliveredBefore.remove(from)
+                : peerDeliveredBefore.put(from, previous);
         // A peer that took our writes in through a state transfer never acknowledges them one by one.
         acknowledged.get(from).advanceTo(Math.min(digest.delivered().get(self), durableLocalSequence));
         acknowledgementsAdvanced();
@@ -520,7 +527,7 @@ public final class ReplicaCore {
         if (digest.context().includes(contextOneRoundAgo) || outgoing.containsKey(from)) {
             return;
         }
-        if (streamsRepair(from, previous, digest.delivered())) {
+        if (streamsRepair(from, beforePrevious, digest.delivered())) {
             transfersAvoided++;
             return;
         }
@@ -532,14 +539,16 @@ public final class ReplicaCore {
 
     /**
      * True when the causal streams are already bringing the peer up to date, so a state transfer would only add
-     * work to the replica that is behind: for every origin whose writes the peer lacks (by what it reported
-     * delivering), either the peer's delivered count from that origin grew since its previous digest (the origin's
-     * stream is getting through), or the origin is this replica and its resend queue still holds everything the
-     * peer misses. Under sustained load a peer trails by more than a round; a bystander replica that transferred
-     * the whole state to it every round (seen in a profile: a third of a node's time) made it trail further. A lack
-     * the delivered vectors do not explain (a write lost in a crash, a transfer's removals) gets a transfer.
+     * work: for every origin whose writes the peer lacks (by what it reported delivering), either the origin is
+     * this replica and its resend queue still holds everything the peer misses, or the peer's delivered count from
+     * that origin grew over the last two digest intervals (the origin's stream is getting through, perhaps slowly).
+     * Only an origin stuck for two intervals (it crashed and lost what it held for resending, say) or a lack the
+     * delivered vectors do not explain (a write lost in a crash, a transfer's removals) gets a transfer. One
+     * interval is too short a look: under load a bystander replica transferred the whole state to a lagging peer
+     * every round (a third of its time in a profile), and right after a heal the peer's first digest shows no
+     * progress yet although every missed delta is on its way.
      */
-    private boolean streamsRepair(ReplicaId peer, VersionVector previous, VersionVector peerHas) {
+    private boolean streamsRepair(ReplicaId peer, VersionVector twoDigestsAgo, VersionVector peerHas) {
         boolean[] lacking = {false};
         boolean[] repairing = {true};
         deliveredOneRoundAgo.forEach((origin, counter) -> {
@@ -548,9 +557,9 @@ public final class ReplicaCore {
                 return;
             }
             lacking[0] = true;
-            boolean progressing = previous != null && has > previous.get(origin);
             boolean resendable = origin.equals(self) && stream.canResendAfter(peer, has);
-            if (!progressing && !resendable) {
+            boolean progressing = twoDigestsAgo == null || has > twoDigestsAgo.get(origin);
+            if (!resendable && !progressing) {
                 repairing[0] = false;
             }
         });
