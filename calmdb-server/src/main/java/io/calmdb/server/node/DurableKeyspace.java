@@ -8,6 +8,7 @@ import io.calmdb.crdt.OrMap;
 import io.calmdb.crdt.ReplicaId;
 import io.calmdb.crdt.VersionVector;
 import io.calmdb.replication.keyspace.KeyValue;
+import io.calmdb.replication.core.Recovery;
 import io.calmdb.replication.keyspace.Keyspace;
 import io.calmdb.server.storage.CorruptStorageException;
 import io.calmdb.server.storage.LogRecord;
@@ -59,18 +60,17 @@ final class DurableKeyspace implements AutoCloseable {
      * @throws CorruptStorageException if a record or state fails its checksum or does not decode as a keyspace delta
      */
     static DurableKeyspace open(StorageOptions options, Keyspace keyspace) {
-        Recovery recovery = new Recovery(keyspace);
-        NodeStorage storage = NodeStorage.open(options, recovery);
+        StorageRecovery visitor = new StorageRecovery(new Recovery(keyspace));
+        NodeStorage storage = NodeStorage.open(options, visitor);
         DurableKeyspace durable = new DurableKeyspace(keyspace, storage);
+        Recovery recovery = visitor.recovery;
         try {
             Optional<byte[]> context = storage.getMetadata(CONTEXT_METADATA);
-            if (context.isPresent()) {
-                keyspace.restoreContext(CausalContext.decode(context.get()));
-            }
             Optional<byte[]> delivered = storage.getMetadata(DELIVERED_METADATA);
             VersionVector checkpointed = delivered.isPresent()
                     ? CausalContext.decode(delivered.get()).versionVector() : VersionVector.empty();
-            durable.recoveredDelivered = checkpointed.merge(recovery.delivered);
+            durable.recoveredDelivered = recovery.finish(
+                    context.isPresent() ? CausalContext.decode(context.get()) : null, checkpointed);
         } catch (CodecException e) {
             storage.close();
             throw new CorruptStorageException("metadata " + CONTEXT_METADATA, e.getMessage());
@@ -78,9 +78,9 @@ final class DurableKeyspace implements AutoCloseable {
             storage.close();
             throw e;
         }
-        durable.recoveredRecords = recovery.records;
-        durable.recoveredStates = recovery.states;
-        durable.replayedKeys.addAll(recovery.replayedKeys);
+        durable.recoveredRecords = recovery.records();
+        durable.recoveredStates = recovery.states();
+        durable.replayedKeys.addAll(recovery.replayedKeys());
         return durable;
     }
 
@@ -181,47 +181,40 @@ final class DurableKeyspace implements AutoCloseable {
     }
 
     /** Rebuilds the keyspace from checkpointed states and log records, rejecting anything that does not decode. */
-    private static final class Recovery implements RecoveryVisitor {
-        private final Keyspace keyspace;
-        private final Set<Bytes> replayedKeys = new LinkedHashSet<>();
-        private VersionVector delivered = VersionVector.empty();
-        private long records;
-        private long states;
+    /** Feeds what RocksDB kept to the core's {@link Recovery}, turning anything that does not decode into corruption. */
+    private static final class StorageRecovery implements RecoveryVisitor {
+        private final Recovery recovery;
 
-        Recovery(Keyspace keyspace) {
-            this.keyspace = keyspace;
+        StorageRecovery(Recovery recovery) {
+            this.recovery = recovery;
         }
 
         @Override
         public void checkpointState(byte[] key, byte[] state) {
-            keyspace.apply(decode(state, "checkpointed state of key " + Bytes.copyOf(key)));
-            states++;
+            try {
+                recovery.checkpointState(state);
+            } catch (CodecException e) {
+                throw new CorruptStorageException("checkpointed state of key " + Bytes.copyOf(key),
+                        "does not decode as a keyspace delta: " + e.getMessage());
+            }
         }
 
         @Override
         public void logRecord(LogRecord record) {
-            OrMap<Bytes, KeyValue> delta = decode(record.payload(), "log record at position " + record.position());
-            keyspace.apply(delta);
-            replayedKeys.addAll(delta.touchedKeys());
-            records++;
+            ReplicaId origin = null;
             if (record.originSequence() > 0) {
                 try {
-                    ReplicaId origin = ReplicaId.of(new String(record.key(), StandardCharsets.UTF_8));
-                    if (record.originSequence() > delivered.get(origin)) {
-                        delivered = delivered.with(origin, record.originSequence());
-                    }
+                    origin = ReplicaId.of(new String(record.key(), StandardCharsets.UTF_8));
                 } catch (IllegalArgumentException e) {
                     throw new CorruptStorageException("log record at position " + record.position(),
                             "its origin is not a replica id: " + e.getMessage());
                 }
             }
-        }
-
-        private static OrMap<Bytes, KeyValue> decode(byte[] bytes, String location) {
             try {
-                return Codecs.decode(Keyspace.CODEC, bytes);
+                recovery.logRecord(origin, record.originSequence(), record.payload());
             } catch (CodecException e) {
-                throw new CorruptStorageException(location, "does not decode as a keyspace delta: " + e.getMessage());
+                throw new CorruptStorageException("log record at position " + record.position(),
+                        "does not decode as a keyspace delta: " + e.getMessage());
             }
         }
     }

@@ -3,11 +3,11 @@ package io.calmdb.sim.cluster;
 import io.calmdb.crdt.Bytes;
 import io.calmdb.crdt.CausalContext;
 import io.calmdb.crdt.CodecException;
-import io.calmdb.crdt.Codecs;
 import io.calmdb.crdt.Dot;
 import io.calmdb.crdt.OrMap;
 import io.calmdb.crdt.ReplicaId;
 import io.calmdb.crdt.VersionVector;
+import io.calmdb.replication.core.Recovery;
 import io.calmdb.replication.core.ReplicaCore;
 import io.calmdb.replication.core.ReplicaCoreConfig;
 import io.calmdb.replication.core.ReplicaEffects;
@@ -164,26 +164,27 @@ final class SimReplica {
             }
         }
         keyspace = new Keyspace(id);
-        for (byte[] state : states.values()) {
-            if (state != null) {
-                keyspace.apply(decode(state));
-            }
-        }
-        java.util.Set<Bytes> replayed = new java.util.LinkedHashSet<>();
-        for (int index = firstUncovered; index < records.size(); index++) {
-            if (records.get(index) instanceof DiskRecord.Delta delta) {
-                OrMap<Bytes, KeyValue> applied = decode(delta.encoded());
-                keyspace.apply(applied);
-                replayed.addAll(applied.touchedKeys());
-                if (delta.sequence() > delivered.get(delta.origin())) {
-                    delivered = delivered.with(delta.origin(), delta.sequence());
+        // The server's recovery procedure, fed from the simulated disk.
+        Recovery recovery = new Recovery(keyspace);
+        try {
+            for (byte[] state : states.values()) {
+                if (state != null) {
+                    recovery.checkpointState(state);
                 }
             }
+            for (int index = firstUncovered; index < records.size(); index++) {
+                if (records.get(index) instanceof DiskRecord.Delta delta) {
+                    recovery.logRecord(delta.origin(), delta.sequence(), delta.encoded());
+                }
+            }
+        } catch (CodecException e) {
+            throw new IllegalStateException("a simulated disk record does not decode: " + e.getMessage(), e);
         }
+        delivered = recovery.finish(checkpointedContext, delivered);
         if (checkpointedContext != null) {
-            keyspace.restoreContext(checkpointedContext);
             recoveriesFromCheckpoint++;
         }
+        java.util.Set<Bytes> replayed = recovery.replayedKeys();
         lastLocalAppended = delivered.get(id);
         ReplicaCoreConfig config = new ReplicaCoreConfig(id, peers, ReplicaCoreConfig.RETRANSMIT_PERIOD_MILLIS_DEFAULT,
                 ReplicaCoreConfig.HOLD_BACK_MESSAGES_MAX_DEFAULT, ANTI_ENTROPY_INTERVAL_MILLIS,
@@ -293,14 +294,6 @@ final class SimReplica {
                 core.onCheckpointFinished(true);
             }
         });
-    }
-
-    private static OrMap<Bytes, KeyValue> decode(byte[] encoded) {
-        try {
-            return Codecs.decode(Keyspace.CODEC, encoded);
-        } catch (CodecException e) {
-            throw new IllegalStateException("a simulated disk record does not decode: " + e.getMessage(), e);
-        }
     }
 
     private final class Effects implements ReplicaEffects {
