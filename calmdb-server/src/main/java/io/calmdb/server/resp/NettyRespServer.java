@@ -121,8 +121,13 @@ final class NettyRespServer implements RespServer {
       Channel channel = bootstrap.bind(config.host(), config.port()).syncUninterruptibly().channel();
       serverChannel = channel;
       localAddress = (InetSocketAddress) channel.localAddress();
-      LOG.info("RESP server listening on {} with {} I/O threads ({})", localAddress, config.ioThreads(),
-          channelType.getSimpleName());
+      if (ownsIoGroup) {
+        LOG.info("RESP server listening on {} with {} I/O threads ({})", localAddress, config.ioThreads(),
+            channelType.getSimpleName());
+      } else {
+        LOG.info("RESP server listening on {}, serving its connections on the caller's event loop ({})", localAddress,
+            channelType.getSimpleName());
+      }
     } catch (RuntimeException bindFailure) {
       stop();
       throw new IllegalStateException("cannot listen for RESP on " + config.host() + ":" + config.port() + ": "

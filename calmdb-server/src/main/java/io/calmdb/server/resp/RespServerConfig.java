@@ -12,7 +12,9 @@ import java.util.Objects;
  *
  * @param host address to bind; loopback by default so a development node is not reachable from the network
  * @param port TCP port, 0 for an ephemeral port (see {@link RespServer#port()})
- * @param ioThreads event-loop threads serving connections
+ * @param ioThreads event-loop threads serving connections (unused when the server is started on a shared event
+ *     loop, as a node starts it: see {@link RespServer#start(RespServerConfig, CommandTable, CommandHandler,
+ *     io.netty.channel.EventLoopGroup)})
  * @param bulkBytesMax largest bulk string (one argument) accepted, Redis's {@code proto-max-bulk-len}
  * @param multibulkArgumentsMax most arguments in one multibulk request, including the command name
  * @param inlineBytesMax longest inline command line (a command typed without RESP framing, as telnet sends)
