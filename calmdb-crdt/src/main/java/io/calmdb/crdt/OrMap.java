@@ -103,10 +103,11 @@ public final class OrMap<K, V extends Crdt<V>> implements Crdt<OrMap<K, V>>, Cau
 
     /**
      * Every key this state lists, including keys listed without a value: in a delta, those are the keys it
-     * removes. For a complete state this equals {@link #keys()}.
+     * removes. For a complete state this equals {@link #keys()}. A read-only view, not a copy (callers read it once
+     * per delta on the write path): do not keep it across changes to this map.
      */
     public Set<K> touchedKeys() {
-        return Collections.unmodifiableSet(new LinkedHashSet<>(entries.keySet()));
+        return Collections.unmodifiableSet(entries.keySet());
     }
 
     public boolean isEmpty() {
