@@ -478,6 +478,7 @@ public final class CalmNode implements AutoCloseable {
         clients.put("connected_clients", resp.statistics().connectionsOpen());
         clients.put("total_commands_processed", resp.statistics().commandsProcessed());
         clients.put("keyspace_queue_commands", thread.clientTasksQueued());
+        clients.put("keyspace_tasks_failed", thread.tasksFailed());
         clients.put("blocked_wait_commands", core.waitersBlocked());
         sections.put("clients", clients);
         StorageStatus storage = durable.storage().status();

@@ -38,6 +38,10 @@ final class KeyspaceThread implements AutoCloseable {
     static final long CLOSE_TIMEOUT_MILLIS = 10_000;
     /** How long {@link #call} waits for the loop, in seconds. */
     static final long CALL_TIMEOUT_SECONDS = 30;
+    /** The most failed tasks logged with their stack per {@link #FAILURE_LOG_WINDOW_NANOS}. */
+    static final int FAILURES_LOGGED_PER_WINDOW_MAX = 10;
+    /** The window {@link #FAILURES_LOGGED_PER_WINDOW_MAX} applies to, in nanoseconds (10 s). */
+    static final long FAILURE_LOG_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private static final Logger LOG = LoggerFactory.getLogger(KeyspaceThread.class);
 
@@ -45,6 +49,11 @@ final class KeyspaceThread implements AutoCloseable {
     private final EventLoop loop;
     private final int clientTasksMax;
     private final AtomicInteger clientTasksQueued = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong tasksFailed = new java.util.concurrent.atomic.AtomicLong();
+    // Rate limit of failure logging; touched only on the loop's thread.
+    private long failureWindowStartNanos = System.nanoTime() - FAILURE_LOG_WINDOW_NANOS;
+    private int failuresInWindow;
+    private long failuresSuppressed;
 
     /** A keyspace thread on {@code group}, which must have exactly one thread; closing shuts the group down. */
     KeyspaceThread(EventLoopGroup group, int clientTasksMax) {
@@ -131,13 +140,37 @@ final class KeyspaceThread implements AutoCloseable {
         return loop.schedule(() -> runLogged(work), delayMillis, TimeUnit.MILLISECONDS);
     }
 
-    /** A task that throws is logged and dropped; an {@link Error} propagates to the loop, which logs it too. */
-    private static void runLogged(Runnable work) {
+    /**
+     * A task that throws is logged and dropped; an {@link Error} propagates to the loop, which logs it too. A failure
+     * that repeats (a timer's task fails every tick) is logged with its stack at most
+     * {@link #FAILURES_LOGGED_PER_WINDOW_MAX} times per {@link #FAILURE_LOG_WINDOW_NANOS}, then counted.
+     */
+    private void runLogged(Runnable work) {
         try {
             work.run();
         } catch (RuntimeException error) {
-            LOG.error("a keyspace task failed", error);
+            tasksFailed.incrementAndGet();
+            long now = System.nanoTime();
+            if (now - failureWindowStartNanos >= FAILURE_LOG_WINDOW_NANOS) {
+                if (failuresSuppressed > 0) {
+                    LOG.error("{} more keyspace task failures were left out of the log in the last {} s",
+                            failuresSuppressed, TimeUnit.NANOSECONDS.toSeconds(FAILURE_LOG_WINDOW_NANOS));
+                }
+                failureWindowStartNanos = now;
+                failuresInWindow = 0;
+                failuresSuppressed = 0;
+            }
+            if (failuresInWindow++ < FAILURES_LOGGED_PER_WINDOW_MAX) {
+                LOG.error("a keyspace task failed", error);
+            } else {
+                failuresSuppressed++;
+            }
         }
+    }
+
+    /** Tasks that threw since start (every one is counted, logged or not). */
+    long tasksFailed() {
+        return tasksFailed.get();
     }
 
     boolean isCurrentThread() {
