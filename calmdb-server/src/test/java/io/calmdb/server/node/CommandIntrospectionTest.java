@@ -3,16 +3,11 @@ package io.calmdb.server.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.calmdb.crdt.ReplicaId;
+import io.calmdb.server.resp.RedisCli;
 import io.calmdb.server.resp.CommandSpec;
-import java.io.File;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,7 +21,6 @@ import redis.clients.jedis.resps.CommandInfo;
  * generated from the registry, in the reply shapes of Redis 7 that Jedis and {@code redis-cli} parse.
  */
 class CommandIntrospectionTest {
-    private static final long PROCESS_TIMEOUT_SECONDS = 10;
 
     @TempDir
     Path directory;
@@ -91,45 +85,20 @@ class CommandIntrospectionTest {
     @Test
     void redisCli_readsCommandInfoAndDocs_inBothProtocols() throws Exception {
         // redis-cli prints nested replies one value per line; the key specification follows the ten fixed fields.
-        assertThat(redisCli("COMMAND", "INFO", "hincrby").lines().toList()).containsSubsequence(
+        assertThat(RedisCli.run(node.respPort(), "COMMAND", "INFO", "hincrby").lines().toList()).containsSubsequence(
                 "hincrby", "4", "write", "denyoom", "fast", "1", "1", "1", "@write", "@hash", "@fast",
                 "flags", "RW", "access", "update", "begin_search", "type", "index", "spec", "index", "1",
                 "find_keys", "type", "range", "spec", "lastkey", "0", "keystep", "1", "limit", "0");
-        assertThat(redisCli("COMMAND", "INFO", "mset").lines().toList()).containsSubsequence(
+        assertThat(RedisCli.run(node.respPort(), "COMMAND", "INFO", "mset").lines().toList()).containsSubsequence(
                 "mset", "-3", "1", "-1", "2", "flags", "OW", "update", "lastkey", "-1", "keystep", "2");
         // RESP2 gives flat arrays (a value per line) and RESP3 maps (a key and its value per line); the words agree.
         String summary = CommandRegistry.standard().find("get").spec().summary();
         for (String protocol : List.of("-2", "-3")) {
-            assertThat(String.join(" ", redisCli(protocol, "COMMAND", "DOCS", "get", "nosuch").split("\\s+")))
+            assertThat(String.join(" ", RedisCli.run(node.respPort(), protocol, "COMMAND", "DOCS", "get", "nosuch").split("\\s+")))
                     .as("COMMAND DOCS with redis-cli %s", protocol)
                     .isEqualTo("get summary " + summary + " since 1.0.0 group string");
         }
-        assertThat(redisCli("COMMAND", "INFO", "nosuch")).isEmpty();
+        assertThat(RedisCli.run(node.respPort(), "COMMAND", "INFO", "nosuch")).isEmpty();
     }
 
-    private String redisCli(String... arguments) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(redisCliPath(), "-h", "127.0.0.1", "-p",
-                Integer.toString(node.respPort())));
-        command.addAll(List.of(arguments));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        process.getOutputStream().close();
-        if (!process.waitFor(PROCESS_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new AssertionError("redis-cli " + String.join(" ", arguments) + " did not finish in "
-                    + PROCESS_TIMEOUT_SECONDS + " s");
-        }
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        assertThat(process.exitValue()).as("exit code of redis-cli %s, output %s", arguments, output).isZero();
-        return output;
-    }
-
-    private static String redisCliPath() {
-        for (String entry : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            Path candidate = Path.of(entry, "redis-cli");
-            if (Files.isExecutable(candidate)) {
-                return candidate.toString();
-            }
-        }
-        throw new AssertionError("redis-cli is not installed; run scripts/install-deps.sh and run the tests again");
-    }
 }
