@@ -132,7 +132,7 @@ public final class Keyspace {
 
     /** The key's visible kind, or null when absent. */
     public Kind type(Bytes key) {
-        KeyValue value = state.get(key);
+        KeyValue value = lookup(key);
         return value == null ? null : value.kind();
     }
 
@@ -182,7 +182,7 @@ public final class Keyspace {
 
     /** The string at {@code key}, empty when absent. */
     public Optional<Bytes> get(Bytes key) throws KeyspaceException {
-        KeyValue value = state.get(key);
+        KeyValue value = lookup(key);
         if (value == null || value.kind() == null) {
             return Optional.empty();
         }
@@ -199,7 +199,7 @@ public final class Keyspace {
      * {@code "+5"} or {@code "05"} is refused with {@link KeyspaceException#NOT_AN_INTEGER}, as Redis refuses it.
      */
     public long getInteger(Bytes key) throws KeyspaceException {
-        KeyValue value = state.get(key);
+        KeyValue value = lookup(key);
         if (value == null || value.kind() == null) {
             return 0;
         }
@@ -262,7 +262,7 @@ public final class Keyspace {
      * The increment commutes with concurrent increments elsewhere: it is a counter entry, not a rewrite.
      */
     public Write<Long> incrementBy(Bytes key, long amount, long nowMillis) throws KeyspaceException {
-        KeyValue value = state.get(key);
+        KeyValue value = lookup(key);
         boolean creating = value == null || value.kind() == null;
         if (!creating) {
             requireKind(value, Kind.STRING);
@@ -298,7 +298,7 @@ public final class Keyspace {
 
     /** {@code SADD}: returns how many members were not present before. */
     public Write<Integer> setAdd(Bytes key, List<Bytes> members, long nowMillis) throws KeyspaceException {
-        KeyValue value = state.get(key);
+        KeyValue value = lookup(key);
         boolean creating = value == null || value.kind() == null;
         if (!creating) {
             requireKind(value, Kind.SET);
@@ -323,7 +323,7 @@ public final class Keyspace {
 
     /** {@code SREM}: returns how many members were present; the key disappears with its last member. */
     public Write<Integer> setRemove(Bytes key, List<Bytes> members) throws KeyspaceException {
-        KeyValue value = state.get(key);
+        KeyValue value = lookup(key);
         if (value == null || value.kind() == null) {
             return new Write<>(0, null);
         }
@@ -371,7 +371,7 @@ public final class Keyspace {
 
     /** {@code HSET}: returns how many fields were new. */
     public Write<Integer> hashSet(Bytes key, Map<Bytes, Bytes> fields, long nowMillis) throws KeyspaceException {
-        KeyValue value = state.get(key);
+        KeyValue value = lookup(key);
         boolean creating = value == null || value.kind() == null;
         if (!creating) {
             requireKind(value, Kind.HASH);
@@ -468,7 +468,7 @@ public final class Keyspace {
      * refused one leaves the hash untouched) calls this, and so refuses exactly what the write refuses.
      */
     public long hashIncrementResult(Bytes key, Bytes field, long amount) throws KeyspaceException {
-        KeyValue value = state.get(key);
+        KeyValue value = lookup(key);
         boolean creating = value == null || value.kind() == null;
         if (!creating) {
             requireKind(value, Kind.HASH);
@@ -485,7 +485,7 @@ public final class Keyspace {
     /** {@code HINCRBY}: adds to the integer in a hash field (0 when absent) and returns the new value. */
     public Write<Long> hashIncrementBy(Bytes key, Bytes field, long amount, long nowMillis) throws KeyspaceException {
         long next = hashIncrementResult(key, field, amount);
-        KeyValue value = state.get(key);
+        KeyValue value = lookup(key);
         boolean creating = value == null || value.kind() == null;
         StringValue fieldValue = creating ? null : value.hash().get(field);
         boolean fieldIsNew = fieldValue == null;
@@ -511,8 +511,17 @@ public final class Keyspace {
 
     // ------------------------------------------------------------------------------------------------------
 
+    /**
+     * The value of {@code key} as commands see it, or null when the key holds nothing. Every read and every
+     * read-modify-write goes through here, so a rule about what is visible (key expiry, for one) lives in one place;
+     * only {@link #delete} and inspection look at the raw state.
+     */
+    private KeyValue lookup(Bytes key) {
+        return state.get(key);
+    }
+
     private KeyValue readable(Bytes key, Kind kind) throws KeyspaceException {
-        KeyValue value = state.get(key);
+        KeyValue value = lookup(key);
         if (value == null || value.kind() == null) {
             return null;
         }
