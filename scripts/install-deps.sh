@@ -2,7 +2,8 @@
 # install-deps.sh: installs the Debian packages CalmDB's tests and benchmarks run against.
 #
 #   redis-tools   redis-cli and redis-benchmark: the RESP front door is tested with the real client
-#   redis-server  a real Redis for the side-by-side benchmarks
+#   redis-server  a real Redis for the side-by-side benchmarks and the differential test
+#   python3-redis redis-py for Debian's /usr/bin/python3: tests run real redis-py programs against a node
 #
 # It does nothing when every tool is already on the PATH, never prompts, and uses sudo only when it
 # does not run as root. Safe to run again and again, for example at the start of every CI run.
@@ -14,9 +15,10 @@ missing=()
 command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
 command -v redis-benchmark >/dev/null 2>&1 || case " ${missing[*]-} " in *" redis-tools "*) ;; *) missing+=(redis-tools) ;; esac
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+/usr/bin/python3 -c 'import redis' >/dev/null 2>&1 || missing+=(python3-redis)
 
 if [ ${#missing[@]} -eq 0 ]; then
-  note "redis-cli, redis-benchmark and redis-server are present"
+  note "redis-cli, redis-benchmark, redis-server and redis-py are present"
   exit 0
 fi
 
