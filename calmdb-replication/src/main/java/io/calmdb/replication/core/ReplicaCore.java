@@ -186,6 +186,7 @@ public final class ReplicaCore {
         long sequence = ++lastLocalSequence;
         byte[] encoded = Codecs.encode(Keyspace.CODEC, delta);
         dirtyKeys.addAll(delta.touchedKeys());
+        keyspace.indexDeadlines(delta);
         awaitingDurability.addLast(new PendingLocal(sequence, encoded));
         effects.appendLocal(sequence, delta, encoded);
         return sequence;
@@ -406,7 +407,39 @@ public final class ReplicaCore {
             }
         }
         expireWaiters(nowMillis);
+        expireDueKeys(nowMillis);
         advanceCheckpoint(nowMillis);
+    }
+
+    // ------------------------------------------------------------------------------------------------------
+    // Active expiry
+
+    /**
+     * The most deadline-index entries one tick's active expiry visits. At the server's 20 ms tick that is up to
+     * 5,000 expired keys a second per node, Redis's order of magnitude; a backlog drains over several ticks and reads
+     * hide expired keys meanwhile.
+     */
+    public static final int ACTIVE_EXPIRE_KEYS_PER_TICK = 100;
+
+    private long keysExpired;
+
+    /**
+     * Removes keys whose deadline passed (an observed remove of what this replica saw), at most
+     * {@link #ACTIVE_EXPIRE_KEYS_PER_TICK} a tick, and commits the removal like a local {@code DEL}: logged, then
+     * broadcast. Every region sweeps its own replica; their removals commute, and a write none of them observed
+     * survives.
+     */
+    private void expireDueKeys(long nowMillis) {
+        Keyspace.Write<Integer> expired = keyspace.expireDue(nowMillis, ACTIVE_EXPIRE_KEYS_PER_TICK);
+        if (expired.delta() != null) {
+            keysExpired += expired.reply();
+            commitLocal(expired.delta());
+        }
+    }
+
+    /** How many keys this replica's active expiry removed since it started (Redis's {@code expired_keys}). */
+    public long keysExpired() {
+        return keysExpired;
     }
 
     // ------------------------------------------------------------------------------------------------------

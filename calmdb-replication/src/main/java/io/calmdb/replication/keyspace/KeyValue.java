@@ -26,33 +26,75 @@ import io.calmdb.crdt.ValueCodec;
  * timestamp (then replica id) among slots still holding data; when the kind register is empty (a concurrent
  * {@code DEL} removed the creation it saw) the first non-empty slot in the order string, hash, set is visible.
  * The losing slot stays hidden until a {@code SET} or {@code DEL} that observed it clears it.
+ *
+ * <p>The key's expiry is one more slot, a multi-value register of deadlines (milliseconds since the epoch) or of
+ * {@link #NO_DEADLINE} for {@code PERSIST}, sharing the same context: a sequential {@code EXPIRE} replaces the
+ * deadline it observed, {@code DEL} and {@code SET} (without {@code KEEPTTL}) clear it, and when concurrent
+ * writes survive the resolved deadline is the latest one, with {@code PERSIST} beating every deadline, as Redis
+ * Active-Active resolves concurrent {@code EXPIRE} and {@code PERSIST}.
  */
 public final class KeyValue implements Crdt<KeyValue>, CausalValue<KeyValue> {
     private static final CausalType<MvRegister<Long>> KIND = MvRegister.type(ValueCodec.LONG);
     private static final CausalType<StringValue> STRING = StringValue.type();
     private static final CausalType<OrSet<Bytes>> SET = OrSet.type(ValueCodec.BYTES);
     private static final CausalType<OrMap<Bytes, StringValue>> HASH = OrMap.type(ValueCodec.BYTES, StringValue.type());
+    private static final CausalType<MvRegister<Long>> EXPIRY = MvRegister.type(ValueCodec.LONG);
+
+    /** The value a {@code PERSIST} writes into the expiry register: no deadline, winning over concurrent ones. */
+    public static final long NO_DEADLINE = -1;
 
     private final MvRegister<Long> kind;
     private final StringValue string;
     private final OrSet<Bytes> set;
     private final OrMap<Bytes, StringValue> hash;
+    private final MvRegister<Long> expiry;
     private final CausalContext context;
     private boolean partial;
 
     private KeyValue(MvRegister<Long> kind, StringValue string, OrSet<Bytes> set, OrMap<Bytes, StringValue> hash,
-                     CausalContext context, boolean partial) {
+                     MvRegister<Long> expiry, CausalContext context, boolean partial) {
         this.kind = kind;
         this.string = string;
         this.set = set;
         this.hash = hash;
+        this.expiry = expiry;
         this.context = context;
         this.partial = partial;
     }
 
     static KeyValue empty(CausalContext context) {
         return new KeyValue(KIND.empty(context), STRING.empty(context), SET.empty(context), HASH.empty(context),
-                context, false);
+                EXPIRY.empty(context), context, false);
+    }
+
+    /**
+     * The resolved deadline in milliseconds since the epoch, or null when the key does not expire: no expiry write
+     * survives, or a surviving {@code PERSIST} beats the concurrent deadlines. Among concurrent deadlines the latest
+     * wins (the longer time to live).
+     */
+    public Long deadline() {
+        Long latest = null;
+        for (var write : expiry.writes()) {
+            long value = write.getValue().value();
+            if (value == NO_DEADLINE) {
+                return null;
+            }
+            if (latest == null || value > latest) {
+                latest = value;
+            }
+        }
+        return latest;
+    }
+
+    /** Whether the key's resolved deadline has passed at {@code nowMillis} (Redis: expired once now > deadline). */
+    public boolean expiredAt(long nowMillis) {
+        Long deadline = deadline();
+        return deadline != null && nowMillis > deadline;
+    }
+
+    /** For inspection: the expiry register (several writes after concurrent EXPIRE or PERSIST). */
+    public MvRegister<Long> expiryRegister() {
+        return expiry;
     }
 
     /** The kind readers see, or null when the key holds no data. */
@@ -123,7 +165,7 @@ public final class KeyValue implements Crdt<KeyValue>, CausalValue<KeyValue> {
     static final class DeltaBuilder {
         private final CausalContext context = new CausalContext();
         private final KeyValue delta = new KeyValue(KIND.emptyDelta(context), STRING.emptyDelta(context),
-                SET.emptyDelta(context), HASH.emptyDelta(context), context, true);
+                SET.emptyDelta(context), HASH.emptyDelta(context), EXPIRY.emptyDelta(context), context, true);
 
         DeltaBuilder kind(MvRegister<Long> kindDelta) {
             delta.kind.joinStore(kindDelta, context, kindDelta.context());
@@ -149,6 +191,12 @@ public final class KeyValue implements Crdt<KeyValue>, CausalValue<KeyValue> {
             return this;
         }
 
+        DeltaBuilder expiry(MvRegister<Long> expiryDelta) {
+            delta.expiry.joinStore(expiryDelta, context, expiryDelta.context());
+            context.merge(expiryDelta.context());
+            return this;
+        }
+
         KeyValue build() {
             return delta;
         }
@@ -158,12 +206,30 @@ public final class KeyValue implements Crdt<KeyValue>, CausalValue<KeyValue> {
         return kind;
     }
 
-    /** Clears every slot (what this replica observed) and returns the removal deltas gathered in {@code builder}. */
+    MvRegister<Long> expirySlot() {
+        return expiry;
+    }
+
+    /**
+     * Clears every slot, the expiry included (what this replica observed), and returns the removal deltas gathered
+     * in {@code builder}.
+     */
     void clearInto(DeltaBuilder builder) {
+        clearDataInto(builder);
+        builder.expiry(expiry.clear());
+    }
+
+    /** Clears every slot but the expiry ({@code SET ... KEEPTTL}); the removal deltas go to {@code builder}. */
+    void clearDataInto(DeltaBuilder builder) {
         builder.kind(kind.clear());
         builder.string(string.clearAll());
         builder.set(set.clear());
         builder.hash(hash.clear());
+    }
+
+    /** Whether the key holds data in any typed slot (the kind and expiry registers do not count). */
+    boolean holdsData() {
+        return !string.isBottom() || !set.isEmpty() || !hash.isEmpty();
     }
 
     // ------------------------------------------------------------------------------------------------------
@@ -181,7 +247,7 @@ public final class KeyValue implements Crdt<KeyValue>, CausalValue<KeyValue> {
 
     @Override
     public boolean isBottom() {
-        return kind.isBottom() && string.isBottom() && set.isBottom() && hash.isBottom();
+        return kind.isBottom() && string.isBottom() && set.isBottom() && hash.isBottom() && expiry.isBottom();
     }
 
     @Override
@@ -190,6 +256,7 @@ public final class KeyValue implements Crdt<KeyValue>, CausalValue<KeyValue> {
         string.joinStore(other.string, thisContext, otherContext);
         set.joinStore(other.set, thisContext, otherContext);
         hash.joinStore(other.hash, thisContext, otherContext);
+        expiry.joinStore(other.expiry, thisContext, otherContext);
         partial = partial && other.partial;
     }
 
@@ -199,12 +266,13 @@ public final class KeyValue implements Crdt<KeyValue>, CausalValue<KeyValue> {
         string.collectDots(into);
         set.collectDots(into);
         hash.collectDots(into);
+        expiry.collectDots(into);
     }
 
     @Override
     public KeyValue copyWith(CausalContext sharedContext) {
         return new KeyValue(kind.copyWith(sharedContext), string.copyWith(sharedContext), set.copyWith(sharedContext),
-                hash.copyWith(sharedContext), sharedContext, partial);
+                hash.copyWith(sharedContext), expiry.copyWith(sharedContext), sharedContext, partial);
     }
 
     @Override
@@ -224,7 +292,8 @@ public final class KeyValue implements Crdt<KeyValue>, CausalValue<KeyValue> {
     @Override
     public boolean equals(Object o) {
         return o instanceof KeyValue other && partial == other.partial && kind.equals(other.kind)
-                && string.equals(other.string) && set.equals(other.set) && hash.equals(other.hash);
+                && string.equals(other.string) && set.equals(other.set) && hash.equals(other.hash)
+                && expiry.equals(other.expiry);
     }
 
     @Override
@@ -257,7 +326,8 @@ public final class KeyValue implements Crdt<KeyValue>, CausalValue<KeyValue> {
         @Override
         public KeyValue emptyDelta(CausalContext sharedContext) {
             return new KeyValue(KIND.emptyDelta(sharedContext), STRING.emptyDelta(sharedContext),
-                    SET.emptyDelta(sharedContext), HASH.emptyDelta(sharedContext), sharedContext, true);
+                    SET.emptyDelta(sharedContext), HASH.emptyDelta(sharedContext), EXPIRY.emptyDelta(sharedContext),
+                    sharedContext, true);
         }
 
         @Override
@@ -266,6 +336,7 @@ public final class KeyValue implements Crdt<KeyValue>, CausalValue<KeyValue> {
             Composite.writeNested(out, STRING, value.string);
             Composite.writeNested(out, SET, value.set);
             Composite.writeNested(out, HASH, value.hash);
+            Composite.writeNested(out, EXPIRY, value.expiry);
         }
 
         @Override
@@ -275,7 +346,14 @@ public final class KeyValue implements Crdt<KeyValue>, CausalValue<KeyValue> {
             StringValue string = Composite.readNested(in, STRING, context, depth);
             OrSet<Bytes> set = Composite.readNested(in, SET, context, depth);
             OrMap<Bytes, StringValue> hash = Composite.readNested(in, HASH, context, depth);
-            return new KeyValue(kind, string, set, hash, context, partial);
+            MvRegister<Long> expiry = Composite.readNested(in, EXPIRY, context, depth);
+            for (var write : expiry.writes()) {
+                long deadline = write.getValue().value();
+                if (deadline < 0 && deadline != NO_DEADLINE) {
+                    throw in.fail("invalid expiry deadline " + deadline, in.position());
+                }
+            }
+            return new KeyValue(kind, string, set, hash, expiry, context, partial);
         }
     };
 }

@@ -64,6 +64,7 @@ public final class Keyspace {
     /** Joins a delta or state received from another replica (or replayed from the log). */
     public void apply(OrMap<Bytes, KeyValue> delta) {
         state.merge(delta);
+        indexDeadlines(delta);
     }
 
     /**
@@ -74,6 +75,7 @@ public final class Keyspace {
      */
     public void applyRemote(OrMap<Bytes, KeyValue> delta, long nowMillis) {
         state.merge(delta);
+        indexDeadlines(delta);
         HlcTimestamp newest = null;
         for (Bytes key : delta.touchedKeys()) {
             KeyValue value = delta.get(key);
@@ -281,6 +283,7 @@ public final class Keyspace {
         OrMap<Bytes, KeyValue> delta = state.update(key, kv -> {
             KeyValue.DeltaBuilder builder = new KeyValue.DeltaBuilder();
             if (creating) {
+                kv.clearInto(builder);
                 // A fresh key is a string holding "0", so a concurrent SET elsewhere orders against this creation.
                 builder.kind(kv.kindSlot().write(replica, Kind.STRING.code(), timestamp));
                 builder.string(kv.string().set(replica, Bytes.ofUtf8("0"), timestamp));
@@ -308,6 +311,7 @@ public final class Keyspace {
         OrMap<Bytes, KeyValue> delta = state.update(key, kv -> {
             KeyValue.DeltaBuilder builder = new KeyValue.DeltaBuilder();
             if (creating) {
+                kv.clearInto(builder);
                 builder.kind(kv.kindSlot().write(replica, Kind.SET.code(), timestamp));
             }
             for (Bytes member : members) {
@@ -381,6 +385,7 @@ public final class Keyspace {
         OrMap<Bytes, KeyValue> delta = state.update(key, kv -> {
             KeyValue.DeltaBuilder builder = new KeyValue.DeltaBuilder();
             if (creating) {
+                kv.clearInto(builder);
                 builder.kind(kv.kindSlot().write(replica, Kind.HASH.code(), timestamp));
             }
             for (Map.Entry<Bytes, Bytes> field : fields.entrySet()) {
@@ -496,6 +501,7 @@ public final class Keyspace {
         OrMap<Bytes, KeyValue> delta = state.update(key, kv -> {
             KeyValue.DeltaBuilder builder = new KeyValue.DeltaBuilder();
             if (creating) {
+                kv.clearInto(builder);
                 builder.kind(kv.kindSlot().write(replica, Kind.HASH.code(), timestamp));
             }
             if (fieldIsNew) {
@@ -509,15 +515,265 @@ public final class Keyspace {
         return new Write<>(next, delta);
     }
 
+    // ---- EXPIRY
+    // Key expiry. A key's deadline is CRDT state inside the key (KeyValue's expiry register); what is visible is
+    // judged by lookup against the time of the current task, which the driver sets before each task (as Redis
+    // freezes time for a command), and active expiry removes due keys through the normal local commit path. The
+    // deadline index below orders the keys that have a deadline, so a sweep costs the keys it removes, not the
+    // keyspace; it is kept as local and remote deltas apply.
+
+    /** What an {@code EXPIRE} requires of the key's current deadline ({@code NX}, {@code XX}, {@code GT}, {@code LT}). */
+    public enum ExpiryCondition {
+        ALWAYS, NX, XX, GT, LT
+    }
+
+    /** What {@code SET} did: whether it wrote (false only under {@code XX} on an absent key) and the old string. */
+    public record SetOutcome(boolean written, Optional<Bytes> previous) {}
+
+    /** The index position of a key: its deadline, or {@link #ORPHAN_DEADLINE} for a key holding only expiry writes. */
+    private record Due(long deadlineMillis, Bytes key) implements Comparable<Due> {
+        @Override
+        public int compareTo(Due other) {
+            int byDeadline = Long.compare(deadlineMillis, other.deadlineMillis);
+            return byDeadline != 0 ? byDeadline : key.compareTo(other.key);
+        }
+    }
+
+    /**
+     * The index position of a key that holds expiry writes but no data (a {@code PERSIST} or {@code EXPIRE} concurrent
+     * with a {@code DEL}): it is invisible, and the next sweep removes what is left of it so the memory is reclaimed.
+     */
+    private static final long ORPHAN_DEADLINE = Long.MIN_VALUE;
+
+    private long taskTimeMillis = Long.MIN_VALUE;
+    private final java.util.TreeSet<Due> dueByDeadline = new java.util.TreeSet<>();
+    private final Map<Bytes, Long> indexedDeadline = new java.util.HashMap<>();
+    private int indexedExpiring;
+    private double indexedDeadlinesSumMillis;
+
+    /**
+     * Sets the time of the current task, in milliseconds since the epoch: every read judges expiry against it until
+     * the next call. The driver calls it before each task, so a command sees one instant, as in Redis. Until the
+     * first call no key is expired.
+     */
+    public void setTaskTime(long nowMillis) {
+        taskTimeMillis = nowMillis;
+    }
+
+    /** The time of the current task (see {@link #setTaskTime}). */
+    public long taskTimeMillis() {
+        return taskTimeMillis;
+    }
+
+    /**
+     * Updates the deadline index for the keys {@code delta} touched. Remote and recovered deltas are indexed by
+     * {@link #apply} and {@link #applyRemote}; the replica core calls this for every local delta it commits, so a
+     * write of any command keeps the index right. Costs the keys touched.
+     */
+    public void indexDeadlines(OrMap<Bytes, KeyValue> delta) {
+        if (delta == null) {
+            return;
+        }
+        for (Bytes key : delta.touchedKeys()) {
+            reindex(key);
+        }
+    }
+
+    /** The resolved deadline of a visible key in milliseconds since the epoch, or null (absent, or no deadline). */
+    public Long deadline(Bytes key) {
+        KeyValue value = lookup(key);
+        return value == null || value.kind() == null ? null : value.deadline();
+    }
+
+    /** {@code PTTL}: -2 when the key is absent, -1 when it has no deadline, otherwise the milliseconds left (>= 0). */
+    public long timeToLiveMillis(Bytes key) {
+        KeyValue value = lookup(key);
+        if (value == null || value.kind() == null) {
+            return -2;
+        }
+        Long deadline = value.deadline();
+        return deadline == null ? -1 : Math.max(0, deadline - taskTimeMillis);
+    }
+
+    /**
+     * {@code PEXPIREAT key deadline [NX|XX|GT|LT]}: gives a present key the deadline and answers true, or answers
+     * false when the key is absent or the condition does not hold on this replica (a key without a deadline counts as
+     * an infinite one for {@code GT} and {@code LT}, as in Redis). A deadline at or before {@code nowMillis} deletes
+     * the key (an observed remove). Concurrent deadlines resolve to the latest; a {@code PERSIST} beats them.
+     */
+    public Write<Boolean> expire(Bytes key, long deadlineMillis, ExpiryCondition condition, long nowMillis) {
+        KeyValue value = lookup(key);
+        if (value == null || value.kind() == null) {
+            return new Write<>(false, null);
+        }
+        Long current = value.deadline();
+        boolean allowed = switch (condition) {
+            case ALWAYS -> true;
+            case NX -> current == null;
+            case XX -> current != null;
+            case GT -> current != null && deadlineMillis > current;
+            case LT -> current == null || deadlineMillis < current;
+        };
+        if (!allowed) {
+            return new Write<>(false, null);
+        }
+        if (deadlineMillis <= nowMillis) {
+            return new Write<>(true, delete(List.of(key)).delta());
+        }
+        return new Write<>(true, writeDeadline(key, deadlineMillis, nowMillis));
+    }
+
+    /** {@code PERSIST}: removes a present key's deadline and answers true; false when absent or without one. */
+    public Write<Boolean> persist(Bytes key, long nowMillis) {
+        if (deadline(key) == null) {
+            return new Write<>(false, null);
+        }
+        return new Write<>(true, writeDeadline(key, KeyValue.NO_DEADLINE, nowMillis));
+    }
+
+    /**
+     * {@code SET key value [XX] [GET] [EX|PX|EXAT|PXAT|KEEPTTL]}: sets the string, replacing whatever this replica
+     * observed at the key; the deadline is {@code deadlineMillis} when given, the key's current one under
+     * {@code keepTtl}, and none otherwise. {@code onlyIfPresent} ({@code XX}) is decided on this replica's state.
+     * With {@code returnOld} the previous string is read first, and a key of another type is refused.
+     */
+    public Write<SetOutcome> setString(Bytes key, Bytes value, Long deadlineMillis, boolean keepTtl,
+                                       boolean onlyIfPresent, boolean returnOld, long nowMillis)
+            throws KeyspaceException {
+        Optional<Bytes> previous = returnOld ? get(key) : Optional.empty();
+        if (onlyIfPresent && !exists(key)) {
+            return new Write<>(new SetOutcome(false, previous), null);
+        }
+        boolean keep = keepTtl && lookup(key) != null;
+        HlcTimestamp timestamp = clock.now(nowMillis);
+        OrMap<Bytes, KeyValue> delta = state.update(key, current -> {
+            KeyValue.DeltaBuilder builder = new KeyValue.DeltaBuilder();
+            if (keep) {
+                current.clearDataInto(builder);
+            } else {
+                current.clearInto(builder);
+            }
+            builder.kind(current.kindSlot().write(replica, Kind.STRING.code(), timestamp));
+            builder.string(current.string().set(replica, value, timestamp));
+            if (deadlineMillis != null) {
+                builder.expiry(current.expirySlot().write(replica, deadlineMillis, timestamp));
+            }
+            return builder.build();
+        });
+        reindex(key);
+        return new Write<>(new SetOutcome(true, previous), delta);
+    }
+
+    /**
+     * {@code GETEX}: the string at {@code key} (empty when absent), then, when present, gives it
+     * {@code deadlineMillis} (deleting it when that is at or before {@code nowMillis}) or, with {@code persist},
+     * removes its deadline. With neither it only reads.
+     */
+    public Write<Optional<Bytes>> getAndExpire(Bytes key, Long deadlineMillis, boolean persist, long nowMillis)
+            throws KeyspaceException {
+        Optional<Bytes> value = get(key);
+        if (value.isEmpty()) {
+            return new Write<>(value, null);
+        }
+        if (persist) {
+            return new Write<>(value, persist(key, nowMillis).delta());
+        }
+        if (deadlineMillis == null) {
+            return new Write<>(value, null);
+        }
+        return new Write<>(value, expire(key, deadlineMillis, ExpiryCondition.ALWAYS, nowMillis).delta());
+    }
+
+    /**
+     * Active expiry: removes, as observed removes, the keys whose deadline passed before {@code nowMillis}, visiting
+     * at most {@code keysMax} index entries (earliest deadline first), and answers how many keys it removed with the
+     * one delta the caller commits like a {@code DEL}. A write made elsewhere that this replica had not seen
+     * survives the removal.
+     */
+    public Write<Integer> expireDue(long nowMillis, int keysMax) {
+        OrMap<Bytes, KeyValue> delta = null;
+        int removed = 0;
+        for (int visited = 0; visited < keysMax && !dueByDeadline.isEmpty(); visited++) {
+            Due first = dueByDeadline.first();
+            if (first.deadlineMillis() >= nowMillis) {
+                break;
+            }
+            Long actual = indexPosition(state.get(first.key()));
+            if (actual == null || actual != first.deadlineMillis()) {
+                // A join the index did not see (a state transfer's removals) moved it; the entry is put right.
+                reindex(first.key());
+                continue;
+            }
+            delta = combine(delta, state.remove(first.key()));
+            reindex(first.key());
+            removed++;
+        }
+        return new Write<>(removed, delta);
+    }
+
+    /** How many keys carry a deadline (Redis's {@code expires} in {@code INFO keyspace}), due ones not yet removed included. */
+    public int expiringKeys() {
+        return indexedExpiring;
+    }
+
+    /** The mean time to live of the keys with a deadline at {@code nowMillis} in milliseconds, 0 when there are none. */
+    public long averageTimeToLiveMillis(long nowMillis) {
+        if (indexedExpiring == 0) {
+            return 0;
+        }
+        return Math.max(0, (long) (indexedDeadlinesSumMillis / indexedExpiring) - nowMillis);
+    }
+
+    private OrMap<Bytes, KeyValue> writeDeadline(Bytes key, long deadlineMillis, long nowMillis) {
+        HlcTimestamp timestamp = clock.now(nowMillis);
+        OrMap<Bytes, KeyValue> delta = state.update(key, current -> new KeyValue.DeltaBuilder()
+                .expiry(current.expirySlot().write(replica, deadlineMillis, timestamp)).build());
+        reindex(key);
+        return delta;
+    }
+
+    /** Where the index keeps a key: its resolved deadline, {@link #ORPHAN_DEADLINE}, or null when not indexed. */
+    private static Long indexPosition(KeyValue value) {
+        if (value == null || value.expiryRegister().isBottom()) {
+            return null;
+        }
+        if (!value.holdsData()) {
+            return ORPHAN_DEADLINE;
+        }
+        return value.deadline();
+    }
+
+    private void reindex(Bytes key) {
+        Long previous = indexedDeadline.remove(key);
+        if (previous != null) {
+            dueByDeadline.remove(new Due(previous, key));
+            if (previous != ORPHAN_DEADLINE) {
+                indexedExpiring--;
+                indexedDeadlinesSumMillis -= previous;
+            }
+        }
+        Long position = indexPosition(state.get(key));
+        if (position != null) {
+            indexedDeadline.put(key, position);
+            dueByDeadline.add(new Due(position, key));
+            if (position != ORPHAN_DEADLINE) {
+                indexedExpiring++;
+                indexedDeadlinesSumMillis += position;
+            }
+        }
+    }
+
     // ------------------------------------------------------------------------------------------------------
 
     /**
      * The value of {@code key} as commands see it, or null when the key holds nothing. Every read and every
      * read-modify-write goes through here, so a rule about what is visible (key expiry, for one) lives in one place;
-     * only {@link #delete} and inspection look at the raw state.
+     * only {@link #delete} and inspection look at the raw state. A key whose resolved deadline has passed at the
+     * time of the current task ({@link #setTaskTime}) is absent.
      */
     private KeyValue lookup(Bytes key) {
-        return state.get(key);
+        KeyValue value = state.get(key);
+        return value == null || value.expiredAt(taskTimeMillis) ? null : value;
     }
 
     private KeyValue readable(Bytes key, Kind kind) throws KeyspaceException {
