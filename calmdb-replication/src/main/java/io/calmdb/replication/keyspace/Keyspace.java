@@ -522,9 +522,13 @@ public final class Keyspace {
     // deadline index below orders the keys that have a deadline, so a sweep costs the keys it removes, not the
     // keyspace; it is kept as local and remote deltas apply.
 
-    /** What an {@code EXPIRE} requires of the key's current deadline ({@code NX}, {@code XX}, {@code GT}, {@code LT}). */
+    /**
+     * What an {@code EXPIRE} requires of the key's current deadline on this replica: nothing, none ({@code NX}), one
+     * ({@code XX}), an earlier one ({@code GT}), a later one or none ({@code LT}), or a later one ({@code XX LT};
+     * {@code XX GT} is {@code GT}).
+     */
     public enum ExpiryCondition {
-        ALWAYS, NX, XX, GT, LT
+        ALWAYS, NX, XX, GT, LT, XX_LT
     }
 
     /** What {@code SET} did: whether it wrote (false only under {@code XX} on an absent key) and the old string. */
@@ -613,6 +617,7 @@ public final class Keyspace {
             case XX -> current != null;
             case GT -> current != null && deadlineMillis > current;
             case LT -> current == null || deadlineMillis < current;
+            case XX_LT -> current != null && deadlineMillis < current;
         };
         if (!allowed) {
             return new Write<>(false, null);

@@ -224,7 +224,10 @@ public final class CalmNode implements AutoCloseable {
      * Reads the keyspace on its thread and returns the result: the embedded API and the HTTP API use this.
      */
     public <T> CompletableFuture<T> read(Function<Keyspace, T> reader) {
-        return thread.submitClient(() -> CompletableFuture.completedFuture(reader.apply(durable.keyspace())));
+        return thread.submitClient(() -> {
+            durable.keyspace().setTaskTime(clock.getAsLong());
+            return CompletableFuture.completedFuture(reader.apply(durable.keyspace()));
+        });
     }
 
     /** Logs and broadcasts a local delta; completes with its sequence once durable (keyspace thread only). */
@@ -515,7 +518,14 @@ public final class CalmNode implements AutoCloseable {
         }
         sections.put("replication", replication);
         Map<String, Object> keyspace = new LinkedHashMap<>();
-        keyspace.put("db0", "keys=" + durable.keyspace().size());
+        long now = clock.getAsLong();
+        durable.keyspace().setTaskTime(now);
+        int keys = durable.keyspace().size();
+        if (keys > 0) {
+            // As Redis, a database without keys has no line.
+            keyspace.put("db0", "keys=" + keys + ",expires=" + durable.keyspace().expiringKeys() + ",avg_ttl="
+                    + durable.keyspace().averageTimeToLiveMillis(now));
+        }
         sections.put("keyspace", keyspace);
         return sections;
     }
@@ -602,7 +612,10 @@ public final class CalmNode implements AutoCloseable {
             };
             T answer;
             try {
-                answer = task.run(durable.keyspace(), commits, clock.getAsLong());
+                // The task sees one instant, as a Redis command does: reads judge key expiry against the same now.
+                long now = clock.getAsLong();
+                durable.keyspace().setTaskTime(now);
+                answer = task.run(durable.keyspace(), commits, now);
             } catch (KeyspaceException | RuntimeException refused) {
                 return CompletableFuture.allOf(logged.toArray(CompletableFuture[]::new))
                         .thenCompose(ignored -> CompletableFuture.failedFuture(refused));
@@ -624,6 +637,7 @@ public final class CalmNode implements AutoCloseable {
         thread.execute(() -> {
             try {
                 Keyspace keyspace = durable.keyspace();
+                keyspace.setTaskTime(clock.getAsLong());
                 result.complete(new NodeStatus(config.replica(), config.cluster(), core.durableLocalSequence(),
                         core.acknowledgedByPeer(), keyspace.context().versionVector(), core.delivered(),
                         core.peerDelivered(), core.status(), transport.snapshot(),

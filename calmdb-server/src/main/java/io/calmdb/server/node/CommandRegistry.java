@@ -131,7 +131,7 @@ final class CommandRegistry {
         commands.keyspace(command("get", 2, "string", "Returns the string value of a key.").keys(1, 1, 1, READ)
                 .flags(READONLY, FAST), KeyspaceCommands::get);
         commands.keyspace(command("set", -3, "string", "Sets the string value of a key, optionally returning the "
-                + "old value.").keys(1, 1, 1, READ_MODIFY_WRITE).flags(WRITE, DENYOOM), KeyspaceCommands::set);
+                + "old value.").keys(1, 1, 1, READ_MODIFY_WRITE).flags(WRITE, DENYOOM), ExpiryCommands::set);
         commands.node(command("setnx", 3, "string", "Refused: setting only if absent needs the key's authority "
                 + "(use CLAIM).").keys(1, 1, 1, "OW", "insert").flags(WRITE, DENYOOM, FAST),
                 KeyspaceCommands::refuseGlobalAbsence);
@@ -216,7 +216,38 @@ final class CommandRegistry {
                 (node, connection, command) -> node.clusterCommand(command));
         commands.keyspace(command("debug", -2, "server", "DEBUG DIGEST: a SHA-256 of this replica's state.")
                 .flags(ADMIN, READONLY), KeyspaceCommands::debug);
+        declareExpiry(commands);
         return new CommandRegistry(commands.byName);
+    }
+
+    /** Key expiry (issue 9, item 1); handlers in {@link ExpiryCommands}. SET itself is declared above. */
+    private static void declareExpiry(Declarations commands) {
+        commands.keyspace(command("expire", -3, "generic", "Sets a key's time to live in seconds.")
+                .keys(1, 1, 1, UPDATE).flags(WRITE, FAST), ExpiryCommands::expire);
+        commands.keyspace(command("pexpire", -3, "generic", "Sets a key's time to live in milliseconds.")
+                .since("2.6.0").keys(1, 1, 1, UPDATE).flags(WRITE, FAST), ExpiryCommands::pexpire);
+        commands.keyspace(command("expireat", -3, "generic", "Sets a key's expiry to a Unix time in seconds.")
+                .since("1.2.0").keys(1, 1, 1, UPDATE).flags(WRITE, FAST), ExpiryCommands::expireAt);
+        commands.keyspace(command("pexpireat", -3, "generic", "Sets a key's expiry to a Unix time in milliseconds.")
+                .since("2.6.0").keys(1, 1, 1, UPDATE).flags(WRITE, FAST), ExpiryCommands::pexpireAt);
+        commands.keyspace(command("ttl", 2, "generic", "Returns a key's time to live in seconds.")
+                .keys(1, 1, 1, READ).flags(READONLY, FAST), ExpiryCommands::ttl);
+        commands.keyspace(command("pttl", 2, "generic", "Returns a key's time to live in milliseconds.")
+                .since("2.6.0").keys(1, 1, 1, READ).flags(READONLY, FAST), ExpiryCommands::pttl);
+        commands.keyspace(command("expiretime", 2, "generic", "Returns a key's expiry as a Unix time in seconds.")
+                .since("7.0.0").keys(1, 1, 1, READ).flags(READONLY, FAST), ExpiryCommands::expireTime);
+        commands.keyspace(command("pexpiretime", 2, "generic", "Returns a key's expiry as a Unix time in "
+                + "milliseconds.").since("7.0.0").keys(1, 1, 1, READ).flags(READONLY, FAST),
+                ExpiryCommands::pexpireTime);
+        commands.keyspace(command("persist", 2, "generic", "Removes a key's expiry.")
+                .since("2.2.0").keys(1, 1, 1, UPDATE).flags(WRITE, FAST), ExpiryCommands::persist);
+        commands.keyspace(command("setex", 4, "string", "Sets a string and its time to live in seconds.")
+                .since("2.0.0").keys(1, 1, 1, OVERWRITE).flags(WRITE, DENYOOM), ExpiryCommands::setWithSeconds);
+        commands.keyspace(command("psetex", 4, "string", "Sets a string and its time to live in milliseconds.")
+                .since("2.6.0").keys(1, 1, 1, OVERWRITE).flags(WRITE, DENYOOM), ExpiryCommands::setWithMilliseconds);
+        commands.keyspace(command("getex", -2, "string", "Returns a string and optionally sets or removes its "
+                + "expiry.").since("6.2.0").keys(1, 1, 1, READ_MODIFY_WRITE).flags(WRITE, FAST),
+                ExpiryCommands::getAndExpire);
     }
 
     private static CommandSpec.Builder command(String name, int arity, String group, String summary) {

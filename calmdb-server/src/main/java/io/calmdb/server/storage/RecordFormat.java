@@ -15,8 +15,11 @@ import java.util.zip.CRC32C;
  * end to end, including bugs that write the wrong bytes.
  */
 final class RecordFormat {
-    /** The storage format this build writes and reads. A directory written with another version is refused. */
-    static final byte FORMAT_VERSION = 1;
+    /**
+     * The storage format this build writes and reads. A directory written with another version is refused. Version 2:
+     * every key state and delta carries the key's expiry register (KeyValue's fifth slot), which version 1 lacks.
+     */
+    static final byte FORMAT_VERSION = 2;
 
     /** Header length in bytes: version, kind, body length, checksum. */
     static final int HEADER_BYTES = 1 + 1 + 4 + 4;

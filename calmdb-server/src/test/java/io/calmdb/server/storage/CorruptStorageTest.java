@@ -190,13 +190,13 @@ class CorruptStorageTest {
     @Test
     void directoryOfAnotherFormatVersion_isRefusedAsIncompatible() throws Exception {
         withRawDatabase(directory, raw -> rewrite(raw, raw.system(), RocksNodeStorage.IDENTITY_KEY, value -> {
-            value[0] = 2;
+            value[0] = 3;
             resealChecksum(RocksNodeStorage.IDENTITY_KEY, value);
         }));
         assertThatThrownBy(() -> NodeStorage.open(options(directory, FsyncPolicy.NO), new RecordingVisitor()))
                 .isInstanceOf(IncompatibleStorageException.class)
-                .hasMessageContaining("format version 2")
-                .hasMessageContaining("reads only version 1");
+                .hasMessageContaining("format version 3")
+                .hasMessageContaining("reads only version 2");
     }
 
     @Test
