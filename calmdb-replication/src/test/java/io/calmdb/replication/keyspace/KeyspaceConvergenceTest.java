@@ -28,11 +28,19 @@ class KeyspaceConvergenceTest {
     @Test
     void randomCommands_converge() throws CodecException {
         for (long seed = 1; seed <= SEEDS; seed++) {
-            runOnce(seed);
+            runOnce(seed, false);
         }
     }
 
-    private static void runOnce(long seed) throws CodecException {
+    /** The same with key expiry mixed in: EXPIRE with conditions, PERSIST, SET with a deadline or KEEPTTL, sweeps. */
+    @Test
+    void randomCommandsWithExpiry_converge() throws CodecException {
+        for (long seed = 1; seed <= SEEDS; seed++) {
+            runOnce(seed, true);
+        }
+    }
+
+    private static void runOnce(long seed, boolean withExpiry) throws CodecException {
         SplittableRandom random = new SplittableRandom(seed);
         List<Keyspace> replicas = List.of(new Keyspace(ReplicaId.of("r0")), new Keyspace(ReplicaId.of("r1")),
                 new Keyspace(ReplicaId.of("r2")));
@@ -45,7 +53,9 @@ class KeyspaceConvergenceTest {
                 int at = random.nextInt(replicas.size());
                 Keyspace keyspace = replicas.get(at);
                 OrMap<Bytes, KeyValue> before = keyspace.state().copy();
-                OrMap<Bytes, KeyValue> delta = randomCommand(keyspace, random, now);
+                keyspace.setTaskTime(now);
+                OrMap<Bytes, KeyValue> delta = withExpiry && random.nextInt(3) == 0
+                        ? randomExpiryCommand(keyspace, random, now) : randomCommand(keyspace, random, now);
                 if (delta != null) {
                     assertThat(before.merge(delta)).as("delta law, seed %d step %d", seed, step).isEqualTo(keyspace.state());
                     for (int target = 0; target < replicas.size(); target++) {
@@ -71,6 +81,9 @@ class KeyspaceConvergenceTest {
         }
         byte[] expected = Codecs.encode(Keyspace.CODEC, replicas.get(0).state());
         for (Keyspace replica : replicas) {
+            replica.setTaskTime(now);
+        }
+        for (Keyspace replica : replicas) {
             assertThat(replica.state()).as("convergence, seed %d", seed).isEqualTo(replicas.get(0).state());
             assertThat(Codecs.encode(Keyspace.CODEC, replica.state())).as("bytes, seed %d", seed).isEqualTo(expected);
             for (String key : KEYS) {
@@ -88,9 +101,26 @@ class KeyspaceConvergenceTest {
                 case STRING -> "string " + keyspace.get(k);
                 case SET -> "set " + new java.util.TreeSet<>(keyspace.setMembers(k));
                 case HASH -> "hash " + new java.util.TreeMap<>(keyspace.hashGetAll(k));
-            };
+            } + " ttl " + keyspace.timeToLiveMillis(k);
         } catch (KeyspaceException e) {
             return "error " + e.getMessage();
+        }
+    }
+
+    private static OrMap<Bytes, KeyValue> randomExpiryCommand(Keyspace keyspace, SplittableRandom random, long now) {
+        Bytes key = Bytes.ofUtf8(KEYS[random.nextInt(KEYS.length)]);
+        Keyspace.ExpiryCondition[] conditions = Keyspace.ExpiryCondition.values();
+        try {
+            return switch (random.nextInt(5)) {
+                case 0, 1 -> keyspace.expire(key, now + random.nextInt(12) - 1,
+                        conditions[random.nextInt(conditions.length)], now).delta();
+                case 2 -> keyspace.persist(key, now).delta();
+                case 3 -> keyspace.setString(key, Bytes.ofUtf8("e" + now), random.nextBoolean() ? null : now + random.nextInt(10),
+                        random.nextBoolean(), false, false, now).delta();
+                default -> keyspace.expireDue(now, 1 + random.nextInt(3)).delta();
+            };
+        } catch (KeyspaceException refused) {
+            return null;
         }
     }
 
