@@ -28,7 +28,10 @@ import java.util.random.RandomGenerator;
  * <ul>
  *   <li>no acknowledged write is lost (the policy's promise for the crash simulated);
  *   <li>every replica's values equal the {@link WorkloadModel}'s (exactly, on a seed without crashes);
- *   <li>every {@code WAIT} answer counted only peers that really held the write.
+ *   <li>every {@code WAIT} answer counted only peers that really held the write;
+ *   <li>key expiry: no read during the run returns a key past its resolved deadline, and once every deadline has
+ *       passed the replicas converge again (active expiry's removals replicate) with every key that was never
+ *       persisted gone from reads and from memory.
  * </ul>
  *
  * <p>A run is a pure function of its scenario: the same seed replays the same run, event for event.
@@ -42,6 +45,10 @@ public final class ClusterSimulation {
     static final long CONVERGENCE_CHECK_MILLIS = 50;
     /** Keys of each type the workload spreads its writes over. */
     static final int KEYS_PER_TYPE = 3;
+    /** The longest time to live the workload gives an expiring key, in milliseconds. */
+    static final long TTL_MILLIS_MAX = 1_500;
+    /** How long active expiry gets, after the last deadline, to remove every due key, in virtual milliseconds. */
+    static final long ACTIVE_EXPIRY_GRACE_MILLIS = 500;
 
     private final ClusterScenario scenario;
     private final Simulation simulation;
@@ -122,10 +129,12 @@ public final class ClusterSimulation {
                     + detail);
         }
         for (SimReplica replica : replicas.values()) {
+            replica.keyspace().setTaskTime(replica.now());
             WorkloadModel.Findings findings = model.check(replica.id(), replica.keyspace(), crashes == 0);
             violations.addAll(findings.violations());
             lost = Math.max(lost, findings.lostAcknowledgedWrites());
         }
+        checkAfterEveryDeadline();
         long transfers = 0;
         int checkpointRecoveries = 0;
         for (SimReplica replica : replicas.values()) {
@@ -134,6 +143,26 @@ public final class ClusterSimulation {
         }
         return new ClusterResult(scenario, violations, lost, model.issuedCount(), model.acknowledgedCount(),
                 waitsChecked, crashes, partitions, transfers, convergedAfter, checkpointRecoveries);
+    }
+
+    /**
+     * Lets every replica's clock pass the latest deadline a client gave (plus the grace active expiry needs), then
+     * waits for the replicas to agree again and checks the expiring keys against the model.
+     */
+    private void checkAfterEveryDeadline() {
+        long slowestClock = Long.MAX_VALUE;
+        for (SimReplica replica : replicas.values()) {
+            slowestClock = Math.min(slowestClock, replica.now());
+        }
+        long wait = Math.max(0, model.latestDeadlineMillis() - slowestClock) + ACTIVE_EXPIRY_GRACE_MILLIS;
+        simulation.runUntil(simulation.nowMillis() + wait);
+        if (awaitConvergence(simulation.nowMillis()) < 0) {
+            violations.add("the replicas did not converge again once every key deadline had passed");
+        }
+        for (SimReplica replica : replicas.values()) {
+            replica.keyspace().setTaskTime(replica.now());
+            violations.addAll(model.checkExpiring(replica.id(), replica.keyspace(), true));
+        }
     }
 
     private long awaitConvergence(long healedAt) {
@@ -300,7 +329,10 @@ public final class ClusterSimulation {
         long now = replica.now();
         int key = random.nextInt(KEYS_PER_TYPE);
         String unique = replica.id() + "-" + nextUnique++;
-        switch (random.nextInt(8)) {
+        // The client's command sees one instant, as on a node (CalmNode.apply sets it before each task).
+        keyspace.setTaskTime(now);
+        violations.addAll(model.checkExpiring(replica.id(), keyspace, false));
+        switch (random.nextInt(10)) {
             case 0, 1 -> {
                 Bytes counter = Bytes.ofUtf8("counter:" + key);
                 long amount = 1 + random.nextInt(5);
@@ -332,6 +364,30 @@ public final class ClusterSimulation {
                 Bytes register = Bytes.ofUtf8("register:" + key);
                 Bytes value = Bytes.ofUtf8(unique);
                 issue(replica, new WorkloadModel.Write.Assign(register, value), keyspace.set(register, value, now));
+            }
+            case 7 -> {
+                Bytes expiring = Bytes.ofUtf8("expiring:" + key);
+                Bytes value = Bytes.ofUtf8(unique);
+                long deadline = now + 1 + random.nextLong(TTL_MILLIS_MAX);
+                issue(replica, new WorkloadModel.Write.SetExpiring(expiring, value, deadline),
+                        keyspace.setString(expiring, value, deadline, false, false, false, now));
+            }
+            case 8 -> {
+                Bytes expiring = Bytes.ofUtf8("expiring:" + key);
+                if (key == 0 && random.nextInt(3) == 0) {
+                    // Only expiring:0 is ever persisted, so the other expiring keys must all be gone at the end.
+                    Keyspace.Write<Boolean> persisted = keyspace.persist(expiring, now);
+                    if (persisted.reply()) {
+                        issue(replica, new WorkloadModel.Write.Persist(expiring), persisted);
+                    }
+                } else {
+                    long deadline = now + 1 + random.nextLong(TTL_MILLIS_MAX);
+                    Keyspace.Write<Boolean> expired = keyspace.expire(expiring, deadline,
+                            Keyspace.ExpiryCondition.ALWAYS, now);
+                    if (expired.reply()) {
+                        issue(replica, new WorkloadModel.Write.Expire(expiring, deadline), expired);
+                    }
+                }
             }
             default -> {
                 long sequence = replica.durableLocalSequence();

@@ -36,6 +36,15 @@ final class WorkloadModel {
         record HashSet(Bytes key, Bytes field, Bytes value) implements Write {}
 
         record Assign(Bytes key, Bytes value) implements Write {}
+
+        /** {@code SET key value PXAT deadline} on an expiring key. */
+        record SetExpiring(Bytes key, Bytes value, long deadlineMillis) implements Write {}
+
+        /** {@code PEXPIREAT key deadline} on an expiring key this region sees. */
+        record Expire(Bytes key, long deadlineMillis) implements Write {}
+
+        /** {@code PERSIST key} on an expiring key this region sees. */
+        record Persist(Bytes key) implements Write {}
     }
 
     private static final class Sum {
@@ -51,6 +60,10 @@ final class WorkloadModel {
     private final Map<List<Bytes>, Boolean> fieldsSet = new LinkedHashMap<>();
     private final Map<Bytes, Set<Bytes>> assigned = new TreeMap<>();
     private final Set<Bytes> assignedAcknowledged = new HashSet<>();
+    // Expiring keys: the values written to each, the keys a PERSIST was issued for, the latest deadline issued.
+    private final Map<Bytes, Set<Bytes>> expiringValues = new TreeMap<>();
+    private final Set<Bytes> persistIssued = new HashSet<>();
+    private long latestDeadlineMillis = Long.MIN_VALUE;
     private long issued;
     private long acknowledged;
 
@@ -65,6 +78,12 @@ final class WorkloadModel {
             case Write.SetRemove remove -> membersRemoveIssued.add(List.of(remove.key(), remove.member()));
             case Write.HashSet set -> fieldsSet.put(List.of(set.key(), set.field()), false);
             case Write.Assign assign -> assigned.computeIfAbsent(assign.key(), k -> new HashSet<>()).add(assign.value());
+            case Write.SetExpiring set -> {
+                expiringValues.computeIfAbsent(set.key(), k -> new HashSet<>()).add(set.value());
+                latestDeadlineMillis = Math.max(latestDeadlineMillis, set.deadlineMillis());
+            }
+            case Write.Expire expire -> latestDeadlineMillis = Math.max(latestDeadlineMillis, expire.deadlineMillis());
+            case Write.Persist persist -> persistIssued.add(persist.key());
         }
     }
 
@@ -78,7 +97,51 @@ final class WorkloadModel {
             case Write.SetRemove remove -> membersRemoveAcknowledged.add(List.of(remove.key(), remove.member()));
             case Write.HashSet set -> fieldsSet.put(List.of(set.key(), set.field()), true);
             case Write.Assign assign -> assignedAcknowledged.add(assign.key());
+            case Write.SetExpiring set -> { }
+            case Write.Expire expire -> { }
+            case Write.Persist persist -> { }
         }
+    }
+
+    /** The latest deadline any client gave, in milliseconds of the replicas' clocks (MIN_VALUE when none). */
+    long latestDeadlineMillis() {
+        return latestDeadlineMillis;
+    }
+
+    /**
+     * Checks what a replica's reads answer for the expiring keys at its task time: a key past its resolved deadline
+     * is never readable, and a readable key holds a value a client wrote to it. With {@code afterEveryDeadline} (the
+     * replica's clock is past every deadline issued and active expiry had time to run) a key no {@code PERSIST} was
+     * issued for must be gone, from reads and from memory: every write to it carried a deadline, so no surviving
+     * state can lack one.
+     */
+    List<String> checkExpiring(ReplicaId replica, Keyspace keyspace, boolean afterEveryDeadline) {
+        List<String> violations = new ArrayList<>();
+        long now = keyspace.taskTimeMillis();
+        try {
+            for (Map.Entry<Bytes, Set<Bytes>> key : expiringValues.entrySet()) {
+                Optional<Bytes> value = keyspace.get(key.getKey());
+                io.calmdb.replication.keyspace.KeyValue raw = keyspace.state().get(key.getKey());
+                if (value.isPresent() && raw != null && raw.expiredAt(now)) {
+                    violations.add(replica + ": " + key.getKey() + " was read at " + now + " past its deadline "
+                            + raw.deadline());
+                }
+                if (value.isPresent() && !key.getValue().contains(value.get())) {
+                    violations.add(replica + ": " + key.getKey() + " holds " + value.get() + ", which no client wrote");
+                }
+                if (afterEveryDeadline && !persistIssued.contains(key.getKey())) {
+                    if (value.isPresent()) {
+                        violations.add(replica + ": " + key.getKey() + " is readable at " + now
+                                + " after every deadline given to it passed");
+                    } else if (raw != null) {
+                        violations.add(replica + ": " + key.getKey() + " expired but active expiry never reclaimed it");
+                    }
+                }
+            }
+        } catch (KeyspaceException e) {
+            violations.add(replica + ": reading an expiring key failed: " + e.getMessage());
+        }
+        return violations;
     }
 
     long issuedCount() {
