@@ -106,11 +106,16 @@ class KeyExpiryNodeTest {
     }
 
     @Test
-    void deadline_survivesARestart() {
+    void deadline_survivesACheckpointAndARestart() {
         try (Jedis virginia = client(VIRGINIA)) {
             virginia.setex("kept", 600, "v");
             virginia.set("plain", "v");
         }
+        // Wait for a checkpoint to cover the writes, so recovery reads the deadline from a checkpointed key state.
+        awaitTrue("a checkpoint covering the writes", () -> {
+            var storage = cluster.node(VIRGINIA).status().join().storage();
+            return storage.checkpointPosition() > 0 && storage.checkpointPosition() >= storage.lastPosition();
+        });
         cluster.stop(VIRGINIA);
         cluster.start(VIRGINIA);
         try (Jedis virginia = client(VIRGINIA)) {
