@@ -88,12 +88,15 @@ public final class StringValue implements Crdt<StringValue>, CausalValue<StringV
             }
             base = parsed;
         }
-        return Optional.of(Bytes.ofUtf8(Long.toString(Math.addExact(base, counter.value()))));
+        // Wrapping on purpose: the register's integer plus the counter's net is exact modulo 2^64, and equals the true
+        // value whenever that is in range, however far the per-replica totals travelled (see CausalCounter).
+        return Optional.of(Bytes.ofUtf8(Long.toString(base + counter.value())));
     }
 
     /**
-     * The value as a 64-bit integer (0 when absent), or null when it is not one. Throws
-     * {@link ArithmeticException} when register plus counter overflows.
+     * The value as a 64-bit integer (0 when absent), or null when it is not one. Register plus counter is computed
+     * modulo 2^64: the writer range-checks each increment against the value it reads, and only increments made
+     * concurrently in several regions can carry the joined value out of range, where it wraps (see CausalCounter).
      */
     Long integerValue() {
         Optional<Bytes> value = value();
