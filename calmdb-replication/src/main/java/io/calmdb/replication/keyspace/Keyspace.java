@@ -1026,6 +1026,119 @@ public final class Keyspace {
         return new Write<>(members.size(), delta);
     }
 
+    /** Redis's reply to a float argument or stored value it cannot read. */
+    public static final String NOT_A_FLOAT = "ERR value is not a valid float";
+    /** Redis's reply when a float field of a hash holds something else. */
+    public static final String HASH_NOT_A_FLOAT = "ERR hash value is not a float";
+    /** Redis's reply when HINCRBYFLOAT's increment itself is infinite. */
+    public static final String HASH_INCREMENT_NOT_FINITE = "ERR value is NaN or Infinity";
+    /** Redis's reply when a float increment's result is not finite. */
+    public static final String FLOAT_NOT_FINITE = "ERR increment would produce NaN or Infinity";
+
+    /**
+     * {@code INCRBYFLOAT}: adds a float to the string at {@code key} (0 when absent) and returns the result as Redis
+     * prints it. The result is computed exactly as Redis computes it (x87 {@code long double}, see {@link LongDouble});
+     * what replicates is the exact decimal difference between the result and the value read, added to this
+     * replica's decimal sum, so increments made concurrently in other regions add up instead of being overwritten.
+     */
+    public Write<Bytes> incrementByFloat(Bytes key, Bytes increment, long nowMillis) throws KeyspaceException {
+        KeyValue value = lookup(key);
+        boolean creating = value == null || value.kind() == null;
+        if (!creating) {
+            requireKind(value, Kind.STRING);
+        }
+        Optional<Bytes> currentText = creating ? Optional.empty() : get(key);
+        FloatStep step = floatStep(currentText, increment, NOT_A_FLOAT);
+        if (step.amount().signum() == 0) {
+            if (!creating && currentText.isPresent() && currentText.get().equals(step.result())) {
+                return new Write<>(step.result(), null);
+            }
+            // The result only reformats the value ("1.50" + 0 is "1.5"): a rewrite, as Redis's is.
+            return new Write<>(step.result(), set(key, step.result(), nowMillis).delta());
+        }
+        HlcTimestamp timestamp = creating ? clock.now(nowMillis) : null;
+        OrMap<Bytes, KeyValue> delta = state.update(key, kv -> {
+            KeyValue.DeltaBuilder builder = new KeyValue.DeltaBuilder();
+            if (creating) {
+                builder.kind(kv.kindSlot().write(replica, Kind.STRING.code(), timestamp));
+                builder.string(kv.string().set(replica, Bytes.ofUtf8("0"), timestamp));
+            }
+            builder.string(kv.string().incrementByDecimal(replica, step.amount()));
+            return builder.build();
+        });
+        return new Write<>(step.result(), delta);
+    }
+
+    /** {@code HINCRBYFLOAT}: as {@link #incrementByFloat} for one field of a hash. */
+    public Write<Bytes> hashIncrementByFloat(Bytes key, Bytes field, Bytes increment, long nowMillis)
+            throws KeyspaceException {
+        LongDouble parsedIncrement = LongDouble.parse(latin1(increment));
+        if (parsedIncrement == null) {
+            throw new KeyspaceException(NOT_A_FLOAT); // Redis reads the increment before it looks at the key
+        }
+        if (!parsedIncrement.isFinite()) {
+            throw new KeyspaceException(HASH_INCREMENT_NOT_FINITE);
+        }
+        KeyValue value = lookup(key);
+        boolean creating = value == null || value.kind() == null;
+        if (!creating) {
+            requireKind(value, Kind.HASH);
+        }
+        StringValue fieldValue = creating ? null : value.hash().get(field);
+        boolean fieldIsNew = fieldValue == null;
+        Optional<Bytes> currentText = fieldIsNew ? Optional.empty() : fieldValue.value();
+        FloatStep step = floatStep(currentText, increment, HASH_NOT_A_FLOAT);
+        if (step.amount().signum() == 0 && !fieldIsNew && currentText.isPresent()
+                && currentText.get().equals(step.result())) {
+            return new Write<>(step.result(), null);
+        }
+        HlcTimestamp timestamp = clock.now(nowMillis);
+        boolean rewrite = step.amount().signum() == 0;
+        OrMap<Bytes, KeyValue> delta = state.update(key, kv -> {
+            KeyValue.DeltaBuilder builder = new KeyValue.DeltaBuilder();
+            if (creating) {
+                builder.kind(kv.kindSlot().write(replica, Kind.HASH.code(), timestamp));
+            }
+            if (rewrite) {
+                builder.hash(kv.hash().update(field, string -> string.set(replica, step.result(), timestamp)));
+                return builder.build();
+            }
+            if (fieldIsNew) {
+                builder.hash(kv.hash().update(field, string -> string.set(replica, Bytes.ofUtf8("0"), timestamp)));
+            }
+            builder.hash(kv.hash().update(field, string -> string.incrementByDecimal(replica, step.amount())));
+            return builder.build();
+        });
+        return new Write<>(step.result(), delta);
+    }
+
+    /** A float increment worked out: Redis's printed result and the exact decimal to add to reach it. */
+    private record FloatStep(Bytes result, java.math.BigDecimal amount) {}
+
+    private static FloatStep floatStep(Optional<Bytes> currentText, Bytes increment, String notAFloat)
+            throws KeyspaceException {
+        LongDouble current = currentText.isEmpty() ? LongDouble.of(0) : LongDouble.parse(latin1(currentText.get()));
+        if (current == null) {
+            throw new KeyspaceException(notAFloat);
+        }
+        LongDouble amount = LongDouble.parse(latin1(increment));
+        if (amount == null) {
+            throw new KeyspaceException(NOT_A_FLOAT);
+        }
+        LongDouble sum = current.add(amount);
+        if (!sum.isFinite()) {
+            throw new KeyspaceException(FLOAT_NOT_FINITE);
+        }
+        String result = sum.toRedisString();
+        java.math.BigDecimal exactCurrent = currentText.isEmpty() ? java.math.BigDecimal.ZERO
+                : StringValue.exactDecimal(latin1(currentText.get()));
+        return new FloatStep(Bytes.ofUtf8(result), new java.math.BigDecimal(result).subtract(exactCurrent));
+    }
+
+    private static String latin1(Bytes bytes) {
+        return new String(bytes.toByteArray(), java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
     // ------------------------------------------------------------------------------------------------------
 
     /**

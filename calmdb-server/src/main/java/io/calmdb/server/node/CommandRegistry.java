@@ -260,7 +260,13 @@ final class CommandRegistry {
                 .since("2.6.0").keys(1, 1, 1, READ).flags(READONLY), StringCommands::bitCount);
         commands.keyspace(command("lcs", -3, "string", "Finds the longest common subsequence of two strings.")
                 .since("7.0.0").keys(1, 1, 1, READ).flags(READONLY), StringCommands::longestCommonSubsequence);
+        commands.keyspace(command("incrbyfloat", 3, "string", "Adds a float to the value of a key, 0 when absent.")
+                .since("2.6.0").keys(1, 1, 1, READ_MODIFY_WRITE).flags(WRITE, DENYOOM, FAST),
+                StringCommands::incrementByFloat);
         // Hashes.
+        commands.keyspace(command("hincrbyfloat", 4, "hash", "Adds a float to the value of a hash field, 0 when "
+                + "absent.").since("2.6.0").keys(1, 1, 1, READ_MODIFY_WRITE).flags(WRITE, DENYOOM, FAST),
+                HashCommands::hashIncrementByFloat);
         commands.keyspace(command("hmset", -4, "hash", "Sets fields of a hash (old form of HSET, answers OK).")
                 .since("2.0.0").keys(1, 1, 1, UPDATE).flags(WRITE, DENYOOM, FAST), HashCommands::hashSetMany);
         commands.keyspace(command("hvals", 2, "hash", "Returns every value of a hash.")

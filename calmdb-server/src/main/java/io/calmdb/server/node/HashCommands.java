@@ -30,6 +30,12 @@ final class HashCommands {
         return Reply.ok();
     }
 
+    static Reply hashIncrementByFloat(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command)
+            throws KeyspaceException {
+        return Reply.bulk(commits.commit(keyspace.hashIncrementByFloat(KeyCommands.key(command, 1),
+                KeyCommands.key(command, 2), KeyCommands.key(command, 3), now)).toByteArray());
+    }
+
     static Reply hashValues(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command)
             throws KeyspaceException {
         List<Reply> values = new ArrayList<>();

@@ -35,6 +35,12 @@ final class StringCommands {
         return option;
     }
 
+    static Reply incrementByFloat(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command)
+            throws KeyspaceException {
+        return Reply.bulk(commits.commit(keyspace.incrementByFloat(KeyCommands.key(command, 1),
+                KeyCommands.key(command, 2), now)).toByteArray());
+    }
+
     static Reply append(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command)
             throws KeyspaceException {
         return Reply.integer(commits.commit(keyspace.append(KeyCommands.key(command, 1), KeyCommands.key(command, 2),
