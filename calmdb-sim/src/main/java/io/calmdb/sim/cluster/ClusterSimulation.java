@@ -300,7 +300,7 @@ public final class ClusterSimulation {
         long now = replica.now();
         int key = random.nextInt(KEYS_PER_TYPE);
         String unique = replica.id() + "-" + nextUnique++;
-        switch (random.nextInt(8)) {
+        switch (random.nextInt(11)) {
             case 0, 1 -> {
                 Bytes counter = Bytes.ofUtf8("counter:" + key);
                 long amount = 1 + random.nextInt(5);
@@ -332,6 +332,28 @@ public final class ClusterSimulation {
                 Bytes register = Bytes.ofUtf8("register:" + key);
                 Bytes value = Bytes.ofUtf8(unique);
                 issue(replica, new WorkloadModel.Write.Assign(register, value), keyspace.set(register, value, now));
+            }
+            case 8 -> {
+                Bytes counter = Bytes.ofUtf8("float:" + key);
+                // Quarters are exact in binary and decimal, so the converged sum is exact too.
+                java.math.BigDecimal amount = java.math.BigDecimal.valueOf(1 + random.nextInt(8), 2).multiply(
+                        java.math.BigDecimal.valueOf(25));
+                issue(replica, new WorkloadModel.Write.FloatIncrement(counter, amount),
+                        keyspace.incrementByFloat(counter, Bytes.ofUtf8(amount.toPlainString()), now));
+            }
+            case 9 -> {
+                Bytes source = Bytes.ofUtf8("moving:" + key);
+                Bytes member = Bytes.ofUtf8(unique);
+                issue(replica, new WorkloadModel.Write.MovingAdd(source, member),
+                        keyspace.setAdd(source, List.of(member), now));
+            }
+            case 10 -> {
+                Bytes source = Bytes.ofUtf8("moving:" + key);
+                if (keyspace.exists(source)) {
+                    Bytes destination = Bytes.ofUtf8("moved:" + key + ":" + unique);
+                    issue(replica, new WorkloadModel.Write.Rename(source, destination),
+                            keyspace.rename(source, destination, false, now));
+                }
             }
             default -> {
                 long sequence = replica.durableLocalSequence();
