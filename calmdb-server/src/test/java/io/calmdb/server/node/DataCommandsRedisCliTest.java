@@ -313,6 +313,41 @@ class DataCommandsRedisCliTest {
         assertSameAsRedis(FLOATS);
     }
 
+    @Test
+    void scanCursors_areReadAsStrtoulReadsThem_andAFullScanHonoursMatchCountAndType() throws Exception {
+        int port = cluster.node(TestCluster.REGIONS.get(0)).respPort();
+        java.util.Set<String> expected = new java.util.HashSet<>();
+        for (int i = 0; i < 60; i++) {
+            switch (i % 3) {
+                case 0 -> RedisCli.run(port, "SET", "k" + i, "v");
+                case 1 -> {
+                    RedisCli.run(port, "SADD", "k" + i, "m");
+                    if (("k" + i).charAt(1) <= '4') {
+                        expected.add("k" + i);
+                    }
+                }
+                default -> RedisCli.run(port, "HSET", "k" + i, "f", "v");
+            }
+        }
+        RedisCli.run(port, "SADD", "other", "m");
+        // Cursors are hashes here, so a cursor beyond every hash (2^64 - 1, which "-1" is) ends the scan at once.
+        assertThat(RedisCli.run(port, "SCAN", "-1")).isEqualTo("0");
+        assertThat(RedisCli.run(port, "SCAN", "+0", "COUNT", "1000").lines().count()).isEqualTo(62);
+        assertThat(RedisCli.run(port, "SCAN", "00", "TYPE", "list", "COUNT", "1000")).isEqualTo("0");
+        java.util.Set<String> scanned = new java.util.HashSet<>();
+        String cursor = "0";
+        int calls = 0;
+        do {
+            List<String> lines = RedisCli.run(port, "SCAN", cursor, "MATCH", "k[0-4]*", "COUNT", "7", "TYPE", "set")
+                    .lines().toList();
+            cursor = lines.get(0);
+            scanned.addAll(lines.subList(1, lines.size()).stream().filter(line -> !line.isEmpty()).toList());
+            calls++;
+        } while (!cursor.equals("0") && calls < 100);
+        assertThat(calls).isGreaterThan(1);
+        assertThat(scanned).isEqualTo(expected);
+    }
+
     private void assertSameAsRedis(List<Case> sequence) throws Exception {
         int port = cluster.node(TestCluster.REGIONS.get(0)).respPort();
         List<String> mismatches = new ArrayList<>();
