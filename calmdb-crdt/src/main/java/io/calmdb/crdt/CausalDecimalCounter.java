@@ -157,6 +157,11 @@ public final class CausalDecimalCounter implements Crdt<CausalDecimalCounter>, C
         return (partial ? "CausalDecimalCounter(delta)" : "CausalDecimalCounter") + store + " = " + value();
     }
 
+    /** The codec of a stand-alone decimal counter state or delta. */
+    public static StateCodec<CausalDecimalCounter> codec() {
+        return CODEC;
+    }
+
     /** The type descriptor for nesting decimal counters in composite values. */
     public static CausalType<CausalDecimalCounter> type() {
         return TYPE;
@@ -204,4 +209,6 @@ public final class CausalDecimalCounter implements Crdt<CausalDecimalCounter>, C
             return new CausalDecimalCounter(store, context, partial);
         }
     };
+
+    private static final StateCodec<CausalDecimalCounter> CODEC = CausalCodec.of(TYPE);
 }

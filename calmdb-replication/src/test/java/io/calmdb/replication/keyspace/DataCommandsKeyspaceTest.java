@@ -265,6 +265,26 @@ class DataCommandsKeyspaceTest {
                 .hasMessage(Keyspace.HASH_INCREMENT_NOT_FINITE);
     }
 
+    @Test
+    void aStateWithFloatIncrements_survivesTheCodec_andReEncodesIdentically() throws Exception {
+        Keyspace keyspace = new Keyspace(TOKYO);
+        keyspace.set(b("plain"), b("text"), 1);
+        keyspace.incrementByFloat(b("f"), b("1000"), 2);
+        keyspace.incrementByFloat(b("f"), b("0.1"), 3);
+        keyspace.incrementBy(b("f2"), 3, 4);
+        keyspace.incrementByFloat(b("f2"), b("0x1p-16000"), 5);
+        keyspace.hashIncrementByFloat(b("h"), b("x"), b("-2.5"), 6);
+        byte[] encoded = Codecs.encode(Keyspace.CODEC, keyspace.state());
+        OrMap<Bytes, KeyValue> decoded = Codecs.decode(Keyspace.CODEC, encoded);
+        assertThat(Codecs.encode(Keyspace.CODEC, decoded)).isEqualTo(encoded);
+        assertThat(decoded).isEqualTo(keyspace.state());
+        Keyspace restored = new Keyspace(VIRGINIA);
+        restored.apply(decoded);
+        assertThat(restored.get(b("f"))).contains(b("1000.09999999999999998"));
+        assertThat(restored.get(b("f2"))).contains(b("3"));
+        assertThat(restored.hashGet(b("h"), b("x"))).contains(b("-2.5"));
+    }
+
     // ---- hashes and sets with a seeded random source
 
     @Test
