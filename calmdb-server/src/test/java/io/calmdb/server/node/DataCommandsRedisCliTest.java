@@ -288,6 +288,22 @@ class DataCommandsRedisCliTest {
             new Case(EXACT, "ERR value is NaN or Infinity", "hincrbyfloat", "st", "f", "inf")
     );
 
+    /** OBJECT ENCODING for values whose encoding CalmDB derives as Redis 7.0 chooses it (see docs/resp.md). */
+    private static final List<Case> ENCODINGS = List.of(
+            new Case(EXACT, "OK", "set", "i", "123"),
+            new Case(EXACT, "OK", "set", "e", "hello"),
+            new Case(EXACT, "OK", "set", "r", "x".repeat(45)),
+            new Case(EXACT, "2", "sadd", "is", "1", "2"),
+            new Case(EXACT, "1", "sadd", "hs", "a"),
+            new Case(EXACT, "1", "hset", "lp", "f", "v"),
+            new Case(EXACT, "int", "object", "encoding", "i"),
+            new Case(EXACT, "embstr", "object", "encoding", "e"),
+            new Case(EXACT, "raw", "object", "encoding", "r"),
+            new Case(EXACT, "intset", "object", "encoding", "is"),
+            new Case(EXACT, "hashtable", "object", "encoding", "hs"),
+            new Case(EXACT, "listpack", "object", "encoding", "lp"),
+            new Case(EXACT, "1", "object", "refcount", "e"));
+
     @TempDir
     Path directory;
 
@@ -306,6 +322,11 @@ class DataCommandsRedisCliTest {
     @Test
     void everyReply_isRedis70s() throws Exception {
         assertSameAsRedis(SEQUENCE);
+    }
+
+    @Test
+    void objectEncoding_answersWhatRedis70Reports() throws Exception {
+        assertSameAsRedis(ENCODINGS);
     }
 
     @Test
