@@ -14,16 +14,20 @@ import java.util.Map;
  * seen. Replicas that did not update concurrently lose their contributions. Example: A has counted 3 and B 4
  * (value 7, seen by everyone); A resets while B increments by 1: the result is B's entry alone, value 5.
  *
+ * <p>Arithmetic wraps modulo 2^64. A replica's totals are running sums that only grow, so a counter kept near the
+ * top of the 64-bit range by alternating increments and decrements ({@code +MAX, -1, +1}) would overflow them
+ * although its value never leaves the range; each total is therefore an unsigned 64-bit sum modulo 2^64, and
+ * {@link #value()} is the net modulo 2^64 read as a signed 64-bit number. That is exact whenever the true net lies
+ * in the signed range. Keeping it there is the writer's job: before an update it checks the value it reads plus its
+ * amount with exact arithmetic (as {@code INCRBY} does). Increments made concurrently in two replicas can still push
+ * the joined net out of range, which no replica could have refused without coordination; the value then wraps
+ * (two's complement) the same way at every replica, so replicas still agree.
+ *
  * <p>Mutable, not thread-safe.
  */
 public final class CausalCounter implements Crdt<CausalCounter>, CausalValue<CausalCounter> {
-    /** One replica's running totals. */
-    public record Totals(long increments, long decrements) {
-        public Totals {
-            Checks.argument(increments >= 0, "increments", "must be >= 0");
-            Checks.argument(decrements >= 0, "decrements", "must be >= 0");
-        }
-    }
+    /** One replica's running totals, each an unsigned 64-bit sum modulo 2^64 (see the class comment). */
+    public record Totals(long increments, long decrements) {}
 
     private final DotFunction<Totals> store;
     private final CausalContext context;
@@ -39,25 +43,33 @@ public final class CausalCounter implements Crdt<CausalCounter>, CausalValue<Cau
         this.partial = partial;
     }
 
-    /** The sum of increments minus the sum of decrements over the surviving entries. */
+    /**
+     * The sum of increments minus the sum of decrements over the surviving entries, modulo 2^64 as a signed value:
+     * exact whenever the true net is in the signed 64-bit range (see the class comment). Never throws.
+     */
     public long value() {
         long value = 0;
         for (Map.Entry<Dot, Totals> entry : store.entries()) {
-            value = Math.addExact(value, entry.getValue().increments());
-            value = Math.subtractExact(value, entry.getValue().decrements());
+            value += entry.getValue().increments() - entry.getValue().decrements();
         }
         return value;
     }
 
-    /** Adds {@code amount} (> 0) at {@code replica} and returns the delta. */
+    /**
+     * Adds {@code amount} at {@code replica} and returns the delta. The amount is an unsigned 64-bit number, not 0:
+     * callers pass a positive long, or {@code Long.MIN_VALUE} meaning 2^63.
+     */
     public CausalCounter increment(ReplicaId replica, long amount) {
-        Checks.argument(amount > 0, "amount", "must be > 0, got ", amount);
+        Checks.argument(amount != 0, "amount", "must not be 0, got ", amount);
         return update(replica, amount, 0);
     }
 
-    /** Subtracts {@code amount} (> 0) at {@code replica} and returns the delta. */
+    /**
+     * Subtracts {@code amount} at {@code replica} and returns the delta; the amount is unsigned and not 0, as for
+     * {@link #increment}.
+     */
     public CausalCounter decrement(ReplicaId replica, long amount) {
-        Checks.argument(amount > 0, "amount", "must be > 0, got ", amount);
+        Checks.argument(amount != 0, "amount", "must not be 0, got ", amount);
         return update(replica, 0, amount);
     }
 
@@ -80,8 +92,8 @@ public final class CausalCounter implements Crdt<CausalCounter>, CausalValue<Cau
                 previous = entry.getValue();
             }
         }
-        Totals totals = new Totals(Math.addExact(previous.increments(), increments),
-                Math.addExact(previous.decrements(), decrements));
+        // Wrapping on purpose: the totals are sums modulo 2^64 (see the class comment).
+        Totals totals = new Totals(previous.increments() + increments, previous.decrements() + decrements);
         Dot dot = context.nextDot(replica);
         CausalCounter delta = new CausalCounter(new DotFunction<>(), new CausalContext(), true);
         if (previousDot != null) {
@@ -100,7 +112,7 @@ public final class CausalCounter implements Crdt<CausalCounter>, CausalValue<Cau
         Map<ReplicaId, Totals> result = new LinkedHashMap<>();
         for (Map.Entry<Dot, Totals> entry : store.entries()) {
             result.merge(entry.getKey().replica(), entry.getValue(),
-                    (a, b) -> new Totals(a.increments() + b.increments(), a.decrements() + b.decrements()));
+                    (a, b) -> new Totals(a.increments() + b.increments(), a.decrements() + b.decrements())); // wrapping
         }
         return result;
     }
@@ -203,9 +215,9 @@ public final class CausalCounter implements Crdt<CausalCounter>, CausalValue<Cau
         @Override
         public CausalCounter readStore(ByteReader in, CausalContext context, boolean partial, int depth)
                 throws CodecException {
-            DotFunction<Totals> store = DotFunction.read(in, context, i -> new Totals(
-                    i.readVarLong(0, Long.MAX_VALUE, "increment total"),
-                    i.readVarLong(0, Long.MAX_VALUE, "decrement total")), CodecLimits.REPLICAS_MAX);
+            // Totals are unsigned 64-bit sums; every encoding older code wrote (totals up to 2^63 - 1) reads the same.
+            DotFunction<Totals> store = DotFunction.read(in, context, i -> new Totals(i.readVarLong(), i.readVarLong()),
+                    CodecLimits.REPLICAS_MAX);
             return new CausalCounter(store, context, partial);
         }
     };

@@ -17,7 +17,9 @@ public enum CrdtType {
     /** A keyspace string: register plus counter (calmdb-replication's {@code StringValue}). */
     KEYSPACE_STRING(10),
     /** One key of the keyspace with its type tag and typed slots (calmdb-replication's {@code KeyValue}). */
-    KEYSPACE_VALUE(11);
+    KEYSPACE_VALUE(11),
+    /** A counter of exact decimal amounts ({@code INCRBYFLOAT}'s per-replica sums). */
+    CAUSAL_DECIMAL_COUNTER(12);
 
     private final int tag;
 

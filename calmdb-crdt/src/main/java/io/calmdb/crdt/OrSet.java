@@ -111,6 +111,38 @@ public final class OrSet<E> implements Crdt<OrSet<E>>, CausalValue<OrSet<E>> {
         return Collections.unmodifiableSet(result);
     }
 
+    /** How many random slots {@link #randomElement} tries before it walks from the last one to a member. */
+    private static final int RANDOM_SLOT_TRIES_MAX = 64;
+
+    /**
+     * A member chosen with {@code random} (uniformly when a tried slot holds one, which is nearly always: the table
+     * stays at least a few percent full), or null when the set is empty. Costs a few probes of the table, not a pass
+     * over it, so {@code SPOP} and {@code SRANDMEMBER} stay cheap on large sets. The caller supplies the random
+     * source, so the core stays deterministic under a seed.
+     */
+    @SuppressWarnings("unchecked")
+    public E randomElement(java.util.random.RandomGenerator random) {
+        Checks.notNull(random, "random");
+        if (isEmpty()) {
+            return null;
+        }
+        int slot = random.nextInt(keys.length);
+        for (int attempt = 0; attempt < RANDOM_SLOT_TRIES_MAX; attempt++) {
+            if (keys[slot] != null && values[slot] != NO_DOTS) {
+                return (E) keys[slot];
+            }
+            slot = random.nextInt(keys.length);
+        }
+        // A very sparse table: walk to the next member (slightly favours members after empty runs).
+        for (int step = 0; step < keys.length; step++) {
+            int at = (slot + step) % keys.length;
+            if (keys[at] != null && values[at] != NO_DOTS) {
+                return (E) keys[at];
+            }
+        }
+        throw new IllegalStateException("size() is " + size() + " but no slot holds a member");
+    }
+
     /** For inspection: each element with the dots of the adds that keep it present. */
     @SuppressWarnings("unchecked")
     public Map<E, List<Dot>> dots() {

@@ -326,13 +326,15 @@ public final class Keyspace {
     }
 
     /** {@code SREM}: returns how many members were present; the key disappears with its last member. */
-    public Write<Integer> setRemove(Bytes key, List<Bytes> members) throws KeyspaceException {
+    public Write<Integer> setRemove(Bytes key, List<Bytes> named) throws KeyspaceException {
         KeyValue value = lookup(key);
         if (value == null || value.kind() == null) {
             return new Write<>(0, null);
         }
         requireKind(value, Kind.SET);
         int removed = 0;
+        // A member named twice is removed once and counted once, as in Redis.
+        List<Bytes> members = List.copyOf(new java.util.LinkedHashSet<>(named));
         for (Bytes member : members) {
             if (value.set().contains(member)) {
                 removed++;
@@ -440,12 +442,14 @@ public final class Keyspace {
     }
 
     /** {@code HDEL}: returns how many fields were present; the key disappears with its last field. */
-    public Write<Integer> hashDelete(Bytes key, List<Bytes> fields) throws KeyspaceException {
+    public Write<Integer> hashDelete(Bytes key, List<Bytes> named) throws KeyspaceException {
         KeyValue value = readable(key, Kind.HASH);
         if (value == null) {
             return new Write<>(0, null);
         }
         int removed = 0;
+        // A field named twice is removed once and counted once, as in Redis.
+        List<Bytes> fields = List.copyOf(new java.util.LinkedHashSet<>(named));
         for (Bytes field : fields) {
             if (value.hash().containsKey(field)) {
                 removed++;
@@ -766,6 +770,632 @@ public final class Keyspace {
                 indexedDeadlinesSumMillis += position;
             }
         }
+    }
+
+    // ---- DATA: everyday data commands (keys, string edits, hashes, sets), each answering from local state.
+
+    /** The longest string {@code SETRANGE}, {@code SETBIT} and {@code APPEND} may build, in bytes (see docs/resp.md). */
+    public static final int STRING_BYTES_MAX = 16 * 1024 * 1024;
+    /** Redis's reply when an edit would make a string longer than {@link #STRING_BYTES_MAX}. */
+    public static final String STRING_TOO_LONG = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+    /** Redis's reply to a bit offset that is not a number or lies beyond {@link #STRING_BYTES_MAX}. */
+    public static final String BIT_OFFSET_INVALID = "ERR bit offset is not an integer or out of range";
+
+    /**
+     * {@code FLUSHALL}/{@code FLUSHDB}: an observed remove of every key, as one delta whose context is what this
+     * replica has seen. A write another region made concurrently, unseen here, survives. Costs one pass over the
+     * state to gather the observed dots (Redis's synchronous flush is linear too).
+     */
+    public Write<Void> flushAll() {
+        if (state.isEmpty()) {
+            return new Write<>(null, null);
+        }
+        return new Write<>(null, state.clear());
+    }
+
+    /**
+     * {@code RENAME}/{@code RENAMENX}: a write of the destination (a fresh copy of the source's visible value,
+     * replacing what this replica observed at the destination) plus an observed remove of the source. Refused with
+     * {@code ERR no such key} when the source is absent here. With {@code onlyIfAbsent}, answers false and changes
+     * nothing when the destination is present on this replica: absence is decided locally, not globally.
+     */
+    public Write<Boolean> rename(Bytes source, Bytes destination, boolean onlyIfAbsent, long nowMillis)
+            throws KeyspaceException {
+        KeyValue value = lookup(source);
+        if (value == null || value.kind() == null) {
+            throw new KeyspaceException("ERR no such key");
+        }
+        if (source.equals(destination)) {
+            return new Write<>(!onlyIfAbsent, null);
+        }
+        if (onlyIfAbsent && exists(destination)) {
+            return new Write<>(false, null);
+        }
+        OrMap<Bytes, KeyValue> delta = writeCopy(value, destination, nowMillis);
+        delta = combine(delta, state.remove(source));
+        return new Write<>(true, delta);
+    }
+
+    /**
+     * {@code COPY}: writes a fresh copy of the source's visible value at the destination; false when the source is
+     * absent, or the destination present (here) without {@code replace}. Refused when both are the same key.
+     */
+    public Write<Boolean> copy(Bytes source, Bytes destination, boolean replace, long nowMillis)
+            throws KeyspaceException {
+        if (source.equals(destination)) {
+            throw new KeyspaceException("ERR source and destination objects are the same");
+        }
+        KeyValue value = lookup(source);
+        if (value == null || value.kind() == null) {
+            return new Write<>(false, null);
+        }
+        if (!replace && exists(destination)) {
+            return new Write<>(false, null);
+        }
+        return new Write<>(true, writeCopy(value, destination, nowMillis));
+    }
+
+    /** Writes {@code source}'s visible value at {@code destination}, clearing what this replica observed there. */
+    private OrMap<Bytes, KeyValue> writeCopy(KeyValue source, Bytes destination, long nowMillis) {
+        Kind kind = source.kind();
+        HlcTimestamp timestamp = clock.now(nowMillis);
+        Optional<Bytes> string = kind == Kind.STRING ? source.string().value() : Optional.empty();
+        Set<Bytes> members = kind == Kind.SET ? source.set().elements() : Set.of();
+        Map<Bytes, Bytes> fields = new LinkedHashMap<>();
+        if (kind == Kind.HASH) {
+            for (Bytes field : source.hash().keys()) {
+                source.hash().get(field).value().ifPresent(v -> fields.put(field, v));
+            }
+        }
+        return state.update(destination, current -> {
+            KeyValue.DeltaBuilder builder = new KeyValue.DeltaBuilder();
+            current.clearInto(builder);
+            builder.kind(current.kindSlot().write(replica, kind.code(), timestamp));
+            string.ifPresent(v -> builder.string(current.string().set(replica, v, timestamp)));
+            for (Bytes member : members) {
+                builder.set(current.set().add(replica, member));
+            }
+            fields.forEach((field, v) -> builder.hash(current.hash().update(field,
+                    s -> s.set(replica, v, timestamp))));
+            return builder.build();
+        });
+    }
+
+    /** {@code RANDOMKEY}: a key chosen with {@code random}, or empty. One pass over the keys (see docs/resp.md). */
+    public Optional<Bytes> randomKey(java.util.random.RandomGenerator random) {
+        Bytes chosen = null;
+        int seen = 0;
+        for (Bytes key : state.keys()) {
+            if (exists(key) && random.nextInt(++seen) == 0) {
+                chosen = key; // reservoir sampling: each present key ends up chosen with probability 1/seen
+            }
+        }
+        return Optional.ofNullable(chosen);
+    }
+
+    /**
+     * {@code OBJECT ENCODING}: the encoding Redis 7.0 would report for this value, derived from its size and
+     * content (CalmDB keeps CRDTs, not Redis's encodings): strings {@code int}, {@code embstr} (up to 44 bytes)
+     * or {@code raw}; hashes {@code listpack} (up to 128 fields of up to 64 bytes) or {@code hashtable}; sets
+     * {@code intset} (up to 512 integers) or {@code hashtable}. Empty when the key is absent.
+     */
+    public Optional<String> objectEncoding(Bytes key) throws KeyspaceException {
+        KeyValue value = lookup(key);
+        if (value == null || value.kind() == null) {
+            return Optional.empty();
+        }
+        return Optional.of(switch (value.kind()) {
+            case STRING -> {
+                Bytes string = get(key).orElse(Bytes.ofUtf8(""));
+                yield StringValue.parseInteger(string) != null ? "int" : string.length() <= 44 ? "embstr" : "raw";
+            }
+            case HASH -> {
+                boolean small = value.hash().size() <= 128;
+                if (small) {
+                    for (Bytes field : value.hash().keys()) {
+                        Optional<Bytes> v = value.hash().get(field).value();
+                        if (field.length() > 64 || v.map(Bytes::length).orElse(0) > 64) {
+                            small = false;
+                            break;
+                        }
+                    }
+                }
+                yield small ? "listpack" : "hashtable";
+            }
+            case SET -> {
+                boolean integers = value.set().size() <= 512;
+                if (integers) {
+                    for (Bytes member : value.set().elements()) {
+                        if (StringValue.parseInteger(member) == null) {
+                            integers = false;
+                            break;
+                        }
+                    }
+                }
+                yield integers ? "intset" : "hashtable";
+            }
+        });
+    }
+
+    /**
+     * {@code MEMORY USAGE}: an estimate in bytes, the size of the key's self-contained encoded state (its value,
+     * its causal metadata and the key itself) as {@link #CODEC} writes it; empty when absent. Costs an encoding of
+     * the key's value.
+     */
+    public Optional<Long> memoryUsage(Bytes key) {
+        KeyValue value = lookup(key);
+        if (value == null || value.kind() == null) {
+            return Optional.empty();
+        }
+        OrMap<Bytes, KeyValue> extracted = state.extract(key);
+        return Optional.of((long) io.calmdb.crdt.Codecs.encode(CODEC, extracted).length);
+    }
+
+    /** {@code APPEND}: a last-writer-wins rewrite of the whole string with the suffix added; returns the new length. */
+    public Write<Long> append(Bytes key, Bytes suffix, long nowMillis) throws KeyspaceException {
+        byte[] current = get(key).map(Bytes::toByteArray).orElse(new byte[0]);
+        if ((long) current.length + suffix.length() > STRING_BYTES_MAX) {
+            throw new KeyspaceException(STRING_TOO_LONG);
+        }
+        byte[] next = java.util.Arrays.copyOf(current, current.length + suffix.length());
+        System.arraycopy(suffix.toByteArray(), 0, next, current.length, suffix.length());
+        return new Write<>((long) next.length, set(key, Bytes.copyOf(next), nowMillis).delta());
+    }
+
+    /** {@code STRLEN}: the length of the string, 0 when absent. */
+    public long stringLength(Bytes key) throws KeyspaceException {
+        return get(key).map(Bytes::length).orElse(0);
+    }
+
+    /** {@code GETRANGE}/{@code SUBSTR}: the bytes from {@code start} to {@code end} inclusive, Redis's index rules. */
+    public Bytes getRange(Bytes key, long start, long end) throws KeyspaceException {
+        byte[] string = get(key).map(Bytes::toByteArray).orElse(new byte[0]);
+        long length = string.length;
+        if (start < 0 && end < 0 && start > end) {
+            return Bytes.ofUtf8("");
+        }
+        start = start < 0 ? Math.max(0, length + start) : start;
+        end = end < 0 ? Math.max(0, length + end) : end;
+        end = Math.min(end, length - 1);
+        if (start > end || length == 0) {
+            return Bytes.ofUtf8("");
+        }
+        return Bytes.copyOf(java.util.Arrays.copyOfRange(string, (int) start, (int) end + 1));
+    }
+
+    /**
+     * {@code SETRANGE}: overwrites the string from {@code offset} (padding with zero bytes), a last-writer-wins
+     * rewrite of the whole value; returns the new length. An empty {@code value} changes nothing.
+     */
+    public Write<Long> setRange(Bytes key, long offset, Bytes value, long nowMillis) throws KeyspaceException {
+        if (offset < 0) {
+            throw new KeyspaceException("ERR offset is out of range");
+        }
+        Optional<Bytes> existing = get(key);
+        byte[] current = existing.map(Bytes::toByteArray).orElse(new byte[0]);
+        if (value.length() == 0) {
+            return new Write<>((long) current.length, null);
+        }
+        if (offset + value.length() > STRING_BYTES_MAX) {
+            throw new KeyspaceException(STRING_TOO_LONG);
+        }
+        byte[] next = java.util.Arrays.copyOf(current, Math.max(current.length, (int) offset + value.length()));
+        System.arraycopy(value.toByteArray(), 0, next, (int) offset, value.length());
+        return new Write<>((long) next.length, set(key, Bytes.copyOf(next), nowMillis).delta());
+    }
+
+    /** {@code GETBIT}: the bit at {@code offset} (0 beyond the end or when absent). */
+    public int getBit(Bytes key, long offset) throws KeyspaceException {
+        requireBitOffset(offset);
+        byte[] string = get(key).map(Bytes::toByteArray).orElse(new byte[0]);
+        long index = offset >>> 3;
+        if (index >= string.length) {
+            return 0;
+        }
+        return (string[(int) index] >> (7 - (int) (offset & 7))) & 1;
+    }
+
+    /** {@code SETBIT}: sets the bit at {@code offset} (a rewrite of the whole value); returns the previous bit. */
+    public Write<Integer> setBit(Bytes key, long offset, int bit, long nowMillis) throws KeyspaceException {
+        requireBitOffset(offset);
+        byte[] current = get(key).map(Bytes::toByteArray).orElse(new byte[0]);
+        int index = (int) (offset >>> 3);
+        byte[] next = java.util.Arrays.copyOf(current, Math.max(current.length, index + 1));
+        int shift = 7 - (int) (offset & 7);
+        int previous = (next[index] >> shift) & 1;
+        next[index] = (byte) (bit == 1 ? next[index] | (1 << shift) : next[index] & ~(1 << shift));
+        if (previous == bit && next.length == current.length && lookup(key) != null) {
+            return new Write<>(previous, null);
+        }
+        return new Write<>(previous, set(key, Bytes.copyOf(next), nowMillis).delta());
+    }
+
+    private static void requireBitOffset(long offset) throws KeyspaceException {
+        if (offset < 0 || (offset >>> 3) >= STRING_BYTES_MAX) {
+            throw new KeyspaceException(BIT_OFFSET_INVALID);
+        }
+    }
+
+    /**
+     * {@code BITCOUNT}: the set bits of the whole string, or of the range {@code start..end} inclusive in bytes (or
+     * bits when {@code bitUnit}), with Redis's negative indexes; {@code start} null means the whole string.
+     */
+    public long bitCount(Bytes key, Long start, Long end, boolean bitUnit) throws KeyspaceException {
+        byte[] string = get(key).map(Bytes::toByteArray).orElse(new byte[0]);
+        long total = bitUnit ? (long) string.length * 8 : string.length;
+        long from = 0;
+        long to = total - 1;
+        if (start != null) {
+            from = start < 0 ? Math.max(0, total + start) : start;
+            to = end < 0 ? Math.max(0, total + end) : end;
+            if (start < 0 && end < 0 && start > end) {
+                return 0;
+            }
+            to = Math.min(to, total - 1);
+        }
+        if (from > to || total == 0) {
+            return 0;
+        }
+        long count = 0;
+        if (!bitUnit) {
+            for (long i = from; i <= to; i++) {
+                count += Integer.bitCount(string[(int) i] & 0xFF);
+            }
+            return count;
+        }
+        for (long i = from; i <= to; i++) {
+            count += (string[(int) (i >>> 3)] >> (7 - (int) (i & 7))) & 1;
+        }
+        return count;
+    }
+
+    /** {@code HVALS}: every value of a hash, in no particular order. */
+    public List<Bytes> hashValues(Bytes key) throws KeyspaceException {
+        return new ArrayList<>(hashGetAll(key).values());
+    }
+
+    /** {@code HSTRLEN}: the length of a field's value, 0 when absent. */
+    public long hashStringLength(Bytes key, Bytes field) throws KeyspaceException {
+        return hashGet(key, field).map(Bytes::length).orElse(0);
+    }
+
+    /**
+     * {@code HRANDFIELD}: up to {@code count} distinct fields with their values ({@code count} > 0), or
+     * {@code -count} fields that may repeat ({@code count} < 0), chosen with {@code random}. The hash has no random
+     * access, so this is one pass over its fields (reservoir sampling), never a copy of the hash.
+     */
+    public List<Map.Entry<Bytes, Bytes>> hashRandomFields(Bytes key, long count,
+                                                          java.util.random.RandomGenerator random)
+            throws KeyspaceException {
+        KeyValue value = readable(key, Kind.HASH);
+        if (value == null || count == 0) {
+            return List.of();
+        }
+        boolean repeat = count < 0;
+        int wanted = (int) Math.min(Math.abs(count == Long.MIN_VALUE ? Long.MAX_VALUE : count), Integer.MAX_VALUE);
+        int size = value.hash().size();
+        List<Bytes> chosen = new ArrayList<>();
+        if (repeat) {
+            // Every draw picks a position; one pass over the fields hands out the fields at the drawn positions.
+            int[] positions = new int[wanted];
+            for (int i = 0; i < wanted; i++) {
+                positions[i] = random.nextInt(size);
+            }
+            Bytes[] byPosition = new Bytes[size];
+            boolean[] wantedPosition = new boolean[size];
+            for (int position : positions) {
+                wantedPosition[position] = true;
+            }
+            int at = 0;
+            for (Bytes field : value.hash().keys()) {
+                if (wantedPosition[at]) {
+                    byPosition[at] = field;
+                }
+                at++;
+            }
+            for (int position : positions) {
+                chosen.add(byPosition[position]);
+            }
+        } else {
+            int seen = 0;
+            for (Bytes field : value.hash().keys()) {
+                seen++;
+                if (chosen.size() < wanted) {
+                    chosen.add(field);
+                } else {
+                    int slot = random.nextInt(seen);
+                    if (slot < wanted) {
+                        chosen.set(slot, field);
+                    }
+                }
+            }
+            java.util.Collections.shuffle(chosen, random);
+        }
+        List<Map.Entry<Bytes, Bytes>> result = new ArrayList<>(chosen.size());
+        for (Bytes field : chosen) {
+            result.add(Map.entry(field, value.hash().get(field).value().orElse(Bytes.ofUtf8(""))));
+        }
+        return result;
+    }
+
+    /**
+     * {@code SRANDMEMBER}: up to {@code count} distinct members ({@code count} > 0), or {@code -count} members that
+     * may repeat ({@code count} < 0), chosen with {@code random}. A few table probes per member, not a pass over the
+     * set, unless more than half the set is asked for (then one copy of the members).
+     */
+    public List<Bytes> setRandomMembers(Bytes key, long count, java.util.random.RandomGenerator random)
+            throws KeyspaceException {
+        KeyValue value = readable(key, Kind.SET);
+        if (value == null || count == 0) {
+            return List.of();
+        }
+        OrSet<Bytes> set = value.set();
+        List<Bytes> chosen = new ArrayList<>();
+        if (count < 0) {
+            long wanted = count == Long.MIN_VALUE ? Long.MAX_VALUE : -count;
+            for (long i = 0; i < wanted; i++) {
+                chosen.add(set.randomElement(random));
+            }
+            return chosen;
+        }
+        if (count >= set.size()) {
+            chosen.addAll(set.elements());
+            return chosen;
+        }
+        if (count * 2 > set.size()) {
+            List<Bytes> all = new ArrayList<>(set.elements());
+            java.util.Collections.shuffle(all, random);
+            return new ArrayList<>(all.subList(0, (int) count));
+        }
+        Set<Bytes> distinct = new java.util.LinkedHashSet<>();
+        while (distinct.size() < count) {
+            distinct.add(set.randomElement(random));
+        }
+        chosen.addAll(distinct);
+        return chosen;
+    }
+
+    /**
+     * {@code SPOP}: removes up to {@code count} members chosen with {@code random} (an observed remove of each) and
+     * returns them. Two regions popping concurrently may both return the same member; see docs/resp.md.
+     */
+    public Write<List<Bytes>> setPop(Bytes key, long count, java.util.random.RandomGenerator random)
+            throws KeyspaceException {
+        List<Bytes> popped = count <= 0 ? List.of() : setRandomMembers(key, count, random);
+        if (popped.isEmpty()) {
+            return new Write<>(popped, null);
+        }
+        return new Write<>(popped, setRemove(key, popped).delta());
+    }
+
+    /**
+     * {@code SMOVE}: removes {@code member} from {@code source} (observed remove) and adds it to {@code destination};
+     * false when the source does not hold it here. Both keys must be sets (or the destination absent).
+     */
+    public Write<Boolean> setMove(Bytes source, Bytes destination, Bytes member, long nowMillis)
+            throws KeyspaceException {
+        KeyValue from = readable(source, Kind.SET);
+        readable(destination, Kind.SET);
+        if (from == null || !from.set().contains(member)) {
+            return new Write<>(false, null);
+        }
+        if (source.equals(destination)) {
+            return new Write<>(true, null);
+        }
+        OrMap<Bytes, KeyValue> delta = setRemove(source, List.of(member)).delta();
+        delta = combine(delta, setAdd(destination, List.of(member), nowMillis).delta());
+        return new Write<>(true, delta);
+    }
+
+    /** {@code SMISMEMBER}: for each member, whether the set holds it. */
+    public List<Boolean> setContainsEach(Bytes key, List<Bytes> members) throws KeyspaceException {
+        KeyValue value = readable(key, Kind.SET);
+        List<Boolean> answers = new ArrayList<>(members.size());
+        for (Bytes member : members) {
+            answers.add(value != null && value.set().contains(member));
+        }
+        return answers;
+    }
+
+    /** The kinds of set algebra {@link #setAlgebra} computes. */
+    public enum SetOperation { INTERSECTION, UNION, DIFFERENCE }
+
+    /**
+     * {@code SINTER}, {@code SUNION}, {@code SDIFF} over the sets at {@code keys} (an absent key is an empty set):
+     * every key is type-checked first, as Redis does. An intersection walks the smallest set and probes the others.
+     * {@code limit} (0 for none) stops an intersection early, for {@code SINTERCARD}.
+     */
+    public Set<Bytes> setAlgebra(SetOperation operation, List<Bytes> keys, long limit) throws KeyspaceException {
+        List<OrSet<Bytes>> sets = new ArrayList<>(keys.size());
+        for (Bytes key : keys) {
+            KeyValue value = readable(key, Kind.SET);
+            sets.add(value == null ? null : value.set());
+        }
+        Set<Bytes> result = new java.util.LinkedHashSet<>();
+        switch (operation) {
+            case INTERSECTION -> {
+                OrSet<Bytes> smallest = null;
+                for (OrSet<Bytes> set : sets) {
+                    if (set == null) {
+                        return result;
+                    }
+                    if (smallest == null || set.size() < smallest.size()) {
+                        smallest = set;
+                    }
+                }
+                for (Bytes member : smallest.elements()) {
+                    boolean everywhere = true;
+                    for (OrSet<Bytes> set : sets) {
+                        if (set != smallest && !set.contains(member)) {
+                            everywhere = false;
+                            break;
+                        }
+                    }
+                    if (everywhere) {
+                        result.add(member);
+                        if (limit > 0 && result.size() >= limit) {
+                            return result;
+                        }
+                    }
+                }
+            }
+            case UNION -> {
+                for (OrSet<Bytes> set : sets) {
+                    if (set != null) {
+                        result.addAll(set.elements());
+                    }
+                }
+            }
+            case DIFFERENCE -> {
+                if (sets.get(0) == null) {
+                    return result;
+                }
+                for (Bytes member : sets.get(0).elements()) {
+                    boolean elsewhere = false;
+                    for (int i = 1; i < sets.size() && !elsewhere; i++) {
+                        elsewhere = sets.get(i) != null && sets.get(i).contains(member);
+                    }
+                    if (!elsewhere) {
+                        result.add(member);
+                    }
+                }
+            }
+        }
+        return result;
+    }
+
+    /**
+     * {@code SINTERSTORE}, {@code SUNIONSTORE}, {@code SDIFFSTORE}: replaces what this replica observed at
+     * {@code destination} with a set of {@code members} (deletes it when there are none); returns the size.
+     */
+    public Write<Integer> setStore(Bytes destination, Set<Bytes> members, long nowMillis) {
+        if (members.isEmpty()) {
+            return new Write<>(0, delete(List.of(destination)).delta());
+        }
+        HlcTimestamp timestamp = clock.now(nowMillis);
+        OrMap<Bytes, KeyValue> delta = state.update(destination, current -> {
+            KeyValue.DeltaBuilder builder = new KeyValue.DeltaBuilder();
+            current.clearInto(builder);
+            builder.kind(current.kindSlot().write(replica, Kind.SET.code(), timestamp));
+            for (Bytes member : members) {
+                builder.set(current.set().add(replica, member));
+            }
+            return builder.build();
+        });
+        return new Write<>(members.size(), delta);
+    }
+
+    /** Redis's reply to a float argument or stored value it cannot read. */
+    public static final String NOT_A_FLOAT = "ERR value is not a valid float";
+    /** Redis's reply when a float field of a hash holds something else. */
+    public static final String HASH_NOT_A_FLOAT = "ERR hash value is not a float";
+    /** Redis's reply when HINCRBYFLOAT's increment itself is infinite. */
+    public static final String HASH_INCREMENT_NOT_FINITE = "ERR value is NaN or Infinity";
+    /** Redis's reply when a float increment's result is not finite. */
+    public static final String FLOAT_NOT_FINITE = "ERR increment would produce NaN or Infinity";
+
+    /**
+     * {@code INCRBYFLOAT}: adds a float to the string at {@code key} (0 when absent) and returns the result as Redis
+     * prints it. The result is computed exactly as Redis computes it (x87 {@code long double}, see {@link LongDouble});
+     * what replicates is the exact decimal difference between the result and the value read, added to this
+     * replica's decimal sum, so increments made concurrently in other regions add up instead of being overwritten.
+     */
+    public Write<Bytes> incrementByFloat(Bytes key, Bytes increment, long nowMillis) throws KeyspaceException {
+        KeyValue value = lookup(key);
+        boolean creating = value == null || value.kind() == null;
+        if (!creating) {
+            requireKind(value, Kind.STRING);
+        }
+        Optional<Bytes> currentText = creating ? Optional.empty() : get(key);
+        FloatStep step = floatStep(currentText, increment, NOT_A_FLOAT);
+        if (step.amount().signum() == 0) {
+            if (!creating && currentText.isPresent() && currentText.get().equals(step.result())) {
+                return new Write<>(step.result(), null);
+            }
+            // The result only reformats the value ("1.50" + 0 is "1.5"): a rewrite, as Redis's is.
+            return new Write<>(step.result(), set(key, step.result(), nowMillis).delta());
+        }
+        HlcTimestamp timestamp = creating ? clock.now(nowMillis) : null;
+        OrMap<Bytes, KeyValue> delta = state.update(key, kv -> {
+            KeyValue.DeltaBuilder builder = new KeyValue.DeltaBuilder();
+            if (creating) {
+                builder.kind(kv.kindSlot().write(replica, Kind.STRING.code(), timestamp));
+                builder.string(kv.string().set(replica, Bytes.ofUtf8("0"), timestamp));
+            }
+            builder.string(kv.string().incrementByDecimal(replica, step.amount()));
+            return builder.build();
+        });
+        return new Write<>(step.result(), delta);
+    }
+
+    /** {@code HINCRBYFLOAT}: as {@link #incrementByFloat} for one field of a hash. */
+    public Write<Bytes> hashIncrementByFloat(Bytes key, Bytes field, Bytes increment, long nowMillis)
+            throws KeyspaceException {
+        LongDouble parsedIncrement = LongDouble.parse(latin1(increment));
+        if (parsedIncrement == null) {
+            throw new KeyspaceException(NOT_A_FLOAT); // Redis reads the increment before it looks at the key
+        }
+        if (!parsedIncrement.isFinite()) {
+            throw new KeyspaceException(HASH_INCREMENT_NOT_FINITE);
+        }
+        KeyValue value = lookup(key);
+        boolean creating = value == null || value.kind() == null;
+        if (!creating) {
+            requireKind(value, Kind.HASH);
+        }
+        StringValue fieldValue = creating ? null : value.hash().get(field);
+        boolean fieldIsNew = fieldValue == null;
+        Optional<Bytes> currentText = fieldIsNew ? Optional.empty() : fieldValue.value();
+        FloatStep step = floatStep(currentText, increment, HASH_NOT_A_FLOAT);
+        if (step.amount().signum() == 0 && !fieldIsNew && currentText.isPresent()
+                && currentText.get().equals(step.result())) {
+            return new Write<>(step.result(), null);
+        }
+        HlcTimestamp timestamp = clock.now(nowMillis);
+        boolean rewrite = step.amount().signum() == 0;
+        OrMap<Bytes, KeyValue> delta = state.update(key, kv -> {
+            KeyValue.DeltaBuilder builder = new KeyValue.DeltaBuilder();
+            if (creating) {
+                builder.kind(kv.kindSlot().write(replica, Kind.HASH.code(), timestamp));
+            }
+            if (rewrite) {
+                builder.hash(kv.hash().update(field, string -> string.set(replica, step.result(), timestamp)));
+                return builder.build();
+            }
+            if (fieldIsNew) {
+                builder.hash(kv.hash().update(field, string -> string.set(replica, Bytes.ofUtf8("0"), timestamp)));
+            }
+            builder.hash(kv.hash().update(field, string -> string.incrementByDecimal(replica, step.amount())));
+            return builder.build();
+        });
+        return new Write<>(step.result(), delta);
+    }
+
+    /** A float increment worked out: Redis's printed result and the exact decimal to add to reach it. */
+    private record FloatStep(Bytes result, java.math.BigDecimal amount) {}
+
+    private static FloatStep floatStep(Optional<Bytes> currentText, Bytes increment, String notAFloat)
+            throws KeyspaceException {
+        LongDouble current = currentText.isEmpty() ? LongDouble.of(0) : LongDouble.parse(latin1(currentText.get()));
+        if (current == null) {
+            throw new KeyspaceException(notAFloat);
+        }
+        LongDouble amount = LongDouble.parse(latin1(increment));
+        if (amount == null) {
+            throw new KeyspaceException(NOT_A_FLOAT);
+        }
+        LongDouble sum = current.add(amount);
+        if (!sum.isFinite()) {
+            throw new KeyspaceException(FLOAT_NOT_FINITE);
+        }
+        String result = sum.toRedisString();
+        java.math.BigDecimal exactCurrent = currentText.isEmpty() ? java.math.BigDecimal.ZERO
+                : StringValue.exactDecimal(latin1(currentText.get()));
+        return new FloatStep(Bytes.ofUtf8(result), new java.math.BigDecimal(result).subtract(exactCurrent));
+    }
+
+    private static String latin1(Bytes bytes) {
+        return new String(bytes.toByteArray(), java.nio.charset.StandardCharsets.ISO_8859_1);
     }
 
     // ------------------------------------------------------------------------------------------------------

@@ -217,6 +217,7 @@ final class CommandRegistry {
         commands.keyspace(command("debug", -2, "server", "DEBUG DIGEST: a SHA-256 of this replica's state.")
                 .flags(ADMIN, READONLY), KeyspaceCommands::debug);
         declareExpiry(commands);
+        declareData(commands);
         return new CommandRegistry(commands.byName);
     }
 
@@ -248,6 +249,90 @@ final class CommandRegistry {
         commands.keyspace(command("getex", -2, "string", "Returns a string and optionally sets or removes its "
                 + "expiry.").since("6.2.0").keys(1, 1, 1, READ_MODIFY_WRITE).flags(WRITE, FAST),
                 ExpiryCommands::getAndExpire);
+    }
+
+    /** The everyday data commands of issue 9 (keys, string edits, hashes, sets); handlers in the *Commands classes. */
+    private static void declareData(Declarations commands) {
+        // Keys.
+        commands.keyspace(command("flushall", -1, "server", "Removes every key this replica has seen.")
+                .flags(WRITE), KeyCommands::flush);
+        commands.keyspace(command("flushdb", -1, "server", "Removes every key this replica has seen (one database)."
+                ).flags(WRITE), KeyCommands::flush);
+        commands.keyspace(command("rename", 3, "generic", "Renames a key, replacing the destination.")
+                .keys(1, 2, 1, READ_MODIFY_WRITE).flags(WRITE), KeyCommands::rename);
+        commands.keyspace(command("renamenx", 3, "generic", "Renames a key when the destination is absent on this "
+                + "replica.").keys(1, 2, 1, READ_MODIFY_WRITE).flags(WRITE, FAST), KeyCommands::renameIfAbsent);
+        commands.keyspace(command("copy", -3, "generic", "Copies the value of a key to another key.")
+                .since("6.2.0").keys(1, 2, 1, READ_MODIFY_WRITE).flags(WRITE, DENYOOM), KeyCommands::copy);
+        commands.keyspace(command("randomkey", 1, "generic", "Returns a random key of this replica.")
+                .flags(READONLY), KeyCommands::randomKey);
+        commands.keyspace(command("touch", -2, "generic", "Counts the given keys that exist.")
+                .since("3.2.1").keys(1, -1, 1, "RO").flags(READONLY, FAST), KeyCommands::touch);
+        commands.keyspace(command("object", -2, "generic", "OBJECT ENCODING, FREQ, IDLETIME, REFCOUNT: "
+                + "inspects a key's value.").since("2.2.3").flags(READONLY), KeyCommands::object);
+        commands.keyspace(command("memory", -2, "server", "MEMORY USAGE: estimates the bytes a key takes.")
+                .since("4.0.0").flags(READONLY), KeyCommands::memory);
+        // Strings.
+        commands.keyspace(command("append", 3, "string", "Appends to the string at a key, creating it when absent.")
+                .since("2.0.0").keys(1, 1, 1, INSERT).flags(WRITE, DENYOOM, FAST), StringCommands::append);
+        commands.keyspace(command("strlen", 2, "string", "Returns the length of a string.")
+                .since("2.2.0").keys(1, 1, 1, "RO").flags(READONLY, FAST), StringCommands::stringLength);
+        commands.keyspace(command("getrange", 4, "string", "Returns a substring of a string.")
+                .since("2.4.0").keys(1, 1, 1, READ).flags(READONLY), StringCommands::getRange);
+        commands.keyspace(command("substr", 4, "string", "Returns a substring of a string (old name of GETRANGE).")
+                .keys(1, 1, 1, READ).flags(READONLY), StringCommands::getRange);
+        commands.keyspace(command("setrange", 4, "string", "Overwrites part of a string from an offset.")
+                .since("2.2.0").keys(1, 1, 1, UPDATE).flags(WRITE, DENYOOM), StringCommands::setRange);
+        commands.keyspace(command("getbit", 3, "bitmap", "Returns a bit of a string.")
+                .since("2.2.0").keys(1, 1, 1, READ).flags(READONLY, FAST), StringCommands::getBit);
+        commands.keyspace(command("setbit", 4, "bitmap", "Sets or clears a bit of a string.")
+                .since("2.2.0").keys(1, 1, 1, READ_MODIFY_WRITE).flags(WRITE, DENYOOM), StringCommands::setBit);
+        commands.keyspace(command("bitcount", -2, "bitmap", "Counts the set bits of a string or of a range.")
+                .since("2.6.0").keys(1, 1, 1, READ).flags(READONLY), StringCommands::bitCount);
+        commands.keyspace(command("lcs", -3, "string", "Finds the longest common subsequence of two strings.")
+                .since("7.0.0").keys(1, 1, 1, READ).flags(READONLY), StringCommands::longestCommonSubsequence);
+        commands.keyspace(command("incrbyfloat", 3, "string", "Adds a float to the value of a key, 0 when absent.")
+                .since("2.6.0").keys(1, 1, 1, READ_MODIFY_WRITE).flags(WRITE, DENYOOM, FAST),
+                StringCommands::incrementByFloat);
+        // Hashes.
+        commands.keyspace(command("hincrbyfloat", 4, "hash", "Adds a float to the value of a hash field, 0 when "
+                + "absent.").since("2.6.0").keys(1, 1, 1, READ_MODIFY_WRITE).flags(WRITE, DENYOOM, FAST),
+                HashCommands::hashIncrementByFloat);
+        commands.keyspace(command("hmset", -4, "hash", "Sets fields of a hash (old form of HSET, answers OK).")
+                .since("2.0.0").keys(1, 1, 1, UPDATE).flags(WRITE, DENYOOM, FAST), HashCommands::hashSetMany);
+        commands.keyspace(command("hvals", 2, "hash", "Returns every value of a hash.")
+                .since("2.0.0").keys(1, 1, 1, READ).flags(READONLY), HashCommands::hashValues);
+        commands.keyspace(command("hstrlen", 3, "hash", "Returns the length of a hash field's value.")
+                .since("3.2.0").keys(1, 1, 1, "RO").flags(READONLY, FAST), HashCommands::hashStringLength);
+        commands.keyspace(command("hrandfield", -2, "hash", "Returns random fields of a hash.")
+                .since("6.2.0").keys(1, 1, 1, READ).flags(READONLY), HashCommands::hashRandomField);
+        commands.keyspace(command("hscan", -3, "hash", "Iterates over the fields and values of a hash.")
+                .since("2.8.0").keys(1, 1, 1, READ).flags(READONLY), HashCommands::hashScan);
+        // Sets.
+        commands.keyspace(command("spop", -2, "set", "Removes and returns random members of a set.")
+                .keys(1, 1, 1, READ_AND_DELETE).flags(WRITE, FAST), SetCommands::pop);
+        commands.keyspace(command("srandmember", -2, "set", "Returns random members of a set.")
+                .keys(1, 1, 1, READ).flags(READONLY), SetCommands::randomMember);
+        commands.keyspace(command("smove", 4, "set", "Moves a member from one set to another.")
+                .keys(1, 2, 1, READ_MODIFY_WRITE).flags(WRITE, FAST), SetCommands::move);
+        commands.keyspace(command("sinter", -2, "set", "Returns the intersection of sets.")
+                .keys(1, -1, 1, READ).flags(READONLY), SetCommands::intersection);
+        commands.keyspace(command("sunion", -2, "set", "Returns the union of sets.")
+                .keys(1, -1, 1, READ).flags(READONLY), SetCommands::union);
+        commands.keyspace(command("sdiff", -2, "set", "Returns the difference of the first set and the others.")
+                .keys(1, -1, 1, READ).flags(READONLY), SetCommands::difference);
+        commands.keyspace(command("sinterstore", -3, "set", "Stores the intersection of sets in a key.")
+                .keys(1, -1, 1, READ_MODIFY_WRITE).flags(WRITE, DENYOOM), SetCommands::intersectionStore);
+        commands.keyspace(command("sunionstore", -3, "set", "Stores the union of sets in a key.")
+                .keys(1, -1, 1, READ_MODIFY_WRITE).flags(WRITE, DENYOOM), SetCommands::unionStore);
+        commands.keyspace(command("sdiffstore", -3, "set", "Stores the difference of sets in a key.")
+                .keys(1, -1, 1, READ_MODIFY_WRITE).flags(WRITE, DENYOOM), SetCommands::differenceStore);
+        commands.keyspace(command("sintercard", -3, "set", "Counts the members of the intersection of sets.")
+                .since("7.0.0").flags(READONLY), SetCommands::intersectionCardinality);
+        commands.keyspace(command("smismember", -3, "set", "Tells for each value whether it is a member of a set.")
+                .since("6.2.0").keys(1, 1, 1, READ).flags(READONLY, FAST), SetCommands::containsEach);
+        commands.keyspace(command("sscan", -3, "set", "Iterates over the members of a set.")
+                .since("2.8.0").keys(1, 1, 1, READ).flags(READONLY), SetCommands::scan);
     }
 
     private static CommandSpec.Builder command(String name, int arity, String group, String summary) {

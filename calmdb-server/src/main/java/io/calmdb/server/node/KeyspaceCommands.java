@@ -111,14 +111,18 @@ final class KeyspaceCommands {
     static Reply set(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command)
             throws KeyspaceException {
         boolean returnOld = false;
+        String absence = null;
         for (int i = 3; i < command.argumentCount(); i++) {
             String option = command.argumentString(i).toUpperCase(Locale.ROOT);
             switch (option) {
-                case "NX", "XX" -> throw new KeyspaceException(String.format(GLOBAL_ABSENCE_REFUSED, "SET ... " + option));
+                case "NX", "XX" -> absence = StringCommands.absenceOption(absence, option);
                 case "GET" -> returnOld = true;
                 case "EX", "PX", "EXAT", "PXAT", "KEEPTTL" -> throw new KeyspaceException(EXPIRY_UNSUPPORTED);
                 default -> throw new KeyspaceException(CommandErrors.SYNTAX);
             }
+        }
+        if (absence != null) {
+            throw new KeyspaceException(String.format(GLOBAL_ABSENCE_REFUSED, "SET ... " + absence));
         }
         Bytes key = key(command, 1);
         Bytes value = key(command, 2);
@@ -131,6 +135,9 @@ final class KeyspaceCommands {
 
     /** {@code SETNX}, {@code MSETNX}, {@code HSETNX}: refused without touching the keyspace (see the class comment). */
     static CompletionStage<Reply> refuseGlobalAbsence(CalmNode node, Connection connection, Command command) {
+        if (command.name().equals("msetnx") && command.argumentCount() % 2 == 0) {
+            return CompletableFuture.completedFuture(Reply.error(CommandErrors.wrongArity(command.name())));
+        }
         return CompletableFuture.completedFuture(Reply.error(String.format(GLOBAL_ABSENCE_REFUSED,
                 command.name().toUpperCase(Locale.ROOT))));
     }
@@ -330,44 +337,10 @@ final class KeyspaceCommands {
      */
     static Reply scan(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command)
             throws KeyspaceException {
-        long cursor;
-        try {
-            cursor = Long.parseUnsignedLong(command.argumentString(1));
-        } catch (NumberFormatException e) {
-            throw new KeyspaceException("ERR invalid cursor");
-        }
-        GlobPattern match = null;
-        int count = SCAN_COUNT_DEFAULT;
-        Kind type = null;
-        for (int i = 2; i < command.argumentCount(); i++) {
-            String option = command.argumentString(i).toUpperCase(Locale.ROOT);
-            if (i + 1 >= command.argumentCount()) {
-                throw new KeyspaceException(CommandErrors.SYNTAX);
-            }
-            switch (option) {
-                case "MATCH" -> match = GlobPattern.of(command.argument(++i));
-                case "COUNT" -> {
-                    try {
-                        count = Integer.parseInt(command.argumentString(++i));
-                    } catch (NumberFormatException e) {
-                        throw new KeyspaceException(CommandErrors.NOT_AN_INTEGER);
-                    }
-                    if (count < 1) {
-                        throw new KeyspaceException(CommandErrors.SYNTAX);
-                    }
-                }
-                case "TYPE" -> {
-                    String name = command.argumentString(++i).toLowerCase(Locale.ROOT);
-                    type = null;
-                    for (Kind kind : Kind.values()) {
-                        if (kind.redisName().equals(name)) {
-                            type = kind;
-                        }
-                    }
-                }
-                default -> throw new KeyspaceException(CommandErrors.SYNTAX);
-            }
-        }
+        ScanArguments arguments = ScanArguments.parse(command, 1, true);
+        long cursor = arguments.cursor();
+        GlobPattern match = arguments.match();
+        int count = arguments.count();
         // The count smallest hashes above the cursor, kept in a bounded max-heap.
         PriorityQueue<Map.Entry<Long, Bytes>> next = new PriorityQueue<>(
                 (a, b) -> Long.compareUnsigned(b.getKey(), a.getKey()));
@@ -401,7 +374,7 @@ final class KeyspaceCommands {
         }
         List<Bytes> filtered = new ArrayList<>();
         for (Bytes key : batch) {
-            if ((match == null || match.matches(key.toByteArray())) && (type == null || keyspace.type(key) == type)) {
+            if ((match == null || match.matches(key.toByteArray())) && arguments.typeMatches(keyspace.type(key))) {
                 filtered.add(key);
             }
         }

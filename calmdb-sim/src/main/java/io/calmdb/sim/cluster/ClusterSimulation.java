@@ -332,7 +332,7 @@ public final class ClusterSimulation {
         // The client's command sees one instant, as on a node (CalmNode.apply sets it before each task).
         keyspace.setTaskTime(now);
         violations.addAll(model.checkExpiring(replica.id(), keyspace, false));
-        switch (random.nextInt(10)) {
+        switch (random.nextInt(13)) {
             case 0, 1 -> {
                 Bytes counter = Bytes.ofUtf8("counter:" + key);
                 long amount = 1 + random.nextInt(5);
@@ -387,6 +387,28 @@ public final class ClusterSimulation {
                     if (expired.reply()) {
                         issue(replica, new WorkloadModel.Write.Expire(expiring, deadline), expired);
                     }
+                }
+            }
+            case 10 -> {
+                Bytes counter = Bytes.ofUtf8("float:" + key);
+                // Quarters are exact in binary and decimal, so the converged sum is exact too.
+                java.math.BigDecimal amount = java.math.BigDecimal.valueOf(1 + random.nextInt(8), 2).multiply(
+                        java.math.BigDecimal.valueOf(25));
+                issue(replica, new WorkloadModel.Write.FloatIncrement(counter, amount),
+                        keyspace.incrementByFloat(counter, Bytes.ofUtf8(amount.toPlainString()), now));
+            }
+            case 11 -> {
+                Bytes source = Bytes.ofUtf8("moving:" + key);
+                Bytes member = Bytes.ofUtf8(unique);
+                issue(replica, new WorkloadModel.Write.MovingAdd(source, member),
+                        keyspace.setAdd(source, List.of(member), now));
+            }
+            case 12 -> {
+                Bytes source = Bytes.ofUtf8("moving:" + key);
+                if (keyspace.exists(source)) {
+                    Bytes destination = Bytes.ofUtf8("moved:" + key + ":" + unique);
+                    issue(replica, new WorkloadModel.Write.Rename(source, destination),
+                            keyspace.rename(source, destination, false, now));
                 }
             }
             default -> {

@@ -20,7 +20,10 @@ import java.util.TreeMap;
  * crash intervened: counters and hash counters only grow (so their value lies between the acknowledged and the
  * issued sums, and equals the issued sum without crashes), every set member and hash field is written by exactly
  * one write, a member is removed only by the region that added it after it saw the add, and every register value is
- * unique (so the winner must be one of the values written).
+ * unique (so the winner must be one of the values written). Float counters ({@code INCRBYFLOAT}) only grow by
+ * quarters, exact in binary and decimal, so they are checked like counters. Members added to a "moving" set may be
+ * renamed away ({@code RENAME} of the whole set to a fresh key) at any region: each must end up in the source or in
+ * one of the destinations, never lost, whatever renames and adds ran concurrently.
  */
 final class WorkloadModel {
     /** One client write, as the model records it. */
@@ -45,6 +48,16 @@ final class WorkloadModel {
 
         /** {@code PERSIST key} on an expiring key this region sees. */
         record Persist(Bytes key) implements Write {}
+        record FloatIncrement(Bytes key, java.math.BigDecimal amount) implements Write {}
+
+        record MovingAdd(Bytes key, Bytes member) implements Write {}
+
+        record Rename(Bytes source, Bytes destination) implements Write {}
+    }
+
+    private static final class DecimalSum {
+        java.math.BigDecimal issued = java.math.BigDecimal.ZERO;
+        java.math.BigDecimal acknowledged = java.math.BigDecimal.ZERO;
     }
 
     private static final class Sum {
@@ -64,6 +77,9 @@ final class WorkloadModel {
     private final Map<Bytes, Set<Bytes>> expiringValues = new TreeMap<>();
     private final Set<Bytes> persistIssued = new HashSet<>();
     private long latestDeadlineMillis = Long.MIN_VALUE;
+    private final Map<Bytes, DecimalSum> floatCounters = new TreeMap<>();
+    private final Map<List<Bytes>, Boolean> movingMembers = new LinkedHashMap<>();
+    private final Map<Bytes, Set<Bytes>> renameDestinations = new TreeMap<>();
     private long issued;
     private long acknowledged;
 
@@ -84,6 +100,13 @@ final class WorkloadModel {
             }
             case Write.Expire expire -> latestDeadlineMillis = Math.max(latestDeadlineMillis, expire.deadlineMillis());
             case Write.Persist persist -> persistIssued.add(persist.key());
+            case Write.FloatIncrement increment -> {
+                DecimalSum sum = floatCounters.computeIfAbsent(increment.key(), k -> new DecimalSum());
+                sum.issued = sum.issued.add(increment.amount());
+            }
+            case Write.MovingAdd add -> movingMembers.put(List.of(add.key(), add.member()), false);
+            case Write.Rename rename -> renameDestinations.computeIfAbsent(rename.source(), k -> new HashSet<>())
+                    .add(rename.destination());
         }
     }
 
@@ -100,6 +123,12 @@ final class WorkloadModel {
             case Write.SetExpiring set -> { }
             case Write.Expire expire -> { }
             case Write.Persist persist -> { }
+            case Write.FloatIncrement increment -> {
+                DecimalSum sum = floatCounters.get(increment.key());
+                sum.acknowledged = sum.acknowledged.add(increment.amount());
+            }
+            case Write.MovingAdd add -> movingMembers.put(List.of(add.key(), add.member()), true);
+            case Write.Rename rename -> { }
         }
     }
 
@@ -224,6 +253,32 @@ final class WorkloadModel {
                 } else if (!register.getValue().contains(value.get())) {
                     violations.add(replica + ": register " + register.getKey() + " holds " + value.get()
                             + ", which no client wrote");
+                }
+            }
+            for (Map.Entry<Bytes, DecimalSum> counter : floatCounters.entrySet()) {
+                java.math.BigDecimal value = keyspace.get(counter.getKey())
+                        .map(bytes -> new java.math.BigDecimal(bytes.toUtf8())).orElse(java.math.BigDecimal.ZERO);
+                DecimalSum sum = counter.getValue();
+                if (value.compareTo(sum.acknowledged) < 0) {
+                    lost++;
+                    violations.add(replica + ": float counter " + counter.getKey() + " is " + value + " but "
+                            + sum.acknowledged + " was acknowledged");
+                } else if (value.compareTo(sum.issued) > 0 || (exact && value.compareTo(sum.issued) != 0)) {
+                    violations.add(replica + ": float counter " + counter.getKey() + " is " + value + " but "
+                            + sum.issued + " was issued");
+                }
+            }
+            for (Map.Entry<List<Bytes>, Boolean> member : movingMembers.entrySet()) {
+                Bytes source = member.getKey().get(0);
+                Bytes element = member.getKey().get(1);
+                boolean found = keyspace.setContains(source, element);
+                for (Bytes destination : renameDestinations.getOrDefault(source, Set.of())) {
+                    found = found || keyspace.setContains(destination, element);
+                }
+                if (!found && (member.getValue() || exact)) {
+                    lost += member.getValue() ? 1 : 0;
+                    violations.add(replica + ": " + element + ", added to " + source + ", is neither there nor in "
+                            + "any key it was renamed to");
                 }
             }
         } catch (KeyspaceException e) {
