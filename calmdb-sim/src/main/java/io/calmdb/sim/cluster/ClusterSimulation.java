@@ -4,6 +4,7 @@ import io.calmdb.crdt.Bytes;
 import io.calmdb.crdt.Codecs;
 import io.calmdb.crdt.Dot;
 import io.calmdb.crdt.ReplicaId;
+import io.calmdb.replication.keyspace.AtomicWrite;
 import io.calmdb.replication.keyspace.Keyspace;
 import io.calmdb.replication.keyspace.KeyspaceException;
 import io.calmdb.sim.LatencyModel;
@@ -28,7 +29,9 @@ import java.util.random.RandomGenerator;
  * <ul>
  *   <li>no acknowledged write is lost (the policy's promise for the crash simulated);
  *   <li>every replica's values equal the {@link WorkloadModel}'s (exactly, on a seed without crashes);
- *   <li>every {@code WAIT} answer counted only peers that really held the write.
+ *   <li>every {@code WAIT} answer counted only peers that really held the write;
+ *   <li>at every replica, at every observation (every {@link #OBSERVE_MILLIS} during the run, right after each
+ *       restart, and once converged), every transaction is visible whole or not at all.
  * </ul>
  *
  * <p>A run is a pure function of its scenario: the same seed replays the same run, event for event.
@@ -42,6 +45,12 @@ public final class ClusterSimulation {
     static final long CONVERGENCE_CHECK_MILLIS = 50;
     /** Keys of each type the workload spreads its writes over. */
     static final int KEYS_PER_TYPE = 3;
+    /** How often every live replica is checked for transactions seen in part, in virtual milliseconds. */
+    static final long OBSERVE_MILLIS = 10;
+    /** The most writes of one transaction (each a field on its own hash key). */
+    static final int TRANSACTION_WRITES_MAX = 3;
+    /** Transaction violations kept per run (the first ones tell; the rest would only repeat them). */
+    static final int TRANSACTION_VIOLATIONS_MAX = 10;
 
     private final ClusterScenario scenario;
     private final Simulation simulation;
@@ -55,6 +64,7 @@ public final class ClusterSimulation {
     private int crashes;
     private int partitions;
     private long nextUnique;
+    private long transactionViolations;
 
     private ClusterSimulation(ClusterScenario scenario) {
         this.scenario = scenario;
@@ -101,11 +111,13 @@ public final class ClusterSimulation {
         for (ReplicaId id : ids) {
             scheduleNextWrite(id, workloadEnd);
         }
+        scheduleObservation(workloadEnd);
         simulation.runUntil(workloadEnd);
         // Heal: partitions were scheduled to end by now; every crashed node comes back.
         for (SimReplica replica : replicas.values()) {
             if (!replica.up()) {
                 replica.start();
+                observe(replica);
             }
         }
         linksUp();
@@ -122,6 +134,7 @@ public final class ClusterSimulation {
                     + detail);
         }
         for (SimReplica replica : replicas.values()) {
+            observe(replica);
             WorkloadModel.Findings findings = model.check(replica.id(), replica.keyspace(), crashes == 0);
             violations.addAll(findings.violations());
             lost = Math.max(lost, findings.lostAcknowledgedWrites());
@@ -133,7 +146,8 @@ public final class ClusterSimulation {
             checkpointRecoveries += replica.recoveriesFromCheckpoint();
         }
         return new ClusterResult(scenario, violations, lost, model.issuedCount(), model.acknowledgedCount(),
-                waitsChecked, crashes, partitions, transfers, convergedAfter, checkpointRecoveries);
+                waitsChecked, crashes, partitions, transfers, convergedAfter, checkpointRecoveries,
+                model.transactionsIssued(), model.transactionObservations());
     }
 
     private long awaitConvergence(long healedAt) {
@@ -243,6 +257,7 @@ public final class ClusterSimulation {
                     simulation.schedule(restartAt, () -> {
                         if (!replica.up()) {
                             replica.start();
+                            observe(replica);
                             linksUp();
                         }
                     });
@@ -300,7 +315,7 @@ public final class ClusterSimulation {
         long now = replica.now();
         int key = random.nextInt(KEYS_PER_TYPE);
         String unique = replica.id() + "-" + nextUnique++;
-        switch (random.nextInt(8)) {
+        switch (random.nextInt(9)) {
             case 0, 1 -> {
                 Bytes counter = Bytes.ofUtf8("counter:" + key);
                 long amount = 1 + random.nextInt(5);
@@ -333,12 +348,84 @@ public final class ClusterSimulation {
                 Bytes value = Bytes.ofUtf8(unique);
                 issue(replica, new WorkloadModel.Write.Assign(register, value), keyspace.set(register, value, now));
             }
+            case 7 -> transaction(replica, keyspace, unique, now);
             default -> {
                 long sequence = replica.durableLocalSequence();
                 if (sequence > 0) {
                     int wanted = 1 + random.nextInt(ids.size() - 1);
                     replica.await(sequence, wanted, 50 + random.nextLong(500));
                 }
+            }
+        }
+    }
+
+    /**
+     * A transaction: a unique field on two or three of the {@code txhash} keys, committed as one unit ({@link
+     * AtomicWrite}) as {@code EXEC} and scripts commit. The planted bug {@code SPLIT_TRANSACTIONS} commits them one by
+     * one instead, the later ones a little later, which is what a node that ran MULTI's commands as they came did.
+     */
+    private void transaction(SimReplica replica, Keyspace keyspace, String unique, long now) throws KeyspaceException {
+        RandomGenerator random = simulation.random();
+        int size = 2 + random.nextInt(TRANSACTION_WRITES_MAX - 1);
+        List<Integer> keys = new ArrayList<>(List.of(0, 1, 2));
+        java.util.Collections.shuffle(keys, new java.util.Random(random.nextLong()));
+        List<WorkloadModel.Write.HashSet> parts = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            parts.add(new WorkloadModel.Write.HashSet(Bytes.ofUtf8("txhash:" + keys.get(i)), Bytes.ofUtf8(unique),
+                    Bytes.ofUtf8("t" + i)));
+        }
+        WorkloadModel.Write.Transaction transaction = new WorkloadModel.Write.Transaction(unique, parts);
+        model.issued(transaction);
+        if (scenario.plantedBug() == ClusterScenario.PlantedBug.SPLIT_TRANSACTIONS) {
+            ReplicaId id = replica.id();
+            int born = replica.incarnation();
+            for (int i = 0; i < parts.size(); i++) {
+                WorkloadModel.Write.HashSet part = parts.get(i);
+                Runnable commit = () -> {
+                    SimReplica live = replicas.get(id);
+                    if (live.up() && live.incarnation() == born) {
+                        try {
+                            live.write(part, live.keyspace().hashSet(part.key(), Map.of(part.field(), part.value()),
+                                    live.now()));
+                        } catch (KeyspaceException e) {
+                            violations.add(id + ": the keyspace refused a workload write: " + e.getMessage());
+                        }
+                    }
+                };
+                if (i == 0) {
+                    commit.run();
+                } else {
+                    simulation.after(1 + random.nextLong(5 * i), commit);
+                }
+            }
+            return;
+        }
+        AtomicWrite unit = new AtomicWrite();
+        for (WorkloadModel.Write.HashSet part : parts) {
+            unit.add(keyspace.hashSet(part.key(), Map.of(part.field(), part.value()), now));
+        }
+        replica.write(transaction, unit.toWrite(null));
+    }
+
+    private void scheduleObservation(long workloadEnd) {
+        if (simulation.nowMillis() + OBSERVE_MILLIS >= workloadEnd) {
+            return;
+        }
+        simulation.after(OBSERVE_MILLIS, () -> {
+            for (SimReplica replica : replicas.values()) {
+                if (replica.up()) {
+                    observe(replica);
+                }
+            }
+            scheduleObservation(workloadEnd);
+        });
+    }
+
+    /** Checks that {@code replica} shows every transaction whole or not at all, now. */
+    private void observe(SimReplica replica) {
+        for (String violation : model.checkTransactions(replica.id(), replica.keyspace(), simulation.nowMillis())) {
+            if (transactionViolations++ < TRANSACTION_VIOLATIONS_MAX) {
+                violations.add(violation);
             }
         }
     }

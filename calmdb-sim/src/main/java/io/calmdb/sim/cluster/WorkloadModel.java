@@ -36,6 +36,13 @@ final class WorkloadModel {
         record HashSet(Bytes key, Bytes field, Bytes value) implements Write {}
 
         record Assign(Bytes key, Bytes value) implements Write {}
+
+        /**
+         * A transaction ({@code MULTI}/{@code EXEC}, or a script): hash fields on distinct keys, committed as one
+         * unit. Every field is unique to its transaction, so a replica shows a transaction whole exactly when it shows
+         * all of its fields or none.
+         */
+        record Transaction(String id, List<HashSet> parts) implements Write {}
     }
 
     private static final class Sum {
@@ -51,8 +58,10 @@ final class WorkloadModel {
     private final Map<List<Bytes>, Boolean> fieldsSet = new LinkedHashMap<>();
     private final Map<Bytes, Set<Bytes>> assigned = new TreeMap<>();
     private final Set<Bytes> assignedAcknowledged = new HashSet<>();
+    private final List<Write.Transaction> transactions = new ArrayList<>();
     private long issued;
     private long acknowledged;
+    private long transactionObservations;
 
     void issued(Write write) {
         issued++;
@@ -65,6 +74,10 @@ final class WorkloadModel {
             case Write.SetRemove remove -> membersRemoveIssued.add(List.of(remove.key(), remove.member()));
             case Write.HashSet set -> fieldsSet.put(List.of(set.key(), set.field()), false);
             case Write.Assign assign -> assigned.computeIfAbsent(assign.key(), k -> new HashSet<>()).add(assign.value());
+            case Write.Transaction transaction -> {
+                transactions.add(transaction);
+                transaction.parts().forEach(part -> fieldsSet.put(List.of(part.key(), part.field()), false));
+            }
         }
     }
 
@@ -78,7 +91,44 @@ final class WorkloadModel {
             case Write.SetRemove remove -> membersRemoveAcknowledged.add(List.of(remove.key(), remove.member()));
             case Write.HashSet set -> fieldsSet.put(List.of(set.key(), set.field()), true);
             case Write.Assign assign -> assignedAcknowledged.add(assign.key());
+            case Write.Transaction transaction -> transaction.parts().forEach(
+                    part -> fieldsSet.put(List.of(part.key(), part.field()), true));
         }
+    }
+
+    /**
+     * The atomicity check of transactions, run on a live replica at any moment (mid-partition, just after a restart,
+     * converged): every transaction issued so far is visible whole or not at all. Returns one line per transaction
+     * seen in part.
+     */
+    List<String> checkTransactions(ReplicaId replica, Keyspace keyspace, long atMillis) {
+        List<String> violations = new ArrayList<>();
+        transactionObservations++;
+        for (Write.Transaction transaction : transactions) {
+            int visible = 0;
+            for (Write.HashSet part : transaction.parts()) {
+                try {
+                    if (keyspace.hashGet(part.key(), part.field()).isPresent()) {
+                        visible++;
+                    }
+                } catch (KeyspaceException e) {
+                    violations.add(replica + ": reading transaction " + transaction.id() + " failed: " + e.getMessage());
+                }
+            }
+            if (visible != 0 && visible != transaction.parts().size()) {
+                violations.add(replica + " at " + atMillis + " ms shows " + visible + " of the " + transaction.parts()
+                        .size() + " writes of transaction " + transaction.id());
+            }
+        }
+        return violations;
+    }
+
+    long transactionsIssued() {
+        return transactions.size();
+    }
+
+    long transactionObservations() {
+        return transactionObservations;
     }
 
     long issuedCount() {
