@@ -108,15 +108,28 @@ final class CommandRegistry {
      */
     CommandHandler handler(CalmNode node) {
         Objects.requireNonNull(node, "node");
-        return (connection, command) -> {
-            Entry entry = byName.get(command.name());
-            if (entry == null) {
-                throw new IllegalStateException("the table routed '" + command.name() + "', which is not declared");
+        return new CommandHandler() {
+            @Override
+            public CompletionStage<Reply> handle(Connection connection, Command command) {
+                Entry entry = byName.get(command.name());
+                if (entry == null) {
+                    throw new IllegalStateException("the table routed '" + command.name() + "', which is not declared");
+                }
+                if (entry.nodeHandler() != null) {
+                    return entry.nodeHandler().run(node, connection, command);
+                }
+                return KeyspaceCommands.run(node, connection, command, entry.keyspaceHandler());
             }
-            if (entry.nodeHandler() != null) {
-                return entry.nodeHandler().run(node, connection, command);
+
+            @Override
+            public CompletionStage<List<Reply>> execute(Connection connection, List<Command> commands) {
+                return TransactionCommands.execute(node, CommandRegistry.this, connection, commands);
             }
-            return KeyspaceCommands.run(node, connection, command, entry.keyspaceHandler());
+
+            @Override
+            public void unwatchAll(Connection connection) {
+                TransactionCommands.unwatchAll(node, connection);
+            }
         };
     }
 
@@ -216,7 +229,18 @@ final class CommandRegistry {
                 (node, connection, command) -> node.clusterCommand(command));
         commands.keyspace(command("debug", -2, "server", "DEBUG DIGEST: a SHA-256 of this replica's state.")
                 .flags(ADMIN, READONLY), KeyspaceCommands::debug);
+        declareTransactions(commands);
         return new CommandRegistry(commands.byName);
+    }
+
+    /** WATCH and UNWATCH; MULTI, EXEC and DISCARD belong to the front door, which queues the commands. */
+    private static void declareTransactions(Declarations commands) {
+        commands.node(command("watch", -2, "transactions", "Monitors changes to keys on this replica to determine "
+                + "the execution of a transaction.").since("2.2.0").keys(1, -1, 1, READ)
+                .flags(io.calmdb.server.resp.CommandFlag.NOSCRIPT, LOADING, STALE, FAST), TransactionCommands::watch);
+        commands.node(command("unwatch", 1, "transactions", "Forgets about watched keys of a transaction.")
+                .since("2.2.0").flags(io.calmdb.server.resp.CommandFlag.NOSCRIPT, LOADING, STALE, FAST),
+                TransactionCommands::unwatch);
     }
 
     private static CommandSpec.Builder command(String name, int arity, String group, String summary) {
