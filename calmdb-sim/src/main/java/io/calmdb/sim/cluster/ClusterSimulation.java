@@ -65,6 +65,8 @@ public final class ClusterSimulation {
     private int partitions;
     private long nextUnique;
     private long transactionViolations;
+    /** Per replica: the incarnation and transfer count last observed, and when a transfer was last seen applied. */
+    private final Map<ReplicaId, List<Long>> transfersSeen = new LinkedHashMap<>();
 
     private ClusterSimulation(ClusterScenario scenario) {
         this.scenario = scenario;
@@ -147,7 +149,7 @@ public final class ClusterSimulation {
         }
         return new ClusterResult(scenario, violations, lost, model.issuedCount(), model.acknowledgedCount(),
                 waitsChecked, crashes, partitions, transfers, convergedAfter, checkpointRecoveries,
-                model.transactionsIssued(), model.transactionObservations());
+                model.transactionsIssued(), model.transactionObservations(), model.partialAfterTransfer());
     }
 
     private long awaitConvergence(long healedAt) {
@@ -374,7 +376,8 @@ public final class ClusterSimulation {
             parts.add(new WorkloadModel.Write.HashSet(Bytes.ofUtf8("txhash:" + keys.get(i)), Bytes.ofUtf8(unique),
                     Bytes.ofUtf8("t" + i)));
         }
-        WorkloadModel.Write.Transaction transaction = new WorkloadModel.Write.Transaction(unique, parts);
+        WorkloadModel.Write.Transaction transaction = new WorkloadModel.Write.Transaction(unique, parts,
+                simulation.nowMillis());
         model.issued(transaction);
         if (scenario.plantedBug() == ClusterScenario.PlantedBug.SPLIT_TRANSACTIONS) {
             ReplicaId id = replica.id();
@@ -423,7 +426,18 @@ public final class ClusterSimulation {
 
     /** Checks that {@code replica} shows every transaction whole or not at all, now. */
     private void observe(SimReplica replica) {
-        for (String violation : model.checkTransactions(replica.id(), replica.keyspace(), simulation.nowMillis())) {
+        long transfers = replica.core().transfersReceived();
+        List<Long> seen = transfersSeen.computeIfAbsent(replica.id(), id -> new ArrayList<>(List.of(-1L, -1L, -1L)));
+        if (seen.get(0) != replica.incarnation() || seen.get(1) != transfers) {
+            if (seen.get(0) == replica.incarnation() && transfers > seen.get(1)) {
+                // A transfer was applied since the last observation, at most OBSERVE_MILLIS ago.
+                seen.set(2, simulation.nowMillis());
+            }
+            seen.set(0, (long) replica.incarnation());
+            seen.set(1, transfers);
+        }
+        for (String violation : model.checkTransactions(replica.id(), replica.keyspace(), simulation.nowMillis(),
+                seen.get(2))) {
             if (transactionViolations++ < TRANSACTION_VIOLATIONS_MAX) {
                 violations.add(violation);
             }
