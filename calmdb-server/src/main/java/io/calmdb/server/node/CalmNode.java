@@ -87,6 +87,8 @@ public final class CalmNode implements AutoCloseable {
     private PeerTransport transport;
     private RespServer resp;
     private final NodeMetrics metrics = NodeMetrics.create();
+    /** The Lua engine of EVAL and its script cache (keyspace thread only). */
+    private final LuaScripting scripting = new LuaScripting(LuaScripting.Limits.DEFAULT);
     /** The checkpoint the core is writing, or null (keyspace thread only). */
     private DurableKeyspace.Checkpoint checkpoint;
     private volatile boolean closed;
@@ -649,6 +651,10 @@ public final class CalmNode implements AutoCloseable {
             ConnectionState.of(connection).lastWriteSequence.accumulateAndGet(sequence, Math::max);
         }
         return logged;
+    }
+
+    LuaScripting scripting() {
+        return scripting;
     }
 
     /**

@@ -230,7 +230,23 @@ final class CommandRegistry {
         commands.keyspace(command("debug", -2, "server", "DEBUG DIGEST: a SHA-256 of this replica's state.")
                 .flags(ADMIN, READONLY), KeyspaceCommands::debug);
         declareTransactions(commands);
+        declareScripting(commands);
         return new CommandRegistry(commands.byName);
+    }
+
+    /** EVAL and its relatives, and SCRIPT: Lua scripts run as one unit on the local replica. */
+    private static void declareScripting(Declarations commands) {
+        io.calmdb.server.resp.CommandFlag noScript = io.calmdb.server.resp.CommandFlag.NOSCRIPT;
+        commands.node(command("eval", -3, "scripting", "Executes a server-side Lua script as one unit.")
+                .since("2.6.0").flags(noScript, STALE), ScriptCommands::eval);
+        commands.node(command("evalsha", -3, "scripting", "Executes a cached server-side Lua script as one unit.")
+                .since("2.6.0").flags(noScript, STALE), ScriptCommands::eval);
+        commands.node(command("eval_ro", -3, "scripting", "Executes a read-only server-side Lua script.")
+                .since("7.0.0").flags(noScript, STALE, READONLY), ScriptCommands::eval);
+        commands.node(command("evalsha_ro", -3, "scripting", "Executes a cached read-only server-side Lua script.")
+                .since("7.0.0").flags(noScript, STALE, READONLY), ScriptCommands::eval);
+        commands.node(command("script", -2, "scripting", "SCRIPT LOAD, EXISTS and FLUSH: the Lua script cache.")
+                .since("2.6.0").flags(noScript), ScriptCommands::script);
     }
 
     /** WATCH and UNWATCH; MULTI, EXEC and DISCARD belong to the front door, which queues the commands. */

@@ -116,6 +116,9 @@ final class TransactionCommands {
         if (command.name().equals("wait")) {
             return Reply.integer(node.peersAcknowledgingNow(connection));
         }
+        if (ScriptCommands.SCRIPT_COMMANDS.contains(command.name())) {
+            return ScriptCommands.evalInUnit(node, keyspace, commits, now, command);
+        }
         if (entry.nodeHandler() != null) {
             return entry.nodeHandler().run(node, connection, command);
         }

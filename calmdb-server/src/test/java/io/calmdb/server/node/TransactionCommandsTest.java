@@ -53,7 +53,7 @@ class TransactionCommandsTest {
     }
 
     /** A raw RESP exchange in Python: each command's reply bytes, exactly as the server sent them. */
-    private static final String RAW = """
+    static final String RAW = """
             import os, socket, time
             s = socket.create_connection(('127.0.0.1', int(os.environ['PORT'])))
             s.settimeout(10)
