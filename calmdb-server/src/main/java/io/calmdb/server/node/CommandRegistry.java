@@ -252,8 +252,10 @@ final class CommandRegistry {
     /** WATCH and UNWATCH; MULTI, EXEC and DISCARD belong to the front door, which queues the commands. */
     private static void declareTransactions(Declarations commands) {
         commands.node(command("watch", -2, "transactions", "Monitors changes to keys on this replica to determine "
-                + "the execution of a transaction.").since("2.2.0").keys(1, -1, 1, READ)
-                .flags(io.calmdb.server.resp.CommandFlag.NOSCRIPT, LOADING, STALE, FAST), TransactionCommands::watch);
+                + "the execution of a transaction.").since("2.2.0").keys(1, -1, 1, "RO")
+                // READONLY besides Redis's flags: this registry holds every command with keys to be read or write.
+                .flags(io.calmdb.server.resp.CommandFlag.NOSCRIPT, READONLY, LOADING, STALE, FAST),
+                TransactionCommands::watch);
         commands.node(command("unwatch", 1, "transactions", "Forgets about watched keys of a transaction.")
                 .since("2.2.0").flags(io.calmdb.server.resp.CommandFlag.NOSCRIPT, LOADING, STALE, FAST),
                 TransactionCommands::unwatch);

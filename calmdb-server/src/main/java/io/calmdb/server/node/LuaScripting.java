@@ -145,20 +145,75 @@ final class LuaScripting {
         });
         installRedisLibrary();
         globals.rawset("redis", redis);
-        LuaTable guard = new LuaTable();
-        guard.rawset("__index", new TwoArgFunction() {
+        // Scripts see every library through a read-only view, and the globals through one more that also refuses
+        // reading an undefined name, as Redis 7.0 makes them: no script can leave state for the next one.
+        for (String library : List.of("string", "table", "math", "bit32", "redis")) {
+            globals.rawset(library, readOnlyView(globals.get(library), false));
+        }
+        // The global table itself must stay the chunks' environment (LuaJ runs its instruction hook only for code
+        // whose environment is the Globals), so its entries move to a backing table and it keeps none of its own:
+        // every read then goes through __index and every write, even of an existing name, through __newindex.
+        LuaValue key = LuaValue.NIL;
+        while (true) {
+            Varargs next = globals.next(key);
+            key = next.arg1();
+            if (key.isnil()) {
+                break;
+            }
+            names.rawset(key, next.arg(2));
+        }
+        LuaValue[] keys = names.keys();
+        for (LuaValue name : keys) {
+            globals.rawset(name, LuaValue.NIL);
+        }
+        LuaTable meta = new LuaTable();
+        meta.rawset("__index", new TwoArgFunction() {
             @Override
-            public LuaValue call(LuaValue table, LuaValue key) {
-                throw new LuaError("Script attempted to access nonexistent global variable '" + key.tojstring() + "'");
+            public LuaValue call(LuaValue table, LuaValue name) {
+                LuaValue value = names.rawget(name);
+                if (value.isnil()) {
+                    throw new LuaError("Script attempted to access nonexistent global variable '" + name.tojstring()
+                            + "'");
+                }
+                return value;
             }
         });
-        guard.rawset("__newindex", new VarArgFunction() {
+        meta.rawset("__newindex", new VarArgFunction() {
             @Override
             public Varargs invoke(Varargs args) {
                 throw new LuaError("Attempt to modify a readonly table");
             }
         });
-        globals.setmetatable(guard);
+        meta.rawset("__metatable", LuaValue.FALSE);
+        globals.setmetatable(meta);
+    }
+
+    /** The globals' entries, which scripts read through the read-only global table. */
+    private final LuaTable names = new LuaTable();
+
+    private static LuaTable readOnlyView(LuaValue backing, boolean refuseUndefined) {
+        LuaTable view = new LuaTable();
+        LuaTable meta = new LuaTable();
+        meta.rawset("__index", refuseUndefined ? new TwoArgFunction() {
+            @Override
+            public LuaValue call(LuaValue table, LuaValue key) {
+                LuaValue value = backing.rawget(key);
+                if (value.isnil()) {
+                    throw new LuaError("Script attempted to access nonexistent global variable '" + key.tojstring()
+                            + "'");
+                }
+                return value;
+            }
+        } : backing);
+        meta.rawset("__newindex", new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs args) {
+                throw new LuaError("Attempt to modify a readonly table");
+            }
+        });
+        meta.rawset("__metatable", LuaValue.FALSE);
+        view.setmetatable(meta);
+        return view;
     }
 
     private void installRedisLibrary() {
@@ -274,8 +329,8 @@ final class LuaScripting {
         if (function == null) {
             return Reply.error(NO_SCRIPT);
         }
-        globals.rawset("KEYS", table(keys));
-        globals.rawset("ARGV", table(arguments));
+        names.rawset("KEYS", table(keys));
+        names.rawset("ARGV", table(arguments));
         dispatcher = calls;
         hook.arm(limits);
         try {
@@ -291,8 +346,8 @@ final class LuaScripting {
         } finally {
             hook.disarm();
             dispatcher = null;
-            globals.rawset("KEYS", LuaValue.NIL);
-            globals.rawset("ARGV", LuaValue.NIL);
+            names.rawset("KEYS", LuaValue.NIL);
+            names.rawset("ARGV", LuaValue.NIL);
         }
     }
 
