@@ -124,20 +124,6 @@ class ClusterSimulationTest {
     // Seeds that once failed, kept as plain regression tests.
 
     @Test
-    void seeds24_89_120_aStateTransferShowingPartOfATransaction_isCountedAsTheKnownGap() {
-        // A state transfer extracts its chunks over several ticks while writes go on, so it carried part of a
-        // transaction committed during it; the causal stream brought the rest. Counted, not hidden.
-        long partial = 0;
-        for (long seed : new long[] {24, 89, 120}) {
-            ClusterResult result = ClusterSimulation.run(ClusterScenario.of(seed, 3, Durability.ALWAYS));
-            assertThat(result.violations()).as("seed %d", seed).isEmpty();
-            partial += result.partialAfterTransfer();
-        }
-        assertThat(partial).isPositive();
-        assertThat(ClusterSimulation.run(ClusterScenario.of(3, 5, Durability.ALWAYS)).violations()).isEmpty();
-    }
-
-    @Test
     void seed4_waitAfterRestart_countsOnlyPeersThatHoldTheWrite() {
         // The acknowledgement floor restarted at the recovered sequence, so WAIT counted a peer that had been
         // partitioned before the crash as holding every recovered write.
