@@ -187,6 +187,7 @@ public final class ReplicaCore {
         byte[] encoded = Codecs.encode(Keyspace.CODEC, delta);
         dirtyKeys.addAll(delta.touchedKeys());
         keyspace.indexDeadlines(delta);
+        keyspace.changed(delta.touchedKeys());
         awaitingDurability.addLast(new PendingLocal(sequence, encoded));
         effects.appendLocal(sequence, delta, encoded);
         return sequence;
@@ -509,6 +510,7 @@ public final class ReplicaCore {
         }
         keyspace.applyRemote(delta, currentNowMillis);
         dirtyKeys.addAll(delta.touchedKeys());
+        keyspace.changed(delta.touchedKeys());
         remoteDeltasApplied++;
         effects.appendRemote(id, delta, payload);
     }
@@ -644,6 +646,7 @@ public final class ReplicaCore {
         // The transferred state has no log records: only a checkpoint makes it durable, so one starts soon. Until it
         // commits, a crash loses the transfer and anti-entropy repairs it again.
         dirtyKeys.addAll(affected);
+        keyspace.changed(affected);
         nextCheckpointAtMillis = nowMillis;
         effects.note("applied a state transfer from " + from + " touching " + affected.size() + " keys");
         transfersReceived++;

@@ -1398,6 +1398,72 @@ public final class Keyspace {
         return new String(bytes.toByteArray(), java.nio.charset.StandardCharsets.ISO_8859_1);
     }
 
+    // ---- TXLUA: change markers for WATCH
+
+    /**
+     * A watched key's change marker: bumped whenever a delta touches the key (a local write, a replicated delta, a
+     * state transfer), and counted watchers so the entry disappears with the last {@link #unwatch}. Only watched keys
+     * have one, so the cost of the markers follows the number of watches, never the keyspace.
+     */
+    private static final class ChangeMarker {
+        long changes;
+        int watchers;
+    }
+
+    private final Map<Bytes, ChangeMarker> watched = new java.util.HashMap<>();
+
+    /**
+     * Starts watching {@code key} for one watcher and returns its change marker now; {@link #changedSince} later tells
+     * whether any delta touched the key in between. Every {@code watch} needs one {@link #unwatch}.
+     */
+    public long watch(Bytes key) {
+        ChangeMarker marker = watched.computeIfAbsent(java.util.Objects.requireNonNull(key, "key"),
+                k -> new ChangeMarker());
+        marker.watchers++;
+        return marker.changes;
+    }
+
+    /** Ends one watcher's {@link #watch} of {@code key}. */
+    public void unwatch(Bytes key) {
+        ChangeMarker marker = watched.get(key);
+        if (marker == null || marker.watchers <= 0) {
+            throw new IllegalStateException("unwatch of " + key + ", which has no watcher");
+        }
+        if (--marker.watchers == 0) {
+            watched.remove(key);
+        }
+    }
+
+    /** True when a delta touched {@code key} since {@link #watch} returned {@code marker}. */
+    public boolean changedSince(Bytes key, long marker) {
+        ChangeMarker current = watched.get(key);
+        if (current == null) {
+            throw new IllegalStateException("changedSince of " + key + ", which is not watched");
+        }
+        return current.changes != marker;
+    }
+
+    /**
+     * Bumps the change marker of every watched key among {@code keys}. The replica core calls it for each delta it
+     * commits or applies, so a {@code WATCH} sees local writes and replicated ones alike.
+     */
+    public void changed(java.util.Collection<Bytes> keys) {
+        if (watched.isEmpty()) {
+            return;
+        }
+        for (Bytes key : keys) {
+            ChangeMarker marker = watched.get(key);
+            if (marker != null) {
+                marker.changes++;
+            }
+        }
+    }
+
+    /** How many keys are watched (for INFO and tests). */
+    public int watchedKeys() {
+        return watched.size();
+    }
+
     // ------------------------------------------------------------------------------------------------------
 
     /**

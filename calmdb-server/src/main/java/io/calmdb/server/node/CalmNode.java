@@ -9,6 +9,7 @@ import io.calmdb.crdt.VersionVector;
 import io.calmdb.replication.core.ReplicaCore;
 import io.calmdb.replication.core.ReplicaCoreConfig;
 import io.calmdb.replication.core.ReplicaEffects;
+import io.calmdb.replication.keyspace.AtomicWrite;
 import io.calmdb.replication.keyspace.KeyValue;
 import io.calmdb.replication.keyspace.Keyspace;
 import io.calmdb.replication.keyspace.KeyspaceException;
@@ -86,6 +87,8 @@ public final class CalmNode implements AutoCloseable {
     private PeerTransport transport;
     private RespServer resp;
     private final NodeMetrics metrics = NodeMetrics.create();
+    /** The Lua engine of EVAL and its script cache (keyspace thread only). */
+    private final LuaScripting scripting = new LuaScripting(LuaScripting.Limits.DEFAULT);
     /** The checkpoint the core is writing, or null (keyspace thread only). */
     private DurableKeyspace.Checkpoint checkpoint;
     private volatile boolean closed;
@@ -359,6 +362,8 @@ public final class CalmNode implements AutoCloseable {
     /** Per-connection state the node keeps in the connection's attachment. */
     static final class ConnectionState {
         final AtomicLong lastWriteSequence = new AtomicLong();
+        /** The keys this connection WATCHes, each with the change marker it had then (keyspace thread only). */
+        final Map<Bytes, Long> watched = new HashMap<>();
 
         static ConnectionState of(Connection connection) {
             if (connection.attachment() instanceof ConnectionState state) {
@@ -594,18 +599,38 @@ public final class CalmNode implements AutoCloseable {
      * task's last write, which is what that connection's {@code WAIT} waits for. {@code connection} may be null.
      */
     <T> CompletableFuture<T> apply(Connection connection, KeyspaceTask<T> task) {
+        return apply(connection, task, false);
+    }
+
+    /**
+     * Runs {@code task} as one unit (a {@code MULTI}/{@code EXEC} transaction, a Lua script, or an embedded or HTTP
+     * caller's multi-key write): every write it commits is applied to the local keyspace at once, and all their deltas
+     * are joined into one ({@link AtomicWrite}) that is logged once and broadcast once when the task returns, even when
+     * it ends with a refusal (Redis keeps the writes a transaction or script made before an error). Another replica,
+     * and this one after a restart, therefore shows all of the unit's writes or none of them. Completes like
+     * {@link #apply(KeyspaceTask)}.
+     */
+    public <T> CompletableFuture<T> applyAtomically(KeyspaceTask<T> task) {
+        return apply(null, task, true);
+    }
+
+    /** {@link #applyAtomically(KeyspaceTask)} for a RESP connection, recording its write for {@code WAIT}. */
+    <T> CompletableFuture<T> applyAtomically(Connection connection, KeyspaceTask<T> task) {
+        return apply(connection, task, true);
+    }
+
+    private <T> CompletableFuture<T> apply(Connection connection, KeyspaceTask<T> task, boolean atomically) {
         return thread.submitClient(() -> {
             List<CompletableFuture<Long>> logged = new ArrayList<>();
+            AtomicWrite unit = atomically ? new AtomicWrite() : null;
             KeyspaceTask.Commits commits = new KeyspaceTask.Commits() {
                 @Override
                 public <R> R commit(Keyspace.Write<R> write) {
+                    if (unit != null) {
+                        return unit.add(write);
+                    }
                     if (write.delta() != null) {
-                        long sequenceBefore = core.lastLocalSequence();
-                        logged.add(commitDelta(write.delta()));
-                        long sequence = core.lastLocalSequence();
-                        if (connection != null && sequence != sequenceBefore) {
-                            ConnectionState.of(connection).lastWriteSequence.accumulateAndGet(sequence, Math::max);
-                        }
+                        logged.add(commitWrite(connection, write.delta()));
                     }
                     return write.reply();
                 }
@@ -617,11 +642,56 @@ public final class CalmNode implements AutoCloseable {
                 durable.keyspace().setTaskTime(now);
                 answer = task.run(durable.keyspace(), commits, now);
             } catch (KeyspaceException | RuntimeException refused) {
+                if (unit != null && unit.delta() != null) {
+                    logged.add(commitWrite(connection, unit.delta()));
+                }
                 return CompletableFuture.allOf(logged.toArray(CompletableFuture[]::new))
                         .thenCompose(ignored -> CompletableFuture.failedFuture(refused));
             }
+            if (unit != null && unit.delta() != null) {
+                logged.add(commitWrite(connection, unit.delta()));
+            }
             return CompletableFuture.allOf(logged.toArray(CompletableFuture[]::new)).thenApply(ignored -> answer);
         });
+    }
+
+    /** Commits one delta and records its sequence as {@code connection}'s latest write (keyspace thread only). */
+    private CompletableFuture<Long> commitWrite(Connection connection, OrMap<Bytes, KeyValue> delta) {
+        long sequenceBefore = core.lastLocalSequence();
+        CompletableFuture<Long> logged = commitDelta(delta);
+        long sequence = core.lastLocalSequence();
+        if (connection != null && sequence != sequenceBefore) {
+            ConnectionState.of(connection).lastWriteSequence.accumulateAndGet(sequence, Math::max);
+        }
+        return logged;
+    }
+
+    LuaScripting scripting() {
+        return scripting;
+    }
+
+    /**
+     * Runs internal bookkeeping against the keyspace on its thread (at once when already there), such as releasing a
+     * closed connection's watches; dropped when the node is closing.
+     */
+    void runOnKeyspace(java.util.function.Consumer<Keyspace> work) {
+        if (thread.isCurrentThread()) {
+            work.accept(durable.keyspace());
+            return;
+        }
+        try {
+            thread.execute(() -> work.accept(durable.keyspace()));
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // The node is stopping: its keyspace, with every watch, goes away with it.
+        }
+    }
+
+    /**
+     * How many peers acknowledged every write {@code connection} made, now, without waiting: {@code WAIT} inside a
+     * transaction answers this, as Redis's does (keyspace thread only).
+     */
+    int peersAcknowledgingNow(Connection connection) {
+        return core.peersAcknowledging(ConnectionState.of(connection).lastWriteSequence.get());
     }
 
     /**

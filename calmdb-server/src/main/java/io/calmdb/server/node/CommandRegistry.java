@@ -108,15 +108,28 @@ final class CommandRegistry {
      */
     CommandHandler handler(CalmNode node) {
         Objects.requireNonNull(node, "node");
-        return (connection, command) -> {
-            Entry entry = byName.get(command.name());
-            if (entry == null) {
-                throw new IllegalStateException("the table routed '" + command.name() + "', which is not declared");
+        return new CommandHandler() {
+            @Override
+            public CompletionStage<Reply> handle(Connection connection, Command command) {
+                Entry entry = byName.get(command.name());
+                if (entry == null) {
+                    throw new IllegalStateException("the table routed '" + command.name() + "', which is not declared");
+                }
+                if (entry.nodeHandler() != null) {
+                    return entry.nodeHandler().run(node, connection, command);
+                }
+                return KeyspaceCommands.run(node, connection, command, entry.keyspaceHandler());
             }
-            if (entry.nodeHandler() != null) {
-                return entry.nodeHandler().run(node, connection, command);
+
+            @Override
+            public CompletionStage<List<Reply>> execute(Connection connection, List<Command> commands) {
+                return TransactionCommands.execute(node, CommandRegistry.this, connection, commands);
             }
-            return KeyspaceCommands.run(node, connection, command, entry.keyspaceHandler());
+
+            @Override
+            public void unwatchAll(Connection connection) {
+                TransactionCommands.unwatchAll(node, connection);
+            }
         };
     }
 
@@ -218,6 +231,8 @@ final class CommandRegistry {
                 .flags(ADMIN, READONLY), KeyspaceCommands::debug);
         declareExpiry(commands);
         declareData(commands);
+        declareTransactions(commands);
+        declareScripting(commands);
         return new CommandRegistry(commands.byName);
     }
 
@@ -333,6 +348,33 @@ final class CommandRegistry {
                 .since("6.2.0").keys(1, 1, 1, READ).flags(READONLY, FAST), SetCommands::containsEach);
         commands.keyspace(command("sscan", -3, "set", "Iterates over the members of a set.")
                 .since("2.8.0").keys(1, 1, 1, READ).flags(READONLY), SetCommands::scan);
+    }
+
+    /** EVAL and its relatives, and SCRIPT: Lua scripts run as one unit on the local replica. */
+    private static void declareScripting(Declarations commands) {
+        io.calmdb.server.resp.CommandFlag noScript = io.calmdb.server.resp.CommandFlag.NOSCRIPT;
+        commands.node(command("eval", -3, "scripting", "Executes a server-side Lua script as one unit.")
+                .since("2.6.0").flags(noScript, STALE), ScriptCommands::eval);
+        commands.node(command("evalsha", -3, "scripting", "Executes a cached server-side Lua script as one unit.")
+                .since("2.6.0").flags(noScript, STALE), ScriptCommands::eval);
+        commands.node(command("eval_ro", -3, "scripting", "Executes a read-only server-side Lua script.")
+                .since("7.0.0").flags(noScript, STALE, READONLY), ScriptCommands::eval);
+        commands.node(command("evalsha_ro", -3, "scripting", "Executes a cached read-only server-side Lua script.")
+                .since("7.0.0").flags(noScript, STALE, READONLY), ScriptCommands::eval);
+        commands.node(command("script", -2, "scripting", "SCRIPT LOAD, EXISTS and FLUSH: the Lua script cache.")
+                .since("2.6.0").flags(noScript), ScriptCommands::script);
+    }
+
+    /** WATCH and UNWATCH; MULTI, EXEC and DISCARD belong to the front door, which queues the commands. */
+    private static void declareTransactions(Declarations commands) {
+        commands.node(command("watch", -2, "transactions", "Monitors changes to keys on this replica to determine "
+                + "the execution of a transaction.").since("2.2.0").keys(1, -1, 1, "RO")
+                // READONLY besides Redis's flags: this registry holds every command with keys to be read or write.
+                .flags(io.calmdb.server.resp.CommandFlag.NOSCRIPT, READONLY, LOADING, STALE, FAST),
+                TransactionCommands::watch);
+        commands.node(command("unwatch", 1, "transactions", "Forgets about watched keys of a transaction.")
+                .since("2.2.0").flags(io.calmdb.server.resp.CommandFlag.NOSCRIPT, LOADING, STALE, FAST),
+                TransactionCommands::unwatch);
     }
 
     private static CommandSpec.Builder command(String name, int arity, String group, String summary) {

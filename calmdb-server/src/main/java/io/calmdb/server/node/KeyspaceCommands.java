@@ -60,7 +60,13 @@ final class KeyspaceCommands {
      */
     static CompletionStage<Reply> run(CalmNode node, Connection connection, Command command,
                                       CommandRegistry.KeyspaceHandler handler) {
-        CompletableFuture<Reply> result = node.apply(connection, (keyspace, commits, now) -> {
+        return run(node, connection, command, handler, false);
+    }
+
+    /** {@link #run}, with every write of the handler joined into one unit when {@code atomically} (scripts). */
+    static CompletionStage<Reply> run(CalmNode node, Connection connection, Command command,
+                                      CommandRegistry.KeyspaceHandler handler, boolean atomically) {
+        KeyspaceTask<Reply> task = (keyspace, commits, now) -> {
             try {
                 return handler.run(keyspace, commits, now, command);
             } catch (KeyspaceException refused) {
@@ -68,7 +74,8 @@ final class KeyspaceCommands {
             } catch (RuntimeException bug) {
                 throw new HandlerFailure(bug);
             }
-        });
+        };
+        CompletableFuture<Reply> result = atomically ? node.applyAtomically(connection, task) : node.apply(connection, task);
         return result.exceptionally(error -> {
             Throwable cause = error instanceof CompletionException && error.getCause() != null
                     ? error.getCause() : error;

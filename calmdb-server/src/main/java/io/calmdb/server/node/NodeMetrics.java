@@ -93,12 +93,29 @@ public final class NodeMetrics {
      */
     public CommandHandler instrument(CommandHandler handler) {
         Objects.requireNonNull(handler, "handler");
-        return (connection, command) -> {
-            long started = System.nanoTime();
-            CompletionStage<Reply> reply = handler.handle(connection, command);
-            String name = command.name();
-            return reply.whenComplete((value, error) ->
-                    recordCommand("resp", name, System.nanoTime() - started, error != null));
+        return new CommandHandler() {
+            @Override
+            public CompletionStage<Reply> handle(io.calmdb.server.resp.Connection connection,
+                                                 io.calmdb.server.resp.Command command) {
+                long started = System.nanoTime();
+                CompletionStage<Reply> reply = handler.handle(connection, command);
+                String name = command.name();
+                return reply.whenComplete((value, error) ->
+                        recordCommand("resp", name, System.nanoTime() - started, error != null));
+            }
+
+            @Override
+            public CompletionStage<java.util.List<Reply>> execute(io.calmdb.server.resp.Connection connection,
+                                                                 java.util.List<io.calmdb.server.resp.Command> commands) {
+                long started = System.nanoTime();
+                return handler.execute(connection, commands).whenComplete((value, error) ->
+                        recordCommand("resp", "exec", System.nanoTime() - started, error != null));
+            }
+
+            @Override
+            public void unwatchAll(io.calmdb.server.resp.Connection connection) {
+                handler.unwatchAll(connection);
+            }
         };
     }
 

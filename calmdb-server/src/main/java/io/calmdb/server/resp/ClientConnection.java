@@ -8,6 +8,8 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -66,6 +68,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
   private volatile String lastCommandName = "NULL";
   private volatile long lastCommandNanos = createdNanos;
   private Object attachment;
+  /** The open transaction's queue between MULTI and EXEC, or null (event loop only). */
+  private TransactionQueue transaction;
 
   ClientConnection(NettyRespServer server, long id) {
     this.server = server;
@@ -127,7 +131,14 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
   void reset() {
     protocolVersion = RespReplies.PROTOCOL_2;
     name = null;
+    endTransaction();
     attachment = null;
+  }
+
+  /** Drops the open transaction, if any, and tells the handler to forget this connection's watched keys. */
+  private void endTransaction() {
+    transaction = null;
+    server.handler().unwatchAll(this);
   }
 
   /** One line of {@code CLIENT LIST}/{@code CLIENT INFO}, in Redis's field order for the fields CalmDB has. */
@@ -210,6 +221,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     closing = true;
     waiting.clear();
     releaseBuffers();
+    endTransaction();
     if (registered) {
       server.unregister(this);
       registered = false;
@@ -292,6 +304,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
   private void dispatch(byte[][] arguments) {
     server.countCommand();
     lastCommandNanos = System.nanoTime();
+    if (transaction != null && !TransactionQueue.runsAtOnce(arguments[0])) {
+      enqueue(transaction.queue(server.table(), arguments));
+      return;
+    }
     CommandSpec spec = server.table().lookup(arguments[0]);
     if (spec == null) {
       lastCommandName = "unknown";
@@ -314,7 +330,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     }
     CompletionStage<Reply> stage;
     try {
-      stage = server.handler().handle(this, Command.of(spec, arguments));
+      stage = TransactionQueue.isControl(spec.name()) || (transaction != null && spec.name().equals("watch"))
+          ? transactionCommand(spec.name()) : server.handler().handle(this, Command.of(spec, arguments));
       if (stage == null) {
         throw new IllegalStateException("handler returned null for " + spec.name());
       }
@@ -335,6 +352,71 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
       } else {
         completeLater(new Completion(slot, spec, reply, failure));
       }
+    });
+  }
+
+  /** {@code MULTI}, {@code EXEC}, {@code DISCARD}, and {@code WATCH} inside a transaction (see TransactionQueue). */
+  private CompletionStage<Reply> transactionCommand(String command) {
+    switch (command) {
+      case "multi" -> {
+        if (transaction != null) {
+          return CompletableFuture.completedFuture(Reply.error(TransactionQueue.NESTED));
+        }
+        transaction = new TransactionQueue();
+        return CompletableFuture.completedFuture(Reply.ok());
+      }
+      case "discard" -> {
+        if (transaction == null) {
+          return CompletableFuture.completedFuture(Reply.error(TransactionQueue.DISCARD_WITHOUT_MULTI));
+        }
+        endTransaction();
+        return CompletableFuture.completedFuture(Reply.ok());
+      }
+      case "watch" -> {
+        return CompletableFuture.completedFuture(Reply.error(TransactionQueue.WATCH_INSIDE_MULTI));
+      }
+      default -> {
+        return exec();
+      }
+    }
+  }
+
+  /**
+   * Runs the queued transaction: the data commands through the handler as one unit, then the queued connection
+   * commands (PING, ECHO, CLIENT ...), each reply in its queued place. Connection commands touch no data, so running
+   * them after the unit changes nothing another client can see; they do not run when a watched key changed.
+   */
+  private CompletionStage<Reply> exec() {
+    TransactionQueue ending = transaction;
+    if (ending == null) {
+      return CompletableFuture.completedFuture(Reply.error(TransactionQueue.EXEC_WITHOUT_MULTI));
+    }
+    transaction = null;
+    if (ending.failed()) {
+      server.handler().unwatchAll(this);
+      return CompletableFuture.completedFuture(Reply.error(TransactionQueue.EXEC_ABORT));
+    }
+    List<Command> data = new ArrayList<>();
+    for (TransactionQueue.Queued queued : ending.queued()) {
+      if (!queued.connectionCommand()) {
+        data.add(Command.of(queued.spec(), queued.arguments()));
+      }
+    }
+    return server.handler().execute(this, data).thenApply(replies -> {
+      if (replies == null) {
+        return Reply.nilArray();
+      }
+      if (replies.size() != data.size()) {
+        throw new IllegalStateException("the handler answered " + replies.size() + " replies to a transaction of "
+            + data.size() + " commands");
+      }
+      List<Reply> answers = new ArrayList<>();
+      int next = 0;
+      for (TransactionQueue.Queued queued : ending.queued()) {
+        answers.add(queued.connectionCommand()
+            ? ConnectionCommands.run(this, server, queued.spec(), queued.arguments()).reply() : replies.get(next++));
+      }
+      return Reply.array(answers);
     });
   }
 

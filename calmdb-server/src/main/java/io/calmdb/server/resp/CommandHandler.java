@@ -1,5 +1,7 @@
 package io.calmdb.server.resp;
 
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -26,4 +28,23 @@ public interface CommandHandler {
    * @return the reply, possibly not yet complete; never null
    */
   CompletionStage<Reply> handle(Connection connection, Command command);
+
+  /**
+   * Runs the data commands a client queued between {@code MULTI} and {@code EXEC}, in order, as one unit: no other
+   * command may run between them, and a handler that replicates must ship their effects together. Each command's
+   * arity was checked when it was queued. Called on the connection's event loop; must not block.
+   *
+   * @return one reply per command (a runtime error such as {@code WRONGTYPE} is that command's reply, and the others
+   *     still apply, as in Redis), or a null list when the transaction was abandoned because a watched key changed
+   */
+  default CompletionStage<List<Reply>> execute(Connection connection, List<Command> commands) {
+    return CompletableFuture.failedFuture(new UnsupportedOperationException("this handler does not run transactions"));
+  }
+
+  /**
+   * Forgets every key {@code connection} watches: its transaction ended ({@code EXEC}, {@code DISCARD}, a failed
+   * transaction), it was {@code RESET}, or it closed. Called on the connection's event loop, before {@code RESET}
+   * clears the attachment.
+   */
+  default void unwatchAll(Connection connection) {}
 }

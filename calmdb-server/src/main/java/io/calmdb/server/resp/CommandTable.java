@@ -79,6 +79,9 @@ public final class CommandTable {
       for (CommandSpec spec : ConnectionCommands.SPECS) {
         byName.put(spec.name(), spec);
       }
+      for (CommandSpec spec : TransactionQueue.SPECS) {
+        byName.put(spec.name(), spec);
+      }
     }
 
     /**

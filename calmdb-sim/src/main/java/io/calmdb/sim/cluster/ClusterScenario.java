@@ -20,7 +20,9 @@ public record ClusterScenario(long seed, int nodes, Durability durability, long 
     public enum PlantedBug {
         NONE,
         /** Acknowledges (and ships) a local write as soon as it is appended, before the log makes it durable. */
-        ACKNOWLEDGE_BEFORE_DURABLE
+        ACKNOWLEDGE_BEFORE_DURABLE,
+        /** Commits each write of a transaction as its own delta, the later ones a few milliseconds after the first. */
+        SPLIT_TRANSACTIONS
     }
 
     public ClusterScenario {

@@ -4,6 +4,7 @@ import io.calmdb.crdt.Bytes;
 import io.calmdb.crdt.Codecs;
 import io.calmdb.crdt.Dot;
 import io.calmdb.crdt.ReplicaId;
+import io.calmdb.replication.keyspace.AtomicWrite;
 import io.calmdb.replication.keyspace.Keyspace;
 import io.calmdb.replication.keyspace.KeyspaceException;
 import io.calmdb.sim.LatencyModel;
@@ -32,6 +33,8 @@ import java.util.random.RandomGenerator;
  *   <li>key expiry: no read during the run returns a key past its resolved deadline, and once every deadline has
  *       passed the replicas converge again (active expiry's removals replicate) with every key that was never
  *       persisted gone from reads and from memory.
+ *   <li>at every replica, at every observation (every {@link #OBSERVE_MILLIS} during the run, right after each
+ *       restart, and once converged), every transaction is visible whole or not at all.
  * </ul>
  *
  * <p>A run is a pure function of its scenario: the same seed replays the same run, event for event.
@@ -49,6 +52,12 @@ public final class ClusterSimulation {
     static final long TTL_MILLIS_MAX = 1_500;
     /** How long active expiry gets, after the last deadline, to remove every due key, in virtual milliseconds. */
     static final long ACTIVE_EXPIRY_GRACE_MILLIS = 500;
+    /** How often every live replica is checked for transactions seen in part, in virtual milliseconds. */
+    static final long OBSERVE_MILLIS = 10;
+    /** The most writes of one transaction (each a field on its own hash key). */
+    static final int TRANSACTION_WRITES_MAX = 3;
+    /** Transaction violations kept per run (the first ones tell; the rest would only repeat them). */
+    static final int TRANSACTION_VIOLATIONS_MAX = 10;
 
     private final ClusterScenario scenario;
     private final Simulation simulation;
@@ -62,6 +71,9 @@ public final class ClusterSimulation {
     private int crashes;
     private int partitions;
     private long nextUnique;
+    private long transactionViolations;
+    /** Per replica: the incarnation and transfer count last observed, and when a transfer was last seen applied. */
+    private final Map<ReplicaId, List<Long>> transfersSeen = new LinkedHashMap<>();
 
     private ClusterSimulation(ClusterScenario scenario) {
         this.scenario = scenario;
@@ -108,11 +120,13 @@ public final class ClusterSimulation {
         for (ReplicaId id : ids) {
             scheduleNextWrite(id, workloadEnd);
         }
+        scheduleObservation(workloadEnd);
         simulation.runUntil(workloadEnd);
         // Heal: partitions were scheduled to end by now; every crashed node comes back.
         for (SimReplica replica : replicas.values()) {
             if (!replica.up()) {
                 replica.start();
+                observe(replica);
             }
         }
         linksUp();
@@ -130,6 +144,7 @@ public final class ClusterSimulation {
         }
         for (SimReplica replica : replicas.values()) {
             replica.keyspace().setTaskTime(replica.now());
+            observe(replica);
             WorkloadModel.Findings findings = model.check(replica.id(), replica.keyspace(), crashes == 0);
             violations.addAll(findings.violations());
             lost = Math.max(lost, findings.lostAcknowledgedWrites());
@@ -142,7 +157,8 @@ public final class ClusterSimulation {
             checkpointRecoveries += replica.recoveriesFromCheckpoint();
         }
         return new ClusterResult(scenario, violations, lost, model.issuedCount(), model.acknowledgedCount(),
-                waitsChecked, crashes, partitions, transfers, convergedAfter, checkpointRecoveries);
+                waitsChecked, crashes, partitions, transfers, convergedAfter, checkpointRecoveries,
+                model.transactionsIssued(), model.transactionObservations(), model.partialAfterTransfer());
     }
 
     /**
@@ -272,6 +288,7 @@ public final class ClusterSimulation {
                     simulation.schedule(restartAt, () -> {
                         if (!replica.up()) {
                             replica.start();
+                            observe(replica);
                             linksUp();
                         }
                     });
@@ -347,6 +364,11 @@ public final class ClusterSimulation {
             }
             case 3 -> removeOwnMember(replica, keyspace);
             case 4 -> {
+                if (random.nextBoolean()) {
+                    // Half the hash writes are transactions, so the workload's state grows as it did before them.
+                    transaction(replica, keyspace, unique, now);
+                    return;
+                }
                 Bytes hash = Bytes.ofUtf8("hash:" + key);
                 Bytes field = Bytes.ofUtf8(unique);
                 Bytes value = Bytes.ofUtf8("v" + random.nextInt(100));
@@ -417,6 +439,89 @@ public final class ClusterSimulation {
                     int wanted = 1 + random.nextInt(ids.size() - 1);
                     replica.await(sequence, wanted, 50 + random.nextLong(500));
                 }
+            }
+        }
+    }
+
+    /**
+     * A transaction: a unique field on two or three of the {@code txhash} keys, committed as one unit ({@link
+     * AtomicWrite}) as {@code EXEC} and scripts commit. The planted bug {@code SPLIT_TRANSACTIONS} commits them one by
+     * one instead, the later ones a little later, which is what a node that ran MULTI's commands as they came did.
+     */
+    private void transaction(SimReplica replica, Keyspace keyspace, String unique, long now) throws KeyspaceException {
+        RandomGenerator random = simulation.random();
+        int size = 2 + random.nextInt(TRANSACTION_WRITES_MAX - 1);
+        List<Integer> keys = new ArrayList<>(List.of(0, 1, 2));
+        java.util.Collections.shuffle(keys, new java.util.Random(random.nextLong()));
+        List<WorkloadModel.Write.HashSet> parts = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            parts.add(new WorkloadModel.Write.HashSet(Bytes.ofUtf8("txhash:" + keys.get(i)), Bytes.ofUtf8(unique),
+                    Bytes.ofUtf8("t" + i)));
+        }
+        WorkloadModel.Write.Transaction transaction = new WorkloadModel.Write.Transaction(unique, parts,
+                simulation.nowMillis());
+        model.issued(transaction);
+        if (scenario.plantedBug() == ClusterScenario.PlantedBug.SPLIT_TRANSACTIONS) {
+            ReplicaId id = replica.id();
+            int born = replica.incarnation();
+            for (int i = 0; i < parts.size(); i++) {
+                WorkloadModel.Write.HashSet part = parts.get(i);
+                Runnable commit = () -> {
+                    SimReplica live = replicas.get(id);
+                    if (live.up() && live.incarnation() == born) {
+                        try {
+                            live.write(part, live.keyspace().hashSet(part.key(), Map.of(part.field(), part.value()),
+                                    live.now()));
+                        } catch (KeyspaceException e) {
+                            violations.add(id + ": the keyspace refused a workload write: " + e.getMessage());
+                        }
+                    }
+                };
+                if (i == 0) {
+                    commit.run();
+                } else {
+                    simulation.after(1 + random.nextLong(5 * i), commit);
+                }
+            }
+            return;
+        }
+        AtomicWrite unit = new AtomicWrite();
+        for (WorkloadModel.Write.HashSet part : parts) {
+            unit.add(keyspace.hashSet(part.key(), Map.of(part.field(), part.value()), now));
+        }
+        replica.write(transaction, unit.toWrite(null));
+    }
+
+    private void scheduleObservation(long workloadEnd) {
+        if (simulation.nowMillis() + OBSERVE_MILLIS >= workloadEnd) {
+            return;
+        }
+        simulation.after(OBSERVE_MILLIS, () -> {
+            for (SimReplica replica : replicas.values()) {
+                if (replica.up()) {
+                    observe(replica);
+                }
+            }
+            scheduleObservation(workloadEnd);
+        });
+    }
+
+    /** Checks that {@code replica} shows every transaction whole or not at all, now. */
+    private void observe(SimReplica replica) {
+        long transfers = replica.core().transfersReceived();
+        List<Long> seen = transfersSeen.computeIfAbsent(replica.id(), id -> new ArrayList<>(List.of(-1L, -1L, -1L)));
+        if (seen.get(0) != replica.incarnation() || seen.get(1) != transfers) {
+            if (seen.get(0) == replica.incarnation() && transfers > seen.get(1)) {
+                // A transfer was applied since the last observation, at most OBSERVE_MILLIS ago.
+                seen.set(2, simulation.nowMillis());
+            }
+            seen.set(0, (long) replica.incarnation());
+            seen.set(1, transfers);
+        }
+        for (String violation : model.checkTransactions(replica.id(), replica.keyspace(), simulation.nowMillis(),
+                seen.get(2))) {
+            if (transactionViolations++ < TRANSACTION_VIOLATIONS_MAX) {
+                violations.add(violation);
             }
         }
     }

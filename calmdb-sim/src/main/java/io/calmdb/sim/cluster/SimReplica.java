@@ -137,6 +137,11 @@ final class SimReplica {
         return core;
     }
 
+    /** Counts restarts: a callback scheduled in one life of the node must not act in the next. */
+    int incarnation() {
+        return incarnation;
+    }
+
     long now() {
         return CLOCK_BASE_MILLIS + simulation.nowMillis() + clockSkewMillis;
     }

@@ -100,6 +100,27 @@ class ClusterSimulationTest {
         assertThat(caught).as("runs of 30 in which the planted bug broke a checked promise").isPositive();
     }
 
+    @Test
+    void transactionsCommittedWriteByWrite_areCaughtSeenInPart() {
+        int caught = 0;
+        for (long seed = 1; seed <= 10; seed++) {
+            ClusterResult result = ClusterSimulation.run(new ClusterScenario(seed, 3, Durability.EVERYSEC,
+                    ClusterScenario.WORKLOAD_MILLIS_DEFAULT, ClusterScenario.PlantedBug.SPLIT_TRANSACTIONS));
+            if (result.violations().stream().anyMatch(violation -> violation.contains("of transaction"))) {
+                caught++;
+            }
+        }
+        assertThat(caught).as("runs of 10 in which a transaction split into its writes was seen in part").isPositive();
+    }
+
+    @Test
+    void transactions_areIssuedAndObservedAcrossTheFaults() {
+        ClusterResult result = ClusterSimulation.run(ClusterScenario.of(3, 3, Durability.EVERYSEC));
+        assertThat(result.violations()).isEmpty();
+        assertThat(result.transactions()).isPositive();
+        assertThat(result.transactionChecks()).isGreaterThan(1_000);
+    }
+
     // Seeds that once failed, kept as plain regression tests.
 
     @Test
