@@ -847,10 +847,15 @@ public final class Keyspace {
                 source.hash().get(field).value().ifPresent(v -> fields.put(field, v));
             }
         }
-        return state.update(destination, current -> {
+        Long deadline = source.deadline();
+        OrMap<Bytes, KeyValue> delta = state.update(destination, current -> {
             KeyValue.DeltaBuilder builder = new KeyValue.DeltaBuilder();
             current.clearInto(builder);
             builder.kind(current.kindSlot().write(replica, kind.code(), timestamp));
+            if (deadline != null) {
+                // As in Redis, RENAME and COPY carry the source's time to live.
+                builder.expiry(current.expirySlot().write(replica, deadline, timestamp));
+            }
             string.ifPresent(v -> builder.string(current.string().set(replica, v, timestamp)));
             for (Bytes member : members) {
                 builder.set(current.set().add(replica, member));
@@ -859,6 +864,17 @@ public final class Keyspace {
                     s -> s.set(replica, v, timestamp))));
             return builder.build();
         });
+        reindex(destination);
+        return delta;
+    }
+
+    /** Rewrites the string at {@code key} keeping its time to live, as Redis's APPEND, SETRANGE and SETBIT do. */
+    private OrMap<Bytes, KeyValue> keepingTtl(Bytes key, Bytes value, long nowMillis) {
+        try {
+            return setString(key, value, null, true, false, false, nowMillis).delta();
+        } catch (KeyspaceException impossible) {
+            throw new IllegalStateException("SET without GET cannot be refused", impossible);
+        }
     }
 
     /** {@code RANDOMKEY}: a key chosen with {@code random}, or empty. One pass over the keys (see docs/resp.md). */
@@ -939,7 +955,7 @@ public final class Keyspace {
         }
         byte[] next = java.util.Arrays.copyOf(current, current.length + suffix.length());
         System.arraycopy(suffix.toByteArray(), 0, next, current.length, suffix.length());
-        return new Write<>((long) next.length, set(key, Bytes.copyOf(next), nowMillis).delta());
+        return new Write<>((long) next.length, keepingTtl(key, Bytes.copyOf(next), nowMillis));
     }
 
     /** {@code STRLEN}: the length of the string, 0 when absent. */
@@ -981,7 +997,7 @@ public final class Keyspace {
         }
         byte[] next = java.util.Arrays.copyOf(current, Math.max(current.length, (int) offset + value.length()));
         System.arraycopy(value.toByteArray(), 0, next, (int) offset, value.length());
-        return new Write<>((long) next.length, set(key, Bytes.copyOf(next), nowMillis).delta());
+        return new Write<>((long) next.length, keepingTtl(key, Bytes.copyOf(next), nowMillis));
     }
 
     /** {@code GETBIT}: the bit at {@code offset} (0 beyond the end or when absent). */
@@ -1007,7 +1023,7 @@ public final class Keyspace {
         if (previous == bit && next.length == current.length && lookup(key) != null) {
             return new Write<>(previous, null);
         }
-        return new Write<>(previous, set(key, Bytes.copyOf(next), nowMillis).delta());
+        return new Write<>(previous, keepingTtl(key, Bytes.copyOf(next), nowMillis));
     }
 
     private static void requireBitOffset(long offset) throws KeyspaceException {
@@ -1319,6 +1335,7 @@ public final class Keyspace {
         OrMap<Bytes, KeyValue> delta = state.update(key, kv -> {
             KeyValue.DeltaBuilder builder = new KeyValue.DeltaBuilder();
             if (creating) {
+                kv.clearInto(builder);
                 builder.kind(kv.kindSlot().write(replica, Kind.STRING.code(), timestamp));
                 builder.string(kv.string().set(replica, Bytes.ofUtf8("0"), timestamp));
             }
@@ -1356,6 +1373,7 @@ public final class Keyspace {
         OrMap<Bytes, KeyValue> delta = state.update(key, kv -> {
             KeyValue.DeltaBuilder builder = new KeyValue.DeltaBuilder();
             if (creating) {
+                kv.clearInto(builder);
                 builder.kind(kv.kindSlot().write(replica, Kind.HASH.code(), timestamp));
             }
             if (rewrite) {

@@ -292,4 +292,37 @@ class KeyExpiryTest {
         assertThat(tokyo.expiringKeys()).isEqualTo(2);
         assertThat(tokyo.averageTimeToLiveMillis(T0)).isEqualTo(2_000);
     }
+
+    @Test
+    void stringEdits_keepTheTtl_andRenameAndCopy_carryIt_asInRedis() throws Exception {
+        ship(tokyo.setString(K, b("ab"), T0 + 5_000, false, false, false, T0), paris);
+        ship(tokyo.append(K, b("cd"), T0), paris);
+        ship(tokyo.setRange(K, 1, b("X"), T0), paris);
+        ship(tokyo.setBit(K, 0, 1, T0), paris);
+        assertThat(paris.deadline(K)).isEqualTo(T0 + 5_000);
+        assertThat(paris.get(K)).isPresent();
+
+        ship(tokyo.copy(K, b("copy"), false, T0), paris);
+        ship(tokyo.rename(K, b("renamed"), false, T0), paris);
+        assertThat(paris.deadline(b("copy"))).isEqualTo(T0 + 5_000);
+        assertThat(paris.deadline(b("renamed"))).isEqualTo(T0 + 5_000);
+        assertThat(paris.exists(K)).isFalse();
+
+        paris.setTaskTime(T0 + 5_001);
+        assertThat(paris.exists(b("renamed"))).isFalse();
+        assertThat(paris.expireDue(T0 + 5_001, 100).reply()).isEqualTo(2);
+    }
+
+    @Test
+    void floatIncrementOnAnExpiredKey_startsFromAnEmptyKey() throws Exception {
+        tokyo.setString(K, b("10"), T0 + 100, false, false, false, T0);
+        Bytes h = b("h");
+        tokyo.hashSet(h, Map.of(b("f"), b("10")), T0);
+        tokyo.expire(h, T0 + 100, ExpiryCondition.ALWAYS, T0);
+        tokyo.setTaskTime(T0 + 200);
+        assertThat(tokyo.incrementByFloat(K, b("1.5"), T0 + 200).reply()).isEqualTo(b("1.5"));
+        assertThat(tokyo.hashIncrementByFloat(h, b("f"), b("1.5"), T0 + 200).reply()).isEqualTo(b("1.5"));
+        assertThat(tokyo.deadline(K)).isNull();
+        assertThat(tokyo.deadline(h)).isNull();
+    }
 }
