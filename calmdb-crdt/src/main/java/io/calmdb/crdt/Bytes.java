@@ -65,6 +65,11 @@ public final class Bytes implements Comparable<Bytes> {
         return h;
     }
 
+    /** True when this byte string begins with {@code prefix} (the keyspace's reserved keys are told apart by it). */
+    public boolean startsWith(byte[] prefix) {
+        return bytes.length >= prefix.length && Arrays.equals(bytes, 0, prefix.length, prefix, 0, prefix.length);
+    }
+
     @Override
     public String toString() {
         return toUtf8();

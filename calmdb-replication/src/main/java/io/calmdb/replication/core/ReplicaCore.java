@@ -156,6 +156,9 @@ public final class ReplicaCore {
 
     /** Called once before any other input. */
     public void start(long nowMillis) {
+        List<ReplicaId> everyone = new ArrayList<>(config.peers());
+        everyone.add(self);
+        claims = new Claims(self, everyone, keyspace, effects, new ClaimHost(), nowMillis);
         stream.start(nowMillis, outbox);
         nextDigestAtMillis = nowMillis;
         nextCheckpointAtMillis = nowMillis + config.checkpointIntervalMillis();
@@ -180,6 +183,10 @@ public final class ReplicaCore {
      * to wait for beyond earlier writes).
      */
     public long commitLocal(OrMap<Bytes, KeyValue> delta) {
+        return commit(delta, false);
+    }
+
+    private long commit(OrMap<Bytes, KeyValue> delta, boolean synced) {
         if (delta == null) {
             return 0;
         }
@@ -189,7 +196,11 @@ public final class ReplicaCore {
         keyspace.indexDeadlines(delta);
         keyspace.changed(delta.touchedKeys());
         awaitingDurability.addLast(new PendingLocal(sequence, encoded));
-        effects.appendLocal(sequence, delta, encoded);
+        if (synced) {
+            effects.appendLocalSynced(sequence, delta, encoded);
+        } else {
+            effects.appendLocal(sequence, delta, encoded);
+        }
         return sequence;
     }
 
@@ -224,6 +235,7 @@ public final class ReplicaCore {
         }
         durableLocalSequence = sequence;
         effects.durableThrough(sequence);
+        claims.durableThrough(sequence);
     }
 
     /** The sequence of the newest local write handed to the log. */
@@ -343,6 +355,8 @@ public final class ReplicaCore {
             case ReplicationMessage.Digest digest -> onDigest(from, digest, nowMillis);
             case ReplicationMessage.Chunk chunk -> onChunk(from, chunk);
             case ReplicationMessage.End end -> onEnd(from, end, nowMillis);
+            case ReplicationMessage.ClaimRequestMessage claim -> claims.onRequest(from, claim, nowMillis);
+            case ReplicationMessage.ClaimDecisionMessage decision -> claims.onDecision(from, decision, nowMillis);
         }
     }
 
@@ -408,6 +422,7 @@ public final class ReplicaCore {
             }
         }
         expireWaiters(nowMillis);
+        claims.tick(nowMillis);
         expireDueKeys(nowMillis);
         advanceCheckpoint(nowMillis);
     }
@@ -536,6 +551,7 @@ public final class ReplicaCore {
                     stream.delivered())));
             stream.peerHeard(peer, nowMillis, outbox);
             stream.tick(nowMillis, outbox);
+            claims.peerConnected(peer, nowMillis);
         } finally {
             flushRelays();
         }
@@ -690,6 +706,7 @@ public final class ReplicaCore {
         status.put("checkpointInProgress", checkpointKeys != null);
         status.put("relayFramesSent", batchesSent);
         status.put("relayMessagesSent", relayMessagesSent);
+        status.putAll(claims.status());
         return status;
     }
 
@@ -796,6 +813,83 @@ public final class ReplicaCore {
 
         IncomingTransfer(long id) {
             this.id = id;
+        }
+    }
+
+    // ---- CLAIMS (issue 8)
+    // Uniqueness by allocation: the protocol is Claims; the core routes its messages, feeds it durability reports,
+    // ticks and link-ups, and lends it a synced commit and an ahead-of-stream join.
+
+    private Claims claims;
+
+    /**
+     * Asks for {@code request}: decided here when this replica is the name's authority, otherwise routed to the
+     * authority. The answer comes through {@link ReplicaEffects#claimAnswered} with {@code ticket}: the authority's
+     * decision once its log record is synced, or PENDING when none arrived within {@code timeoutMillis} (the claim
+     * stays in flight, resent until decided; {@link #claimStatus} tells later). Returns the claim's id.
+     */
+    public String claim(long ticket, io.calmdb.replication.claim.ClaimRequest request, long timeoutMillis,
+            long nowMillis) {
+        try {
+            currentNowMillis = nowMillis;
+            return claims.claim(ticket, request, timeoutMillis, nowMillis);
+        } finally {
+            flushRelays();
+        }
+    }
+
+    /** What this replica knows of claim {@code claimId}: its decision, PENDING, or UNKNOWN. */
+    public io.calmdb.replication.claim.ClaimResult claimStatus(String claimId) {
+        return claims.status(claimId);
+    }
+
+    /**
+     * The owner of {@code name} in {@code namespace} by this replica's replicated facts, judged at the keyspace's task
+     * time (set it first): a local read that may lag the authority, never a decision.
+     */
+    public java.util.Optional<Bytes> claimOwner(Bytes namespace, Bytes name) {
+        return claims.owner(namespace, name);
+    }
+
+    /** Which region decides claims on each name, under which epoch. */
+    public io.calmdb.replication.claim.ClaimAuthority claimAuthority() {
+        return claims.authority();
+    }
+
+    /** Claims this replica has in flight to other regions' authorities. */
+    public int claimsPending() {
+        return claims.pendingCount();
+    }
+
+    private final class ClaimHost implements Claims.Host {
+        @Override
+        public long commitSynced(OrMap<Bytes, KeyValue> delta) {
+            return commit(delta, true);
+        }
+
+        @Override
+        public long lastLocalSequence() {
+            return lastLocalSequence;
+        }
+
+        @Override
+        public long durableLocalSequence() {
+            return durableLocalSequence;
+        }
+
+        @Override
+        public void joinAhead(OrMap<Bytes, KeyValue> delta, long nowMillis) {
+            // Not logged: the causal stream delivers (and logs) the same delta later; joining it twice changes
+            // nothing. Until then a crash forgets it, which the stream repairs.
+            keyspace.applyRemote(delta, nowMillis);
+            dirtyKeys.addAll(delta.touchedKeys());
+            keyspace.changed(delta.touchedKeys());
+        }
+
+        @Override
+        public void countMalformed(String note) {
+            malformedMessages++;
+            effects.note(note);
         }
     }
 }

@@ -60,4 +60,21 @@ public interface ReplicaEffects {
 
     /** Something an operator should see in the log (a transfer started, a malformed message dropped). */
     void note(String message);
+
+    // ---- CLAIMS (issue 8)
+
+    /**
+     * {@link #appendLocal}, but the record must be synced to stable storage before {@link ReplicaCore#onLocalDurable}
+     * reports it, whatever the fsync policy: the core uses it for an authority's claim decisions, which must survive
+     * a power loss once anyone has heard them. Because appends complete in order, the records before it are durable
+     * by then too. A driver that cannot force a sync must not run claims, hence the refusal by default.
+     */
+    default void appendLocalSynced(long sequence, OrMap<Bytes, KeyValue> delta, byte[] encodedDelta) {
+        throw new UnsupportedOperationException("this driver cannot force a sync, so it cannot host claim decisions");
+    }
+
+    /** The claim registered with {@code ticket} has its answer (a decision, PENDING, or a refusal). */
+    default void claimAnswered(long ticket, io.calmdb.replication.claim.ClaimResult result) {
+        throw new UnsupportedOperationException("this driver does not take claims");
+    }
 }

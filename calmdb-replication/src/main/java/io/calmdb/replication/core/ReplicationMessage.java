@@ -34,6 +34,10 @@ sealed interface ReplicationMessage {
     int TYPE_DATA_NEXT = 7;
     /** In a batch: acknowledgements of consecutive messages of one origin, as the first id and a count. */
     int TYPE_ACK_RANGE = 8;
+    /** A claim routed to its authority (issue 8). */
+    int TYPE_CLAIM_REQUEST = 10;
+    /** The authority's decision on a routed claim (issue 8). */
+    int TYPE_CLAIM_DECISION = 11;
     /** The most relay messages one {@link Batch} carries. */
     int BATCH_MESSAGES_MAX = 4096;
 
@@ -62,6 +66,17 @@ sealed interface ReplicationMessage {
     record End(long transferId, CausalContext context, VersionVector delivered, long chunks, long chunksChecksum)
             implements ReplicationMessage {}
 
+    /** A claim {@code claimId} routed to the authority of its name under slot-map {@code epoch}. */
+    record ClaimRequestMessage(String claimId, long epoch, io.calmdb.replication.claim.ClaimRequest request)
+            implements ReplicationMessage {}
+
+    /**
+     * The authority's decision, with the delta it committed for it (empty when it wrote nothing), which the requester
+     * joins before answering so that its client reads what it was told was written.
+     */
+    record ClaimDecisionMessage(io.calmdb.replication.claim.ClaimResult result, byte[] delta)
+            implements ReplicationMessage {}
+
     static byte[] encode(ReplicationMessage message) {
         ByteWriter out = new ByteWriter();
         switch (message) {
@@ -86,6 +101,9 @@ sealed interface ReplicationMessage {
                 out.writeVarLong(end.chunks());
                 out.writeVarLong(end.chunksChecksum());
             }
+            case ClaimRequestMessage claim -> ClaimCodec.writeRequest(out.writeByte(TYPE_CLAIM_REQUEST), claim);
+            case ClaimDecisionMessage decision -> ClaimCodec.writeDecision(out.writeByte(TYPE_CLAIM_DECISION),
+                    decision);
         }
         return out.toByteArray();
     }
@@ -106,6 +124,8 @@ sealed interface ReplicationMessage {
                     in.readBytes(CodecLimits.VALUE_BYTES_MAX, "state chunk"));
             case TYPE_END -> new End(in.readVarLong(), readContext(in), readVector(in), in.readVarLong(),
                     in.readVarLong());
+            case TYPE_CLAIM_REQUEST -> ClaimCodec.readRequest(in);
+            case TYPE_CLAIM_DECISION -> ClaimCodec.readDecision(in);
             default -> throw in.fail("unknown replication message type " + type, 0);
         };
         in.expectEnd();

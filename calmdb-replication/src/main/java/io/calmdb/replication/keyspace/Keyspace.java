@@ -172,7 +172,7 @@ public final class Keyspace {
             if (exists(key)) {
                 deleted++;
             }
-            if (state.get(key) != null) {
+            if (state.get(key) != null && !isReserved(key)) {
                 delta = combine(delta, state.remove(key));
             }
         }
@@ -790,7 +790,17 @@ public final class Keyspace {
         if (state.isEmpty()) {
             return new Write<>(null, null);
         }
-        return new Write<>(null, state.clear());
+        if (!holdsReserved()) {
+            return new Write<>(null, state.clear());
+        }
+        // Claim facts are the authority's decisions, not user data: a flush anywhere must not remove them.
+        OrMap<Bytes, KeyValue> delta = null;
+        for (Bytes key : new ArrayList<>(state.keys())) {
+            if (!isReserved(key)) {
+                delta = combine(delta, state.remove(key));
+            }
+        }
+        return new Write<>(null, delta);
     }
 
     /**
@@ -1491,6 +1501,9 @@ public final class Keyspace {
      * time of the current task ({@link #setTaskTime}) is absent.
      */
     private KeyValue lookup(Bytes key) {
+        if (isReserved(key)) {
+            return null;
+        }
         KeyValue value = state.get(key);
         return value == null || value.expiredAt(taskTimeMillis) ? null : value;
     }
@@ -1534,5 +1547,60 @@ public final class Keyspace {
     OrSet<Bytes> rawSet(Bytes key) {
         KeyValue value = state.get(key);
         return value == null ? null : value.set();
+    }
+
+    // ---- CLAIMS (issue 8)
+    // Accepted claims replicate as facts every region can read: each is a string under a reserved key that only the
+    // name's authority writes. Reserved keys are invisible to every command (lookup hides them, so KEYS, SCAN,
+    // DBSIZE, EXISTS and GET never see them), DEL and FLUSHALL leave them alone, and the front doors refuse a key
+    // argument that starts with the reserved prefix, so no client can forge or erase a fact.
+
+    /** The first bytes of every reserved key: a NUL byte, which no Redis client library puts first by accident. */
+    private static final byte[] RESERVED_PREFIX = {0, 'c', 'a', 'l', 'm', 'd', 'b', ':'};
+
+    /** True when {@code key} is reserved for CalmDB's own facts (claims). */
+    public static boolean isReserved(Bytes key) {
+        return key.startsWith(RESERVED_PREFIX);
+    }
+
+    /** The reserved key {@code RESERVED_PREFIX + area + suffix}, for the replication layer's own facts. */
+    public static Bytes reservedKey(String area, byte[] suffix) {
+        byte[] areaBytes = area.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] key = new byte[RESERVED_PREFIX.length + areaBytes.length + suffix.length];
+        System.arraycopy(RESERVED_PREFIX, 0, key, 0, RESERVED_PREFIX.length);
+        System.arraycopy(areaBytes, 0, key, RESERVED_PREFIX.length, areaBytes.length);
+        System.arraycopy(suffix, 0, key, RESERVED_PREFIX.length + areaBytes.length, suffix.length);
+        return Bytes.copyOf(key);
+    }
+
+    /** The string stored under a reserved key, empty when none (reserved keys never expire). */
+    public Optional<Bytes> readReserved(Bytes key) {
+        requireReserved(key);
+        KeyValue value = state.get(key);
+        if (value == null || value.kind() != Kind.STRING) {
+            return Optional.empty();
+        }
+        return value.string().value();
+    }
+
+    /** Writes the string under a reserved key, replacing what this replica observed there. */
+    public Write<Void> writeReserved(Bytes key, Bytes value, long nowMillis) {
+        requireReserved(key);
+        return set(key, value, nowMillis);
+    }
+
+    private static void requireReserved(Bytes key) {
+        if (!isReserved(key)) {
+            throw new IllegalArgumentException("key " + key + " is not a reserved key");
+        }
+    }
+
+    private boolean holdsReserved() {
+        for (Bytes key : state.keys()) {
+            if (isReserved(key)) {
+                return true;
+            }
+        }
+        return false;
     }
 }
