@@ -123,6 +123,9 @@ final class Claims {
         // The start time makes ids unique across restarts: a restarted region must not reuse an id the authority
         // already decided, or its resend would be taken for the old claim.
         this.idPrefix = self.name() + "-" + startMillis + "-";
+        // A key claim's lease ends by its authority's clock: only the authority's expiry removes a claimed key.
+        keyspace.restrictActiveExpiry(key -> authority.authority(key).equals(self)
+                || keyspace.readReserved(factKey(ClaimRequest.KEY_NAMESPACE, key)).isEmpty());
     }
 
     ClaimAuthority authority() {

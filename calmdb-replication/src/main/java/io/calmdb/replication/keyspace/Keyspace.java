@@ -702,15 +702,22 @@ public final class Keyspace {
     public Write<Integer> expireDue(long nowMillis, int keysMax) {
         OrMap<Bytes, KeyValue> delta = null;
         int removed = 0;
-        for (int visited = 0; visited < keysMax && !dueByDeadline.isEmpty(); visited++) {
-            Due first = dueByDeadline.first();
-            if (first.deadlineMillis() >= nowMillis) {
+        Due skipped = null;
+        for (int visited = 0; visited < keysMax; visited++) {
+            Due first = skipped != null ? dueByDeadline.higher(skipped)
+                    : dueByDeadline.isEmpty() ? null : dueByDeadline.first();
+            if (first == null || first.deadlineMillis() >= nowMillis) {
                 break;
             }
             Long actual = indexPosition(state.get(first.key()));
             if (actual == null || actual != first.deadlineMillis()) {
                 // A join the index did not see (a state transfer's removals) moved it; the entry is put right.
                 reindex(first.key());
+                continue;
+            }
+            if (!expiryRemovable.test(first.key())) {
+                // Another region removes it (a claimed key's lease ends by its authority's clock); reads hide it.
+                skipped = first;
                 continue;
             }
             delta = combine(delta, state.remove(first.key()));
@@ -1554,6 +1561,18 @@ public final class Keyspace {
     // name's authority writes. Reserved keys are invisible to every command (lookup hides them, so KEYS, SCAN,
     // DBSIZE, EXISTS and GET never see them), DEL and FLUSHALL leave them alone, and the front doors refuse a key
     // argument that starts with the reserved prefix, so no client can forge or erase a fact.
+
+    /** Which due keys this replica's active expiry may remove; all, unless the claims say otherwise. */
+    private java.util.function.Predicate<Bytes> expiryRemovable = key -> true;
+
+    /**
+     * Restricts active expiry to the keys {@code removable} accepts. The replica core leaves the removal of a key
+     * claimed by {@code SET NX PX} to the key's authority, so a region whose clock runs ahead cannot end the lease
+     * early for everyone; reads still hide the key once its deadline passes by the local clock.
+     */
+    public void restrictActiveExpiry(java.util.function.Predicate<Bytes> removable) {
+        expiryRemovable = java.util.Objects.requireNonNull(removable, "removable");
+    }
 
     /** The first bytes of every reserved key: a NUL byte, which no Redis client library puts first by accident. */
     private static final byte[] RESERVED_PREFIX = {0, 'c', 'a', 'l', 'm', 'd', 'b', ':'};

@@ -253,7 +253,24 @@ public final class CalmNode implements AutoCloseable {
 
         @Override
         public void appendLocal(long sequence, OrMap<Bytes, KeyValue> delta, byte[] encodedDelta) {
-            durable.log(delta, encodedDelta, config.replica(), sequence).whenComplete((position, error) -> {
+            reportWhenLogged(sequence, durable.log(delta, encodedDelta, config.replica(), sequence));
+        }
+
+        @Override
+        public void appendLocalSynced(long sequence, OrMap<Bytes, KeyValue> delta, byte[] encodedDelta) {
+            reportWhenLogged(sequence, durable.logSynced(encodedDelta, config.replica(), sequence));
+        }
+
+        @Override
+        public void claimAnswered(long ticket, io.calmdb.replication.claim.ClaimResult result) {
+            CompletableFuture<io.calmdb.replication.claim.ClaimResult> answer = claimAnswers.remove(ticket);
+            if (answer != null) {
+                answeredWaits.add(() -> answer.complete(result));
+            }
+        }
+
+        private void reportWhenLogged(long sequence, CompletableFuture<Long> logged) {
+            logged.whenComplete((position, error) -> {
                 if (error != null) {
                     thread.execute(() -> failPendingFrom(sequence, error));
                     return;
@@ -718,5 +735,55 @@ public final class CalmNode implements AutoCloseable {
             }
         });
         return result;
+    }
+
+    // ---- CLAIMS (issue 8)
+
+    /** Claims waiting for their answer from the core, by ticket (keyspace thread only). */
+    private final Map<Long, CompletableFuture<io.calmdb.replication.claim.ClaimResult>> claimAnswers = new HashMap<>();
+    private long nextClaimTicket = 1;
+
+    /**
+     * Asks the core for {@code request} on the keyspace thread: the stage completes with the authority's decision once
+     * its log record is synced there, or with PENDING once {@code timeoutMillis} passed without one. It fails with a
+     * {@link java.util.concurrent.RejectedExecutionException} whose message starts with {@code BUSY} when the
+     * keyspace queue is full.
+     */
+    public CompletableFuture<io.calmdb.replication.claim.ClaimResult> claim(
+            io.calmdb.replication.claim.ClaimRequest request, long timeoutMillis) {
+        return thread.submitClient(() -> {
+            CompletableFuture<io.calmdb.replication.claim.ClaimResult> answer = new CompletableFuture<>();
+            long ticket = nextClaimTicket++;
+            claimAnswers.put(ticket, answer);
+            long now = clock.getAsLong();
+            durable.keyspace().setTaskTime(now);
+            drive(() -> core.claim(ticket, request, timeoutMillis, now));
+            return answer;
+        });
+    }
+
+    /** What this node knows of claim {@code claimId} (see {@link ReplicaCore#claimStatus}). */
+    public CompletableFuture<io.calmdb.replication.claim.ClaimResult> claimStatus(String claimId) {
+        return thread.submitClient(() -> CompletableFuture.completedFuture(core.claimStatus(claimId)));
+    }
+
+    /** The owner of a name by this region's replicated facts, read locally (see {@link ReplicaCore#claimOwner}). */
+    public CompletableFuture<java.util.Optional<Bytes>> claimOwner(Bytes namespace, Bytes name) {
+        return thread.submitClient(() -> {
+            durable.keyspace().setTaskTime(clock.getAsLong());
+            return CompletableFuture.completedFuture(core.claimOwner(namespace, name));
+        });
+    }
+
+    /** The slot map every region computes alike from the membership (epoch 1; slots do not move yet). */
+    public io.calmdb.replication.claim.ClaimAuthority claimAuthority() {
+        return io.calmdb.replication.claim.ClaimAuthority.initial(allRegions());
+    }
+
+    private List<ReplicaId> allRegions() {
+        List<ReplicaId> everyone = new ArrayList<>();
+        everyone.add(config.replica());
+        config.peers().forEach(peer -> everyone.add(peer.replica()));
+        return everyone;
     }
 }

@@ -118,6 +118,10 @@ final class CommandRegistry {
                 if (entry.nodeHandler() != null) {
                     return entry.nodeHandler().run(node, connection, command);
                 }
+                if (ClaimCommands.isSetIfAbsent(command)) {
+                    // SET NX is a claim on the key (issue 8); inside MULTI and scripts SET keeps its refusal of NX.
+                    return ClaimCommands.setIfAbsent(node, connection, command);
+                }
                 return KeyspaceCommands.run(node, connection, command, entry.keyspaceHandler());
             }
 
@@ -145,9 +149,8 @@ final class CommandRegistry {
                 .flags(READONLY, FAST), KeyspaceCommands::get);
         commands.keyspace(command("set", -3, "string", "Sets the string value of a key, optionally returning the "
                 + "old value.").keys(1, 1, 1, READ_MODIFY_WRITE).flags(WRITE, DENYOOM), ExpiryCommands::set);
-        commands.node(command("setnx", 3, "string", "Refused: setting only if absent needs the key's authority "
-                + "(use CLAIM).").keys(1, 1, 1, "OW", "insert").flags(WRITE, DENYOOM, FAST),
-                KeyspaceCommands::refuseGlobalAbsence);
+        commands.node(command("setnx", 3, "string", "Sets a key only if absent, as decided by the key's authority "
+                + "region.").keys(1, 1, 1, "OW", "insert").flags(WRITE, DENYOOM, FAST), ClaimCommands::setNx);
         commands.keyspace(command("getset", 3, "string", "Sets a key's string value and returns the old one.")
                 .keys(1, 1, 1, READ_MODIFY_WRITE).flags(WRITE, DENYOOM, FAST), KeyspaceCommands::getSet);
         commands.keyspace(command("getdel", 2, "string", "Returns a key's string value and deletes the key.")
@@ -156,9 +159,9 @@ final class CommandRegistry {
                 .keys(1, -1, 1, READ).flags(READONLY, FAST), KeyspaceCommands::getMany);
         commands.keyspace(command("mset", -3, "string", "Sets the string values of one or more keys.")
                 .since("1.0.1").keys(1, -1, 2, OVERWRITE).flags(WRITE, DENYOOM), KeyspaceCommands::setMany);
-        commands.node(command("msetnx", -3, "string", "Refused: setting only if all are absent needs the keys' "
-                + "authority (use CLAIM).").since("1.0.1").keys(1, -1, 2, "OW", "insert").flags(WRITE, DENYOOM),
-                KeyspaceCommands::refuseGlobalAbsence);
+        commands.node(command("msetnx", -3, "string", "Sets keys only if all are absent, as decided by their one "
+                + "authority region.").since("1.0.1").keys(1, -1, 2, "OW", "insert").flags(WRITE, DENYOOM),
+                ClaimCommands::setManyNx);
         commands.keyspace(command("incr", 2, "string", "Adds one to the integer value of a key, 0 when absent.")
                 .keys(1, 1, 1, READ_MODIFY_WRITE).flags(WRITE, DENYOOM, FAST), KeyspaceCommands::increment);
         commands.keyspace(command("decr", 2, "string", "Subtracts one from the integer value of a key, 0 when "
@@ -184,9 +187,9 @@ final class CommandRegistry {
         // Hashes.
         commands.keyspace(command("hset", -4, "hash", "Sets fields of a hash, creating it when absent.")
                 .since("2.0.0").keys(1, 1, 1, UPDATE).flags(WRITE, DENYOOM, FAST), KeyspaceCommands::hashSet);
-        commands.node(command("hsetnx", 4, "hash", "Refused: setting a field only if absent needs the key's "
-                + "authority (use CLAIM).").since("2.0.0").keys(1, 1, 1, INSERT).flags(WRITE, DENYOOM, FAST),
-                KeyspaceCommands::refuseGlobalAbsence);
+        commands.node(command("hsetnx", 4, "hash", "Sets a hash field only if absent, as decided by the key's "
+                + "authority region.").since("2.0.0").keys(1, 1, 1, INSERT).flags(WRITE, DENYOOM, FAST),
+                ClaimCommands::hashSetNx);
         commands.keyspace(command("hget", 3, "hash", "Returns the value of a field of a hash.")
                 .since("2.0.0").keys(1, 1, 1, READ).flags(READONLY, FAST), KeyspaceCommands::hashGet);
         commands.keyspace(command("hmget", -3, "hash", "Returns the values of fields of a hash.")
@@ -233,6 +236,7 @@ final class CommandRegistry {
         declareData(commands);
         declareTransactions(commands);
         declareScripting(commands);
+        declareClaims(commands);
         return new CommandRegistry(commands.byName);
     }
 
@@ -377,6 +381,20 @@ final class CommandRegistry {
                 TransactionCommands::unwatch);
     }
 
+    /** Claims, uniqueness by allocation (issue 8); handlers in {@link ClaimCommands}. SETNX and relatives above. */
+    private static void declareClaims(Declarations commands) {
+        commands.node(command("claim", -4, "claims", "CLAIM ns name owner [TIMEOUT ms] [LEASE ms]: asks the name's "
+                + "authority region for the name.").flags(WRITE, DENYOOM), ClaimCommands::claim);
+        commands.node(command("claim.status", 2, "claims", "CLAIM.STATUS id: the outcome of a claim this region "
+                + "issued.").flags(READONLY, FAST), ClaimCommands::status);
+        commands.node(command("claim.owner", 3, "claims", "CLAIM.OWNER ns name: the owner by this region's "
+                + "replicated facts.").flags(READONLY, FAST), ClaimCommands::owner);
+        commands.node(command("claim.authority", 3, "claims", "CLAIM.AUTHORITY ns name: the region that decides the "
+                + "name, and the epoch.").flags(READONLY, FAST), ClaimCommands::authority);
+        commands.node(command("claim.release", -4, "claims", "CLAIM.RELEASE ns name owner [TIMEOUT ms]: the owner "
+                + "gives the name up.").flags(WRITE), ClaimCommands::release);
+    }
+
     private static CommandSpec.Builder command(String name, int arity, String group, String summary) {
         return CommandSpec.builder(name, arity).group(group).summary(summary);
     }
@@ -386,7 +404,13 @@ final class CommandRegistry {
         private final Map<String, Entry> byName = new LinkedHashMap<>();
 
         void keyspace(CommandSpec.Builder spec, KeyspaceHandler handler) {
-            add(new Entry(spec.build(), Objects.requireNonNull(handler, "handler"), null));
+            Objects.requireNonNull(handler, "handler");
+            // No command may name a reserved key (claim facts): every keyspace command is refused one, in one place.
+            KeyspaceHandler guarded = (keyspace, commits, now, command) -> {
+                ClaimCommands.refuseReservedKeys(command);
+                return handler.run(keyspace, commits, now, command);
+            };
+            add(new Entry(spec.build(), guarded, null));
         }
 
         void node(CommandSpec.Builder spec, NodeHandler handler) {

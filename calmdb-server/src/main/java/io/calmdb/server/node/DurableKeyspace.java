@@ -132,6 +132,11 @@ final class DurableKeyspace implements AutoCloseable {
         return storage.append(origin.name().getBytes(StandardCharsets.UTF_8), originSequence, encodedDelta);
     }
 
+    /** {@link #log(OrMap, byte[], ReplicaId, long)}, synced before the future completes whatever the fsync policy. */
+    CompletableFuture<Long> logSynced(byte[] encodedDelta, ReplicaId origin, long originSequence) {
+        return storage.appendSynced(origin.name().getBytes(StandardCharsets.UTF_8), originSequence, encodedDelta);
+    }
+
     /** Starts a checkpoint covering every record appended so far; the replica core decides when and what. */
     Checkpoint beginCheckpoint() {
         return new Checkpoint(storage.beginCheckpoint());

@@ -138,7 +138,7 @@ final class ExpiryCommands {
     // SET, SETEX, PSETEX, GETEX
 
     /** The expiry options of {@code SET} and {@code GETEX} as parsed: at most one of them. */
-    private static final class StringOptions {
+    static final class StringOptions {
         boolean nx;
         boolean xx;
         boolean get;
@@ -153,7 +153,7 @@ final class ExpiryCommands {
      * Redis's {@code parseExtendedStringArgumentsOrReply}: an option that conflicts with one already given, or one
      * the command does not take, is a syntax error; a repeated option takes its last value.
      */
-    private static StringOptions stringOptions(Command command, int from, boolean forSet) throws KeyspaceException {
+    static StringOptions stringOptions(Command command, int from, boolean forSet) throws KeyspaceException {
         StringOptions options = new StringOptions();
         for (int i = from; i < command.argumentCount(); i++) {
             String option = command.argumentString(i).toUpperCase(Locale.ROOT);
@@ -209,7 +209,7 @@ final class ExpiryCommands {
      * {@code option} (EX, PX, EXAT, PXAT) with the integer at {@code index}; zero, negative and overflowing times are
      * {@code ERR invalid expire time in '<command>' command}.
      */
-    private static long deadline(Command command, String option, int index, long now) throws KeyspaceException {
+    static long deadline(Command command, String option, int index, long now) throws KeyspaceException {
         long value = KeyspaceCommands.integer(command, index);
         boolean seconds = option.equals("EX") || option.equals("EXAT");
         if (value <= 0 || (seconds && value > Long.MAX_VALUE / 1000)) {

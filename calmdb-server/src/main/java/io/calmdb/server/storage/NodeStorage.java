@@ -89,6 +89,13 @@ public interface NodeStorage extends AutoCloseable {
     CompletableFuture<Long> append(byte[] key, long originSequence, byte[] payload);
 
     /**
+     * {@link #append}, with the record's group synced to stable storage before the future completes, whatever
+     * {@link #fsyncPolicy()} says: a claim authority's decision must survive a power loss once anyone has heard it.
+     * Futures still complete in position order, so every earlier record is synced by then too.
+     */
+    CompletableFuture<Long> appendSynced(byte[] key, long originSequence, byte[] payload);
+
+    /**
      * Starts a checkpoint that covers every record appended before this call. The caller must make sure that each
      * state it then writes includes those records (states may include later records too).
      *

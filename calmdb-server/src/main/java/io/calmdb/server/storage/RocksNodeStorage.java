@@ -368,6 +368,15 @@ final class RocksNodeStorage implements NodeStorage {
 
     @Override
     public CompletableFuture<Long> append(byte[] key, long originSequence, byte[] payload) {
+        return append(key, originSequence, payload, false);
+    }
+
+    @Override
+    public CompletableFuture<Long> appendSynced(byte[] key, long originSequence, byte[] payload) {
+        return append(key, originSequence, payload, true);
+    }
+
+    private CompletableFuture<Long> append(byte[] key, long originSequence, byte[] payload, boolean forcesSync) {
         checkKey(key, "key");
         if (originSequence < 0) {
             throw new IllegalArgumentException("originSequence must not be negative, got " + originSequence);
@@ -386,7 +395,7 @@ final class RocksNodeStorage implements NodeStorage {
             byte[] value = RecordFormat.seal(Kind.LOG_RECORD, positionKey, body);
             lastPosition = position;
             writer.submit(new PendingWrite(batch -> batch.put(logFamily, positionKey, value),
-                    value.length, false, true, done, position));
+                    value.length, forcesSync, true, done, position));
         }
         return done;
     }

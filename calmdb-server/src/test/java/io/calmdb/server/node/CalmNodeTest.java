@@ -107,13 +107,13 @@ class CalmNodeTest {
     }
 
     @Test
-    void commandsNeedingGlobalAbsence_areRefusedWithAnExplanation() {
-        try (Jedis virginia = client(VIRGINIA)) {
-            assertThatThrownBy(() -> virginia.setnx("user:ada", "1")).isInstanceOf(JedisDataException.class)
-                    .hasMessageContaining("absent in every region").hasMessageContaining("CLAIM");
-            assertThatThrownBy(() -> virginia.sendCommand(() -> "SET".getBytes(), "k", "v", "NX"))
-                    .isInstanceOf(JedisDataException.class).hasMessageContaining("SET ... NX");
-            assertThat(virginia.exists("user:ada")).isFalse();
+    void commandsNeedingGlobalAbsence_areClaimsOnTheKey_decidedOnceByItsAuthority() {
+        try (Jedis virginia = client(VIRGINIA); Jedis tokyo = client(TOKYO)) {
+            assertThat(virginia.setnx("user:ada", "1")).isEqualTo(1);
+            assertThat(tokyo.setnx("user:ada", "2")).isZero();
+            assertThat(virginia.get("user:ada")).isEqualTo("1");
+            assertThat(virginia.sendCommand(() -> "SET".getBytes(), "k", "v", "NX")).isNotNull();
+            assertThat(tokyo.sendCommand(() -> "SET".getBytes(), "k", "w", "NX")).isNull();
         }
     }
 

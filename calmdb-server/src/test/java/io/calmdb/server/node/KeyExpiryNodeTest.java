@@ -240,11 +240,12 @@ class KeyExpiryNodeTest {
     }
 
     @Test
-    void setWithNx_isStillRefusedForTheClaimPath() {
+    void setWithNxAndEx_isAClaimWhoseLeaseIsTheKeysDeadline() {
         try (Jedis virginia = client(VIRGINIA)) {
-            assertThatThrownBy(() -> virginia.sendCommand(Protocol.Command.SET, "k", "v", "NX", "EX", "10"))
-                    .isInstanceOf(JedisDataException.class).hasMessageContaining("SET ... NX")
-                    .hasMessageContaining("CLAIM");
+            assertThat(virginia.sendCommand(Protocol.Command.SET, "k", "v", "NX", "EX", "10")).isNotNull();
+            assertThat(virginia.ttl("k")).isBetween(1L, 10L);
+            assertThat(virginia.sendCommand(Protocol.Command.SET, "k", "w", "NX", "EX", "10")).isNull();
+            assertThat(virginia.get("k")).isEqualTo("v");
         }
     }
 }

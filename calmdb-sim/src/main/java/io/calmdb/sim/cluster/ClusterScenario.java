@@ -22,7 +22,9 @@ public record ClusterScenario(long seed, int nodes, Durability durability, long 
         /** Acknowledges (and ships) a local write as soon as it is appended, before the log makes it durable. */
         ACKNOWLEDGE_BEFORE_DURABLE,
         /** Commits each write of a transaction as its own delta, the later ones a few milliseconds after the first. */
-        SPLIT_TRANSACTIONS
+        SPLIT_TRANSACTIONS,
+        /** Claim workload only: the authority's decisions are written but not synced, as under the node's policy. */
+        CLAIMS_UNSYNCED
     }
 
     public ClusterScenario {

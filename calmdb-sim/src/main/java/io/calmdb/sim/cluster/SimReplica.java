@@ -56,6 +56,9 @@ final class SimReplica {
 
         /** {@code committedAtMillis}: the virtual time the awaited write was handed to the core. */
         void waitAnswered(ReplicaId node, long sequence, int replicas, long committedAtMillis);
+
+        /** The claim {@link SimReplica#claim} registered as {@code ticket} has its answer. */
+        default void claimAnswered(ReplicaId node, long ticket, io.calmdb.replication.claim.ClaimResult result) {}
     }
 
     private record PendingReply(long sequence, Object write) {}
@@ -209,6 +212,15 @@ final class SimReplica {
 
     /** Crashes the node: the process dies, and with {@code always} the machine loses power too. */
     void crash() {
+        crash(durability == Durability.ALWAYS);
+    }
+
+    /**
+     * Crashes the node, losing what was not written ({@code powerLoss} false: a {@code kill -9}) or not synced
+     * ({@code powerLoss} true). The claim simulation cuts the power under {@code everysec} too, which only a forced
+     * sync of the authority's decisions survives.
+     */
+    void crash(boolean powerLoss) {
         if (core == null) {
             return;
         }
@@ -221,11 +233,23 @@ final class SimReplica {
         waits.clear();
         diskEventQueued = false;
         network.setUp(id, false);
-        if (durability == Durability.ALWAYS) {
+        syncRequested = false;
+        if (powerLoss) {
             disk.losePower();
         } else {
             disk.crashProcess();
         }
+    }
+
+    // ---- CLAIMS (issue 8)
+
+    /** Whether a record that must be synced whatever the policy (a claim decision) waits in the log's next event. */
+    private boolean syncRequested;
+
+    /** A client's claim: answered through {@link Listener#claimAnswered} with {@code ticket}. */
+    void claim(long ticket, io.calmdb.replication.claim.ClaimRequest request, long timeoutMillis) {
+        keyspace.setTaskTime(now());
+        core.claim(ticket, request, timeoutMillis, now());
     }
 
     /** A client write: applies it, hands its delta to the core, and acknowledges it once the core says so. */
@@ -286,11 +310,12 @@ final class SimReplica {
                 return;
             }
             diskEventQueued = false;
-            if (durability == Durability.ALWAYS) {
+            if (durability == Durability.ALWAYS || (syncRequested && bug != ClusterScenario.PlantedBug.CLAIMS_UNSYNCED)) {
                 disk.writeAndSync();
             } else {
                 disk.write();
             }
+            syncRequested = false;
             if (bug != ClusterScenario.PlantedBug.ACKNOWLEDGE_BEFORE_DURABLE) {
                 core.onLocalDurable(lastLocalAppended, now());
             }
@@ -321,6 +346,17 @@ final class SimReplica {
                     }
                 });
             }
+        }
+
+        @Override
+        public void appendLocalSynced(long sequence, OrMap<Bytes, KeyValue> delta, byte[] encodedDelta) {
+            syncRequested = true;
+            appendLocal(sequence, delta, encodedDelta);
+        }
+
+        @Override
+        public void claimAnswered(long ticket, io.calmdb.replication.claim.ClaimResult result) {
+            listener.claimAnswered(id, ticket, result);
         }
 
         @Override
