@@ -67,7 +67,7 @@ final class ClaimCodec {
         out.writeVarLong(result.decidedAtMillis());
         out.writeVarLong(result.leaseDeadlineMillis());
         out.writeString(result.error());
-        out.writeBytes(message.delta());
+        out.writeVarLong(message.sequence());
     }
 
     static ReplicationMessage.ClaimDecisionMessage readDecision(ByteReader in) throws CodecException {
@@ -79,8 +79,7 @@ final class ClaimCodec {
         }
         ClaimResult result = new ClaimResult(claimId, outcome, bytes(in, "claim owner"), in.readReplicaId(),
                 in.readVarLong(), in.readVarLong(), in.readVarLong(), in.readString(64 * 1024, "claim error"));
-        return new ReplicationMessage.ClaimDecisionMessage(result, in.readBytes(CodecLimits.VALUE_BYTES_MAX,
-                "claim delta"));
+        return new ReplicationMessage.ClaimDecisionMessage(result, in.readVarLong());
     }
 
     private static Bytes bytes(ByteReader in, String what) throws CodecException {

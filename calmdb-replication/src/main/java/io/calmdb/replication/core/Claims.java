@@ -16,6 +16,7 @@ import io.calmdb.replication.keyspace.Keyspace;
 import io.calmdb.replication.keyspace.KeyspaceException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,8 +56,8 @@ final class Claims {
 
         long durableLocalSequence();
 
-        /** Joins a delta an authority committed, ahead of the causal stream that will deliver it too. */
-        void joinAhead(OrMap<Bytes, KeyValue> delta, long nowMillis);
+        /** How many broadcasts of {@code origin} the causal stream delivered here. */
+        long deliveredFrom(ReplicaId origin);
 
         void countMalformed(String note);
     }
@@ -80,9 +81,13 @@ final class Claims {
     }
 
     /** A decision waiting for its log record (and every earlier one) to be durable before anyone hears it. */
-    private record Undelivered(long sequence, ReplicaId requester, long ticket, ClaimResult result, byte[] delta) {}
+    private record Undelivered(long sequence, ReplicaId requester, long ticket, ClaimResult result,
+            long writeSequence) {}
 
-    private record Remembered(ClaimResult result, byte[] delta) {}
+    private record Remembered(ClaimResult result, long writeSequence) {}
+
+    /** A decision that reached this requester before the authority's write did. */
+    private record Arrived(Pending claim, ClaimResult result, long writeSequence) {}
 
     private final ReplicaId self;
     private final Keyspace keyspace;
@@ -98,6 +103,8 @@ final class Claims {
             java.util.Comparator.comparingLong(waiting -> waiting.answerByMillis));
     private final Map<String, Long> nextSendAtMillis = new LinkedHashMap<>();
     private final ArrayDeque<Undelivered> undelivered = new ArrayDeque<>();
+    /** Decided claims whose client waits for the authority's write to be delivered here, by claim id. */
+    private final Map<String, Arrived> arrived = new LinkedHashMap<>();
     private final Map<String, Remembered> outcomes = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Remembered> eldest) {
@@ -205,18 +212,32 @@ final class Claims {
                     + ", which is not its authority " + waiting.authority);
             return;
         }
-        if (message.delta().length > 0) {
-            try {
-                host.joinAhead(Codecs.decode(Keyspace.CODEC, message.delta()), nowMillis);
-            } catch (CodecException e) {
-                host.countMalformed("dropping a decision on claim " + result.claimId() + " whose delta does not "
-                        + "decode: " + e.getMessage());
-                return;
-            }
-        }
         pending.remove(result.claimId());
         nextSendAtMillis.remove(result.claimId());
-        outcomes.put(result.claimId(), new Remembered(result, new byte[0]));
+        outcomes.put(result.claimId(), new Remembered(result, message.sequence()));
+        if (!waiting.answered && message.sequence() > host.deliveredFrom(waiting.authority)) {
+            // Answered once the write is delivered here (or at the client's deadline, whichever comes first).
+            arrived.put(result.claimId(), new Arrived(waiting, result, message.sequence()));
+            return;
+        }
+        answerDecided(waiting, result);
+    }
+
+    /** The causal stream delivered more: clients whose decision's write is now here hear it. */
+    void deliveredAdvanced() {
+        if (arrived.isEmpty()) {
+            return;
+        }
+        for (Iterator<Arrived> it = arrived.values().iterator(); it.hasNext(); ) {
+            Arrived ready = it.next();
+            if (ready.writeSequence() <= host.deliveredFrom(ready.claim().authority)) {
+                it.remove();
+                answerDecided(ready.claim(), ready.result());
+            }
+        }
+    }
+
+    private void answerDecided(Pending waiting, ClaimResult result) {
         if (!waiting.answered) {
             waiting.answered = true;
             effects.claimAnswered(waiting.ticket, result);
@@ -234,7 +255,11 @@ final class Claims {
     void tick(long nowMillis) {
         while (!answerDue.isEmpty() && answerDue.peek().answerByMillis <= nowMillis) {
             Pending first = answerDue.poll();
-            if (!first.answered) {
+            Arrived decided = arrived.remove(first.claimId);
+            if (decided != null) {
+                // The decision is known; its write is still on its way here. The client hears the decision.
+                answerDecided(first, decided.result());
+            } else if (!first.answered) {
                 first.answered = true;
                 answeredPending++;
                 effects.claimAnswered(first.ticket, ClaimResult.undecided(first.claimId, Outcome.PENDING,
@@ -269,6 +294,16 @@ final class Claims {
         status.put("claims_resent", resent);
         status.put("claims_misdirected_decisions", misdirectedDecisions);
         return status;
+    }
+
+    /** True when {@code delta} touches a key that a key claim holds (a claim fact names it). */
+    boolean touchesClaimedKeys(OrMap<Bytes, KeyValue> delta) {
+        for (Bytes key : delta.touchedKeys()) {
+            if (!Keyspace.isReserved(key) && keyspace.readReserved(factKey(ClaimRequest.KEY_NAMESPACE, key)).isPresent()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     int pendingCount() {
@@ -321,14 +356,15 @@ final class Claims {
         Remembered remembered = outcomes.get(claimId);
         if (remembered != null && remembered.result().outcome().decided()) {
             // A resend of a claim already decided: the same answer, once what it rests on is durable.
-            hold(new Undelivered(host.lastLocalSequence(), requester, ticket, remembered.result(), remembered.delta()));
+            hold(new Undelivered(host.lastLocalSequence(), requester, ticket, remembered.result(),
+                    remembered.writeSequence()));
             return;
         }
         ReplicaId decider = authority.authority(request.name());
         if (!decider.equals(self) || crossAuthority(request, decider) != null) {
             tell(new Undelivered(0, requester, ticket, ClaimResult.refused(claimId, decider, authority.epoch(),
                     "ERR " + self + " is not the authority of " + request.name() + " at epoch " + authority.epoch()),
-                    new byte[0]));
+                    0));
             return;
         }
         keyspace.setTaskTime(nowMillis);
@@ -346,16 +382,16 @@ final class Claims {
         if (decision.result().outcome() == Outcome.ACCEPTED) {
             accepted++;
         }
-        byte[] encoded = new byte[0];
         long sequence = host.lastLocalSequence();
+        long writeSequence = 0;
         if (decision.delta() != null) {
-            encoded = Codecs.encode(Keyspace.CODEC, decision.delta());
             sequence = host.commitSynced(decision.delta());
+            writeSequence = sequence;
         }
         if (decision.result().outcome().decided()) {
-            outcomes.put(claimId, new Remembered(decision.result(), encoded));
+            outcomes.put(claimId, new Remembered(decision.result(), writeSequence));
         }
-        hold(new Undelivered(sequence, requester, ticket, decision.result(), encoded));
+        hold(new Undelivered(sequence, requester, ticket, decision.result(), writeSequence));
     }
 
     private record Decision(ClaimResult result, OrMap<Bytes, KeyValue> delta) {}
@@ -471,13 +507,13 @@ final class Claims {
             answerLocal(decision.ticket(), decision.result());
         } else {
             effects.send(decision.requester(), ReplicationMessage.encode(new ReplicationMessage.ClaimDecisionMessage(
-                    decision.result(), decision.delta())));
+                    decision.result(), decision.writeSequence())));
         }
     }
 
     private void answerLocal(long ticket, ClaimResult result) {
         if (!outcomes.containsKey(result.claimId())) {
-            outcomes.put(result.claimId(), new Remembered(result, new byte[0]));
+            outcomes.put(result.claimId(), new Remembered(result, 0));
         }
         effects.claimAnswered(ticket, result);
     }

@@ -71,10 +71,11 @@ sealed interface ReplicationMessage {
             implements ReplicationMessage {}
 
     /**
-     * The authority's decision, with the delta it committed for it (empty when it wrote nothing), which the requester
-     * joins before answering so that its client reads what it was told was written.
+     * The authority's decision, with the authority's broadcast sequence of the write it made for it (0 when it wrote
+     * nothing): the requester answers once its causal stream delivered that write, so its client reads what it was
+     * told was written.
      */
-    record ClaimDecisionMessage(io.calmdb.replication.claim.ClaimResult result, byte[] delta)
+    record ClaimDecisionMessage(io.calmdb.replication.claim.ClaimResult result, long sequence)
             implements ReplicationMessage {}
 
     static byte[] encode(ReplicationMessage message) {

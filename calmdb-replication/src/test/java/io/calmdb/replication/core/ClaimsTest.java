@@ -183,7 +183,7 @@ class ClaimsTest {
         settle();
         assertThat(nodes.get(B).answers.get(first).outcome()).isEqualTo(Outcome.ACCEPTED);
         assertThat(nodes.get(B).answers.get(first).authority()).isEqualTo(A);
-        // The requester joined the decision's delta before answering, so it reads the owner at once.
+        // The requester answered once its stream delivered the authority's write, so it reads the owner at once.
         assertThat(nodes.get(B).owner(NS, name)).contains(Bytes.ofUtf8("alice"));
 
         long second = nodes.get(C).claim(claim(name, "bob"), 1_000);
@@ -338,7 +338,7 @@ class ClaimsTest {
         // C forges an acceptance of B's pending claim.
         String pendingId = pendingIdOf(b);
         byte[] forged = ReplicationMessage.encode(new ReplicationMessage.ClaimDecisionMessage(new ClaimResult(
-                pendingId, Outcome.ACCEPTED, Bytes.ofUtf8("alice"), C, 1, now, 0, ""), new byte[0]));
+                pendingId, Outcome.ACCEPTED, Bytes.ofUtf8("alice"), C, 1, now, 0, ""), 0));
         b.core.onMessage(C, forged, now);
         assertThat(b.answers).doesNotContainKey(ticket);
         assertThat(b.core.claimStatus(pendingId).outcome()).isEqualTo(Outcome.PENDING);
@@ -354,9 +354,9 @@ class ClaimsTest {
         assertThat(decoded.request()).isEqualTo(request);
         ClaimResult result = new ClaimResult("b-1-7", Outcome.REJECTED, Bytes.ofUtf8("alice"), A, 1, 5, 9, "");
         var decision = (ReplicationMessage.ClaimDecisionMessage) ReplicationMessage.decode(ReplicationMessage.encode(
-                new ReplicationMessage.ClaimDecisionMessage(result, new byte[] {1, 2})));
+                new ReplicationMessage.ClaimDecisionMessage(result, 42)));
         assertThat(decision.result()).isEqualTo(result);
-        assertThat(decision.delta()).containsExactly(1, 2);
+        assertThat(decision.sequence()).isEqualTo(42);
     }
 
     private String pendingIdOf(Node node) {

@@ -82,7 +82,7 @@ class ClaimNodeTest {
 
             assertThat(claim(virginia, "workspace", name, "team-a")).isEqualTo("ACCEPTED");
             assertThat(claim(tokyo, "workspace", name, "team-b")).isEqualTo("REJECTED team-a");
-            // The requester joined the decision before answering; the others read the fact once it replicates.
+            // The requester answered once the fact reached it; the others read it once it replicates there.
             assertThat(command(virginia, "CLAIM.OWNER", "workspace", name)).isEqualTo("team-a");
             awaitTrue("the fact replicates", () -> "team-a".equals(command(tokyo, "CLAIM.OWNER", "workspace", name))
                     && "team-a".equals(command(frankfurt, "CLAIM.OWNER", "workspace", name)));
