@@ -35,9 +35,9 @@ import java.util.concurrent.RejectedExecutionException;
  * {@link #integer}); the dispatcher turns the refusal into the error reply.
  *
  * <p>Commands whose answer depends on global absence ({@code SET ... NX}, {@code SETNX}, {@code HSETNX},
- * {@code MSETNX}) are refused: a replica that has not seen a key cannot know no other region created it, so
- * answering them locally would promise uniqueness CalmDB cannot keep. The error names the claim command that
- * coordinates such a decision with the key's authority.
+ * {@code MSETNX}) are not answered here: a replica that has not seen a key cannot know no other region created it.
+ * They are claims decided by the key's authority region ({@link ClaimCommands}); inside a transaction or script,
+ * which cannot wait for another region, {@code SET ... NX} is refused with {@link #GLOBAL_ABSENCE_REFUSED}.
  */
 final class KeyspaceCommands {
     /** The reply to commands that would need to know a key is absent everywhere. */
@@ -138,15 +138,6 @@ final class KeyspaceCommands {
         }
         commits.commit(keyspace.set(key, value, now));
         return Reply.ok();
-    }
-
-    /** {@code SETNX}, {@code MSETNX}, {@code HSETNX}: refused without touching the keyspace (see the class comment). */
-    static CompletionStage<Reply> refuseGlobalAbsence(CalmNode node, Connection connection, Command command) {
-        if (command.name().equals("msetnx") && command.argumentCount() % 2 == 0) {
-            return CompletableFuture.completedFuture(Reply.error(CommandErrors.wrongArity(command.name())));
-        }
-        return CompletableFuture.completedFuture(Reply.error(String.format(GLOBAL_ABSENCE_REFUSED,
-                command.name().toUpperCase(Locale.ROOT))));
     }
 
     static Reply getSet(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command)
