@@ -47,7 +47,10 @@ import java.util.TreeMap;
  * lacks nothing from anyone else; otherwise by a state transfer in chunks of at most
  * {@link ReplicaCoreConfig#chunkBytesMax()}: self-contained per-key partial states, then the context and delivered
  * vector captured when the transfer began. The receiver joins the chunks as one complete state (which applies the
- * sender's removals too) and skips its stream past what the state included.
+ * sender's removals too) and skips its stream past what the state included. Each chunk covers a range of the key
+ * list the transfer captured, so a receiver that misses one (lost, or overtaken by the next) asks the sender to go on
+ * from the first key it lacks: on a link that drops or reorders one message in twenty, a transfer of hundreds of
+ * chunks still completes, where one that had to arrive whole in one try never did.
  *
  * <p>Not thread-safe: one driver thread (or the simulator) calls it.
  */
@@ -72,6 +75,12 @@ public final class ReplicaCore {
     private VersionVector deliveredOneRoundAgo = VersionVector.empty();
     private final Map<ReplicaId, OutgoingTransfer> outgoing = new TreeMap<>();
     private final Map<ReplicaId, IncomingTransfer> incoming = new HashMap<>();
+    private record CompletedTransfer(long transferId, long fingerprint) {}
+
+    /** Per peer, the last transfer applied from it, so a late duplicate of its chunks or End starts nothing. */
+    private final Map<ReplicaId, CompletedTransfer> completed = new HashMap<>();
+    /** Digest rounds a sender keeps a transfer whose End went out but which the peer has not taken in. */
+    static final int TRANSFER_DIGESTS_AFTER_END_MAX = 8;
     private final Map<ReplicaId, VersionVector> peerDelivered = new TreeMap<>();
     // Per peer, the delivered vector of the digest before its previous one (see streamsRepair).
     private final Map<ReplicaId, VersionVector> peerDeliveredBefore = new HashMap<>();
@@ -106,6 +115,8 @@ public final class ReplicaCore {
     private long transfersSent;
     private long transfersReceived;
     private long transfersAvoided;
+    private long transfersResumed;
+    private long transfersAbandoned;
     private long malformedMessages;
     private long remoteDeltasApplied;
 
@@ -341,8 +352,9 @@ public final class ReplicaCore {
                 acknowledgementsAdvanced();
             }
             case ReplicationMessage.Digest digest -> onDigest(from, digest, nowMillis);
-            case ReplicationMessage.Chunk chunk -> onChunk(from, chunk);
+            case ReplicationMessage.Chunk chunk -> onChunk(from, chunk, nowMillis);
             case ReplicationMessage.End end -> onEnd(from, end, nowMillis);
+            case ReplicationMessage.Resume resume -> onResume(from, resume);
         }
     }
 
@@ -400,11 +412,17 @@ public final class ReplicaCore {
             sendDigests();
             nextDigestAtMillis = nowMillis + config.antiEntropyIntervalMillis();
         }
-        for (Iterator<Map.Entry<ReplicaId, OutgoingTransfer>> it = outgoing.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<ReplicaId, OutgoingTransfer> entry = it.next();
-            if (entry.getValue().pump(entry.getKey())) {
+        for (Map.Entry<ReplicaId, OutgoingTransfer> entry : outgoing.entrySet()) {
+            entry.getValue().pump(entry.getKey());
+        }
+        long staleAfterMillis = TRANSFER_DIGESTS_AFTER_END_MAX * config.antiEntropyIntervalMillis();
+        for (Iterator<Map.Entry<ReplicaId, IncomingTransfer>> it = incoming.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<ReplicaId, IncomingTransfer> entry = it.next();
+            if (nowMillis - entry.getValue().lastProgressMillis > staleAfterMillis) {
+                // The sender has given this transfer up (it gives up after as many rounds); so does the receiver.
                 it.remove();
-                transfersSent++;
+            } else {
+                entry.getValue().askForWhatIsMissing(entry.getKey(), nowMillis);
             }
         }
         expireWaiters(nowMillis);
@@ -499,6 +517,18 @@ public final class ReplicaCore {
         }
     }
 
+    /**
+     * Keys changed by state that has no log record (a state transfer): they go into the next checkpoint and, when one
+     * is writing its keys now, into that one too, since its commit will capture a context that includes the change.
+     * A checkpoint claiming a dot whose state it lacks would, after a crash, hide the loss from anti-entropy forever.
+     */
+    private void unloggedStateChanged(Set<Bytes> keys) {
+        dirtyKeys.addAll(keys);
+        if (checkpointKeys != null && !checkpointCommitting) {
+            checkpointKeys.addAll(keys);
+        }
+    }
+
     private void applyRemote(Dot id, byte[] payload) {
         OrMap<Bytes, KeyValue> delta;
         try {
@@ -559,7 +589,22 @@ public final class ReplicaCore {
         acknowledged.get(from).advanceTo(Math.min(digest.delivered().get(self), durableLocalSequence));
         acknowledgementsAdvanced();
         stream.peerHeard(from, nowMillis, outbox);
-        if (digest.context().includes(contextOneRoundAgo) || outgoing.containsKey(from)) {
+        OutgoingTransfer transfer = outgoing.get(from);
+        if (transfer != null) {
+            if (digest.context().includes(transfer.context)) {
+                outgoing.remove(from);
+            } else if (transfer.ended && ++transfer.digestsSinceEnd > TRANSFER_DIGESTS_AFTER_END_MAX) {
+                // The peer has not taken the transfer in for several rounds (it restarted and forgot it, say):
+                // give it up, and let the next digest decide afresh whether the peer still needs one.
+                outgoing.remove(from);
+                transfersAbandoned++;
+            } else {
+                // The End may have been lost: send it again, and the receiver asks for whatever it still lacks.
+                transfer.resendEnd = transfer.ended;
+            }
+            return;
+        }
+        if (digest.context().includes(contextOneRoundAgo)) {
             return;
         }
         if (streamsRepair(from, beforePrevious, digest.delivered())) {
@@ -601,43 +646,45 @@ public final class ReplicaCore {
         return lacking[0] && repairing[0];
     }
 
-    private void onChunk(ReplicaId from, ReplicationMessage.Chunk chunk) {
+    private void onChunk(ReplicaId from, ReplicationMessage.Chunk chunk, long nowMillis) {
+        if (completedFrom(from, chunk.transferId(), chunk.fingerprint())) {
+            return;
+        }
         IncomingTransfer transfer = incoming.get(from);
-        if (chunk.index() == 0) {
-            transfer = new IncomingTransfer(chunk.transferId());
+        if (transfer == null || !transfer.is(chunk.transferId(), chunk.fingerprint())) {
+            // The sender has one transfer to us at a time, so a chunk of another one means a new transfer began (or,
+            // rarely, a stray of an old one arrived late, which costs the current transfer a restart, never a mix).
+            transfer = new IncomingTransfer(chunk.transferId(), chunk.fingerprint(), nowMillis);
             incoming.put(from, transfer);
-        } else if (transfer == null || transfer.id != chunk.transferId() || transfer.abandoned) {
-            return;
-        }
-        if (chunk.index() < transfer.chunks) {
-            return;
-        }
-        if (chunk.index() > transfer.chunks) {
-            transfer.abandoned = true;
-            return;
         }
         try {
-            transfer.staging.merge(Codecs.decode(Keyspace.CODEC, chunk.state()));
-            transfer.checksum.update(chunk.state());
-            transfer.chunks++;
+            transfer.accept(chunk, nowMillis);
         } catch (CodecException e) {
             malformedMessages++;
             incoming.remove(from);
             effects.note("dropping state transfer " + chunk.transferId() + " from " + from
                     + ": a chunk does not decode: " + e.getMessage());
+            return;
         }
+        transfer.askForWhatIsMissing(from, nowMillis);
     }
 
     private void onEnd(ReplicaId from, ReplicationMessage.End end, long nowMillis) {
-        IncomingTransfer transfer = incoming.remove(from);
-        if (end.chunks() == 0) {
-            transfer = new IncomingTransfer(end.transferId());
-        }
-        if (transfer == null || transfer.abandoned || transfer.id != end.transferId() || transfer.chunks != end.chunks()
-                || transfer.checksum.getValue() != end.chunksChecksum()) {
-            // A chunk went missing (a link broke mid-transfer); the next digest round starts a fresh transfer.
+        if (completedFrom(from, end.transferId(), end.fingerprint())) {
             return;
         }
+        IncomingTransfer transfer = incoming.get(from);
+        if (transfer == null || !transfer.is(end.transferId(), end.fingerprint())) {
+            transfer = new IncomingTransfer(end.transferId(), end.fingerprint(), nowMillis);
+            incoming.put(from, transfer);
+        }
+        transfer.keyCount = end.keyCount();
+        if (transfer.coveredKeys < end.keyCount()) {
+            transfer.askForWhatIsMissing(from, nowMillis);
+            return;
+        }
+        incoming.remove(from);
+        completed.put(from, new CompletedTransfer(end.transferId(), end.fingerprint()));
         transfer.staging.restoreContext(end.context());
         Set<Bytes> affected = new LinkedHashSet<>(keyspace.state().keys());
         affected.addAll(transfer.staging.touchedKeys());
@@ -645,11 +692,23 @@ public final class ReplicaCore {
         stream.skipTo(end.delivered(), outbox);
         // The transferred state has no log records: only a checkpoint makes it durable, so one starts soon. Until it
         // commits, a crash loses the transfer and anti-entropy repairs it again.
-        dirtyKeys.addAll(affected);
+        unloggedStateChanged(affected);
         keyspace.changed(affected);
         nextCheckpointAtMillis = nowMillis;
         effects.note("applied a state transfer from " + from + " touching " + affected.size() + " keys");
         transfersReceived++;
+    }
+
+    private void onResume(ReplicaId from, ReplicationMessage.Resume resume) {
+        OutgoingTransfer transfer = outgoing.get(from);
+        if (transfer != null && transfer.id == resume.transferId() && transfer.fingerprint == resume.fingerprint()) {
+            transfer.resumeFrom(resume.fromKey());
+        }
+    }
+
+    private boolean completedFrom(ReplicaId from, long transferId, long fingerprint) {
+        CompletedTransfer last = completed.get(from);
+        return last != null && last.transferId() == transferId && last.fingerprint() == fingerprint;
     }
 
     // ------------------------------------------------------------------------------------------------------
@@ -682,6 +741,8 @@ public final class ReplicaCore {
         status.put("transfersReceived", transfersReceived);
         status.put("transfersAvoided", transfersAvoided);
         status.put("transfersInProgress", outgoing.size());
+        status.put("transfersResumed", transfersResumed);
+        status.put("transfersAbandoned", transfersAbandoned);
         status.put("malformedMessages", malformedMessages);
         status.put("localWritesAwaitingLog", awaitingDurability.size());
         status.put("dirtyKeys", dirtyKeys.size());
@@ -712,20 +773,25 @@ public final class ReplicaCore {
     // ------------------------------------------------------------------------------------------------------
     // State transfer
 
-    /** An outgoing state transfer, sent a chunk at a time as the link has room. */
+    /**
+     * An outgoing state transfer, sent a chunk at a time as the link has room. It stays after its End went out until
+     * the peer's digest shows it took the state in, so a receiver that lacks a chunk can ask for the rest.
+     */
     private final class OutgoingTransfer {
         /** Chunks offered to the link per tick, so one transfer cannot monopolise the driver. */
         private static final int CHUNKS_PER_TICK_MAX = 8;
 
         private final long id;
+        private final long fingerprint;
         private final List<Bytes> keys;
         private final CausalContext context;
         private final VersionVector delivered;
         private int nextKey;
-        private long chunksSent;
-        private long chunksMade;
-        private final java.util.zip.CRC32C checksum = new java.util.zip.CRC32C();
         private byte[] pendingChunk;
+        private boolean ended;
+        private boolean endedOnce;
+        private boolean resendEnd;
+        private int digestsSinceEnd;
         /**
          * The newest local write whose effects the transfer may carry so far (in a chunk, or in the captured context).
          * Nothing is sent before that write is durable: a peer that learned of a write this replica then lost in a
@@ -740,33 +806,83 @@ public final class ReplicaCore {
             this.context = context;
             this.delivered = delivered;
             this.localSequenceCarried = lastLocalSequence;
+            this.fingerprint = fingerprintOf(keys, context);
         }
 
-        /** Sends what the link takes now; true when the transfer is complete. */
-        boolean pump(ReplicaId peer) {
+        /**
+         * What tells this transfer from another with the same id (a sender that restarted counts ids from 1 again):
+         * a checksum of its key list and of its context, never negative.
+         */
+        private static long fingerprintOf(List<Bytes> keys, CausalContext context) {
+            java.util.zip.CRC32C keysChecksum = new java.util.zip.CRC32C();
+            for (Bytes key : keys) {
+                byte[] bytes = key.toByteArray();
+                keysChecksum.update(bytes.length);
+                keysChecksum.update(bytes);
+            }
+            java.util.zip.CRC32C contextChecksum = new java.util.zip.CRC32C();
+            contextChecksum.update(context.encode());
+            return ((keysChecksum.getValue() << 31) ^ contextChecksum.getValue()) & Long.MAX_VALUE;
+        }
+
+        /** Goes back to the key at {@code fromKey}, which the receiver lacks. */
+        void resumeFrom(long fromKey) {
+            if (fromKey < 0 || fromKey > keys.size()) {
+                return;
+            }
+            nextKey = (int) fromKey;
+            pendingChunk = null;
+            ended = false;
+            resendEnd = false;
+            digestsSinceEnd = 0;
+            transfersResumed++;
+        }
+
+        /** Sends what the link takes now. */
+        void pump(ReplicaId peer) {
+            if (ended) {
+                if (resendEnd && effects.send(peer, endMessage())) {
+                    resendEnd = false;
+                }
+                return;
+            }
             for (int sent = 0; sent < CHUNKS_PER_TICK_MAX; sent++) {
                 if (pendingChunk == null) {
                     pendingChunk = nextChunk();
                     localSequenceCarried = Math.max(localSequenceCarried, lastLocalSequence);
                 }
                 if (durableLocalSequence < localSequenceCarried) {
-                    return false;
+                    return;
                 }
                 if (pendingChunk == null) {
-                    byte[] end = ReplicationMessage.encode(new ReplicationMessage.End(id, context, delivered, chunksSent,
-                            checksum.getValue()));
-                    return effects.send(peer, end);
+                    if (effects.send(peer, endMessage())) {
+                        ended = true;
+                        digestsSinceEnd = 0;
+                        if (!endedOnce) {
+                            endedOnce = true;
+                            transfersSent++;
+                        }
+                    }
+                    return;
                 }
                 if (!effects.send(peer, pendingChunk)) {
-                    return false;
+                    return;
                 }
                 pendingChunk = null;
-                chunksSent++;
             }
-            return false;
         }
 
+        private byte[] endMessage() {
+            return ReplicationMessage.encode(new ReplicationMessage.End(id, fingerprint, context, delivered,
+                    keys.size()));
+        }
+
+        /** The next chunk: the keys from {@code nextKey} on up to about {@code chunkBytesMax}; null past the last. */
         private byte[] nextChunk() {
+            if (nextKey >= keys.size()) {
+                return null;
+            }
+            int firstKey = nextKey;
             OrMap<Bytes, KeyValue> chunk = null;
             int approximateBytes = 0;
             while (nextKey < keys.size() && approximateBytes < config.chunkBytesMax()) {
@@ -777,25 +893,79 @@ public final class ReplicaCore {
                 approximateBytes += Codecs.encode(Keyspace.CODEC, extract).length;
                 chunk = chunk == null ? extract : chunk.merge(extract);
             }
-            if (chunk == null) {
-                return null;
-            }
-            byte[] state = Codecs.encode(Keyspace.CODEC, chunk);
-            checksum.update(state);
-            return ReplicationMessage.encode(new ReplicationMessage.Chunk(id, chunksMade++, state));
+            byte[] state = Codecs.encode(Keyspace.CODEC, chunk == null ? new OrMap<>(KeyValue.type()) : chunk);
+            return ReplicationMessage.encode(new ReplicationMessage.Chunk(id, fingerprint, firstKey, nextKey, state));
         }
     }
 
-    /** A transfer being received: chunks accumulate into a staging state. */
-    private static final class IncomingTransfer {
-        private final long id;
-        private final OrMap<Bytes, KeyValue> staging = new OrMap<>(KeyValue.type());
-        private final java.util.zip.CRC32C checksum = new java.util.zip.CRC32C();
-        private long chunks;
-        private boolean abandoned;
+    /**
+     * A transfer being received: chunks join a staging state as long as they continue the keys covered so far; a chunk
+     * that arrives ahead of a gap waits in a small buffer, and a gap that lasts a retransmission period is asked for.
+     */
+    private final class IncomingTransfer {
+        /** Chunks held ahead of a gap; at the default chunk size, at most 2 MiB. */
+        private static final int EARLY_CHUNKS_MAX = 8;
 
-        IncomingTransfer(long id) {
+        private final long id;
+        private final long fingerprint;
+        private final OrMap<Bytes, KeyValue> staging = new OrMap<>(KeyValue.type());
+        private final TreeMap<Long, ReplicationMessage.Chunk> early = new TreeMap<>();
+        private long coveredKeys;
+        /** The key count the End announced; -1 until it arrives. */
+        private long keyCount = -1;
+        private long lastProgressMillis;
+        private boolean asked;
+        private long lastAskedMillis;
+
+        IncomingTransfer(long id, long fingerprint, long nowMillis) {
             this.id = id;
+            this.fingerprint = fingerprint;
+            this.lastProgressMillis = nowMillis;
+        }
+
+        boolean is(long transferId, long transferFingerprint) {
+            return id == transferId && fingerprint == transferFingerprint;
+        }
+
+        void accept(ReplicationMessage.Chunk chunk, long nowMillis) throws CodecException {
+            if (chunk.endKey() <= coveredKeys) {
+                return;
+            }
+            if (chunk.firstKey() > coveredKeys) {
+                if (early.size() < EARLY_CHUNKS_MAX || early.containsKey(chunk.firstKey())) {
+                    early.put(chunk.firstKey(), chunk);
+                }
+                return;
+            }
+            join(chunk, nowMillis);
+            while (!early.isEmpty() && early.firstKey() <= coveredKeys) {
+                ReplicationMessage.Chunk next = early.pollFirstEntry().getValue();
+                if (next.endKey() > coveredKeys) {
+                    join(next, nowMillis);
+                }
+            }
+        }
+
+        private void join(ReplicationMessage.Chunk chunk, long nowMillis) throws CodecException {
+            staging.merge(Codecs.decode(Keyspace.CODEC, chunk.state()));
+            coveredKeys = chunk.endKey();
+            lastProgressMillis = nowMillis;
+        }
+
+        /**
+         * Asks the sender for the keys from the first one not covered, when chunks beyond a gap (or the End) show
+         * something is missing and it has not arrived for a retransmission period; at most once per period.
+         */
+        void askForWhatIsMissing(ReplicaId sender, long nowMillis) {
+            boolean gap = !early.isEmpty() || (keyCount >= 0 && coveredKeys < keyCount);
+            long period = config.retransmitPeriodMillis();
+            if (!gap || nowMillis - lastProgressMillis < period || (asked && nowMillis - lastAskedMillis < period)) {
+                return;
+            }
+            asked = true;
+            lastAskedMillis = nowMillis;
+            effects.send(sender, ReplicationMessage.encode(new ReplicationMessage.Resume(id, fingerprint,
+                    coveredKeys)));
         }
     }
 }

@@ -19,8 +19,11 @@ import io.calmdb.replication.broadcast.RelayMessage;
  *   <li>{@link Broadcast}: a causal-broadcast message (a delta with its id and dependencies) or its acknowledgement.
  *   <li>{@link Digest}: a node's causal context and delivered vector, sent periodically to each peer; a peer whose
  *       context lacks what the sender had seen a round ago receives a state transfer.
- *   <li>{@link Chunk} and {@link End}: one state transfer, as a run of self-contained partial states followed by
- *       the context and delivered vector captured when the transfer began.
+ *   <li>{@link Chunk} and {@link End}: one state transfer, as a run of self-contained partial states, each covering
+ *       a range of the key list the transfer captured, followed by the context and delivered vector captured when
+ *       the transfer began.
+ *   <li>{@link Resume}: a receiver's request that a transfer go on from the first key it still lacks, so a lost or
+ *       late chunk costs the chunks after it, not the whole transfer.
  * </ul>
  */
 sealed interface ReplicationMessage {
@@ -34,6 +37,7 @@ sealed interface ReplicationMessage {
     int TYPE_DATA_NEXT = 7;
     /** In a batch: acknowledgements of consecutive messages of one origin, as the first id and a count. */
     int TYPE_ACK_RANGE = 8;
+    int TYPE_RESUME = 16;
     /** The most relay messages one {@link Batch} carries. */
     int BATCH_MESSAGES_MAX = 4096;
 
@@ -51,16 +55,24 @@ sealed interface ReplicationMessage {
 
     record Digest(CausalContext context, VersionVector delivered) implements ReplicationMessage {}
 
-    /** Chunk {@code index} (from 0) of transfer {@code transferId}: a receiver takes chunks strictly in order. */
-    record Chunk(long transferId, long index, byte[] state) implements ReplicationMessage {}
+    /**
+     * Part of transfer {@code transferId}: the state of the keys at positions {@code [firstKey, endKey)} of the key
+     * list the transfer captured (a key deleted since contributes nothing, yet counts as covered). The fingerprint
+     * identifies the transfer beyond its id, which a sender that restarted reuses: a receiver joins only chunks of
+     * one fingerprint under one context.
+     */
+    record Chunk(long transferId, long fingerprint, long firstKey, long endKey, byte[] state)
+            implements ReplicationMessage {}
 
     /**
-     * The close of transfer {@code transferId}: the context and delivered vector captured when it began, how many
-     * chunks it sent and the CRC-32C of their state bytes in order, so a receiver never joins chunks of another
-     * transfer (a sender that restarted reuses transfer ids) under this one's context.
+     * The close of transfer {@code transferId}: the context and delivered vector captured when it began and how many
+     * keys its list holds; the receiver applies the transfer once its chunks cover every one of them.
      */
-    record End(long transferId, CausalContext context, VersionVector delivered, long chunks, long chunksChecksum)
+    record End(long transferId, long fingerprint, CausalContext context, VersionVector delivered, long keyCount)
             implements ReplicationMessage {}
+
+    /** The receiver of transfer {@code transferId} lacks the keys from position {@code fromKey} on. */
+    record Resume(long transferId, long fingerprint, long fromKey) implements ReplicationMessage {}
 
     static byte[] encode(ReplicationMessage message) {
         ByteWriter out = new ByteWriter();
@@ -75,16 +87,24 @@ sealed interface ReplicationMessage {
             case Chunk chunk -> {
                 out.writeByte(TYPE_CHUNK);
                 out.writeVarLong(chunk.transferId());
-                out.writeVarLong(chunk.index());
+                out.writeVarLong(chunk.fingerprint());
+                out.writeVarLong(chunk.firstKey());
+                out.writeVarLong(chunk.endKey());
                 out.writeBytes(chunk.state());
             }
             case End end -> {
                 out.writeByte(TYPE_END);
                 out.writeVarLong(end.transferId());
+                out.writeVarLong(end.fingerprint());
                 out.writeBytes(end.context().encode());
                 writeVector(out, end.delivered());
-                out.writeVarLong(end.chunks());
-                out.writeVarLong(end.chunksChecksum());
+                out.writeVarLong(end.keyCount());
+            }
+            case Resume resume -> {
+                out.writeByte(TYPE_RESUME);
+                out.writeVarLong(resume.transferId());
+                out.writeVarLong(resume.fingerprint());
+                out.writeVarLong(resume.fromKey());
             }
         }
         return out.toByteArray();
@@ -102,14 +122,26 @@ sealed interface ReplicationMessage {
             case TYPE_DATA, TYPE_ACK -> new Broadcast(readRelay(in, type));
             case TYPE_BATCH -> new Batch(readBatch(in));
             case TYPE_DIGEST -> new Digest(readContext(in), readVector(in));
-            case TYPE_CHUNK -> new Chunk(in.readVarLong(), in.readVarLong(),
-                    in.readBytes(CodecLimits.VALUE_BYTES_MAX, "state chunk"));
-            case TYPE_END -> new End(in.readVarLong(), readContext(in), readVector(in), in.readVarLong(),
+            case TYPE_CHUNK -> readChunk(in);
+            case TYPE_END -> new End(in.readVarLong(), in.readVarLong(), readContext(in), readVector(in),
                     in.readVarLong());
+            case TYPE_RESUME -> new Resume(in.readVarLong(), in.readVarLong(), in.readVarLong());
             default -> throw in.fail("unknown replication message type " + type, 0);
         };
         in.expectEnd();
         return message;
+    }
+
+    private static Chunk readChunk(ByteReader in) throws CodecException {
+        long transferId = in.readVarLong();
+        long fingerprint = in.readVarLong();
+        long firstKey = in.readVarLong();
+        long endKey = in.readVarLong();
+        if (firstKey < 0 || endKey <= firstKey) {
+            throw in.fail("a state chunk's key range [" + firstKey + ", " + endKey + ") is empty or negative", 0);
+        }
+        return new Chunk(transferId, fingerprint, firstKey, endKey,
+                in.readBytes(CodecLimits.VALUE_BYTES_MAX, "state chunk"));
     }
 
     /**
