@@ -21,6 +21,7 @@ import io.calmdb.replication.broadcast.RelayMessage;
  *       context lacks what the sender had seen a round ago receives a state transfer.
  *   <li>{@link Chunk} and {@link End}: one state transfer, as a run of self-contained partial states followed by
  *       the context and delivered vector captured when the transfer began.
+ *   <li>{@link Publish}: a pub/sub message, sent once to each peer and never stored, logged or resent.
  * </ul>
  */
 sealed interface ReplicationMessage {
@@ -34,6 +35,12 @@ sealed interface ReplicationMessage {
     int TYPE_DATA_NEXT = 7;
     /** In a batch: acknowledgements of consecutive messages of one origin, as the first id and a count. */
     int TYPE_ACK_RANGE = 8;
+    /** A pub/sub message (issue 9): delivered to the peer's subscribers, never stored. */
+    int TYPE_PUBLISH = 9;
+    /** The longest pub/sub channel name a {@link Publish} carries, in bytes. */
+    int PUBLISH_CHANNEL_BYTES_MAX = 64 * 1024;
+    /** The longest pub/sub message a {@link Publish} carries, in bytes. */
+    int PUBLISH_MESSAGE_BYTES_MAX = 16 * 1024 * 1024;
     /** The most relay messages one {@link Batch} carries. */
     int BATCH_MESSAGES_MAX = 4096;
 
@@ -62,6 +69,24 @@ sealed interface ReplicationMessage {
     record End(long transferId, CausalContext context, VersionVector delivered, long chunks, long chunksChecksum)
             implements ReplicationMessage {}
 
+    /**
+     * Pub/sub message {@code sequence} (from 1) of the sender's life {@code incarnation}: the receiver delivers
+     * only messages newer than the newest it delivered from that sender, so it never delivers one twice or out of
+     * the sender's order; a message that arrives late is dropped (at most once).
+     */
+    record Publish(long incarnation, long sequence, byte[] channel, byte[] message) implements ReplicationMessage {
+        public Publish {
+            if (channel.length > PUBLISH_CHANNEL_BYTES_MAX) {
+                throw new IllegalArgumentException("channel is " + channel.length + " bytes, more than the "
+                        + PUBLISH_CHANNEL_BYTES_MAX + " bytes a pub/sub channel may have");
+            }
+            if (message.length > PUBLISH_MESSAGE_BYTES_MAX) {
+                throw new IllegalArgumentException("message is " + message.length + " bytes, more than the "
+                        + PUBLISH_MESSAGE_BYTES_MAX + " bytes a pub/sub message may have");
+            }
+        }
+    }
+
     static byte[] encode(ReplicationMessage message) {
         ByteWriter out = new ByteWriter();
         switch (message) {
@@ -86,6 +111,13 @@ sealed interface ReplicationMessage {
                 out.writeVarLong(end.chunks());
                 out.writeVarLong(end.chunksChecksum());
             }
+            case Publish publish -> {
+                out.writeByte(TYPE_PUBLISH);
+                out.writeVarLong(publish.incarnation());
+                out.writeVarLong(publish.sequence());
+                out.writeBytes(publish.channel());
+                out.writeBytes(publish.message());
+            }
         }
         return out.toByteArray();
     }
@@ -106,6 +138,10 @@ sealed interface ReplicationMessage {
                     in.readBytes(CodecLimits.VALUE_BYTES_MAX, "state chunk"));
             case TYPE_END -> new End(in.readVarLong(), readContext(in), readVector(in), in.readVarLong(),
                     in.readVarLong());
+            case TYPE_PUBLISH -> new Publish(in.readVarLong(0, Long.MAX_VALUE, "publish incarnation"),
+                    in.readVarLong(1, Long.MAX_VALUE, "publish sequence"),
+                    in.readBytes(PUBLISH_CHANNEL_BYTES_MAX, "pub/sub channel"),
+                    in.readBytes(PUBLISH_MESSAGE_BYTES_MAX, "pub/sub message"));
             default -> throw in.fail("unknown replication message type " + type, 0);
         };
         in.expectEnd();
