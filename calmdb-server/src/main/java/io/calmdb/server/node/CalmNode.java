@@ -316,6 +316,13 @@ public final class CalmNode implements AutoCloseable {
         }
 
         @Override
+        public void published(ReplicaId origin, byte[] channel, byte[] message) {
+            if (resp != null) {
+                resp.pubSub().publish(channel, message);
+            }
+        }
+
+        @Override
         public void note(String message) {
             // A hostile or broken peer can make the core drop message after message; the log gets at most
             // NOTES_PER_WINDOW_MAX lines per NOTES_WINDOW_MILLIS and then one line counting what it left out.
@@ -718,5 +725,31 @@ public final class CalmNode implements AutoCloseable {
             }
         });
         return result;
+    }
+
+    // ---- Pub/Sub (issue 9)
+
+    /** The front door's subscriptions. */
+    io.calmdb.server.resp.PubSubHub pubSub() {
+        return resp.pubSub();
+    }
+
+    /**
+     * {@code PUBLISH}: delivers to this node's subscribers now and hands the message to the replica core for every
+     * other region, in the order this connection's thread published (the keyspace thread's queue is FIFO). Returns
+     * the reply: the subscribers reached here, or an error for a channel or message past the core's bounds.
+     */
+    Reply publish(byte[] channel, byte[] message) {
+        if (channel.length > ReplicaCore.publishChannelBytesMax()) {
+            return Reply.error("ERR channel is " + channel.length + " bytes, more than the "
+                    + ReplicaCore.publishChannelBytesMax() + " bytes a pub/sub channel may have");
+        }
+        if (message.length > ReplicaCore.publishMessageBytesMax()) {
+            return Reply.error("ERR message is " + message.length + " bytes, more than the "
+                    + ReplicaCore.publishMessageBytesMax() + " bytes a pub/sub message may have");
+        }
+        int reached = resp.pubSub().publish(channel, message);
+        thread.execute(() -> core.publish(channel, message));
+        return Reply.integer(reached);
     }
 }

@@ -68,6 +68,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
   private volatile String lastCommandName = "NULL";
   private volatile long lastCommandNanos = createdNanos;
   private Object attachment;
+  /** This connection's pub/sub channels and patterns (guarded by the server's {@link PubSubHub}). */
+  final java.util.Set<io.calmdb.crdt.Bytes> subscribedChannels = new java.util.LinkedHashSet<>();
+  final java.util.Set<io.calmdb.crdt.Bytes> subscribedPatterns = new java.util.LinkedHashSet<>();
+  /** Bytes of pub/sub frames handed to the event loop from other threads and not yet written. */
+  private final java.util.concurrent.atomic.AtomicLong pushBytesQueued = new java.util.concurrent.atomic.AtomicLong();
   /** The open transaction's queue between MULTI and EXEC, or null (event loop only). */
   private TransactionQueue transaction;
 
@@ -129,6 +134,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
 
   /** Restores the state of a new connection, for {@code RESET}. */
   void reset() {
+    server.pubSub().unsubscribeAll(this);
     protocolVersion = RespReplies.PROTOCOL_2;
     name = null;
     endTransaction();
@@ -147,9 +153,16 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     SocketAddress remote = remoteAddress();
     SocketAddress local = context == null ? null : context.channel().localAddress();
     String currentName = name;
+    int channels;
+    int patterns;
+    synchronized (server.pubSub()) {
+      channels = subscribedChannels.size();
+      patterns = subscribedPatterns.size();
+    }
     return "id=" + id + " addr=" + address(remote) + " laddr=" + address(local) + " name="
         + (currentName == null ? "" : currentName) + " age=" + (nowNanos - createdNanos) / 1_000_000_000L
-        + " idle=" + (nowNanos - lastCommandNanos) / 1_000_000_000L + " flags=N db=0 sub=0 psub=0 ssub=0 multi=-1"
+        + " idle=" + (nowNanos - lastCommandNanos) / 1_000_000_000L + " flags=" + (channels + patterns > 0 ? "P" : "N") + " db=0 sub=" + channels + " psub=" + patterns
+        + " ssub=0 multi=-1"
         + " cmd=" + lastCommandName + " user=default resp=" + protocolVersion + " lib-name="
         + (libraryName == null ? "" : libraryName) + " lib-ver=" + (libraryVersion == null ? "" : libraryVersion)
         + "\n";
@@ -222,6 +235,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     waiting.clear();
     releaseBuffers();
     endTransaction();
+    server.pubSub().unsubscribeAll(this);
     if (registered) {
       server.unregister(this);
       registered = false;
@@ -319,6 +333,12 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
       enqueue(Reply.error(CommandErrors.wrongArity(spec.name())));
       return;
     }
+    if (protocolVersion == RespReplies.PROTOCOL_2 && subscriptionCount() > 0
+        && !ALLOWED_WHILE_SUBSCRIBED.contains(spec.name())) {
+      enqueue(Reply.error("ERR Can't execute '" + fullName(spec, arguments) + "': only (P|S)SUBSCRIBE / "
+          + "(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"));
+      return;
+    }
     if (ConnectionCommands.isConnectionCommand(spec.name())) {
       ConnectionCommands.Outcome outcome = ConnectionCommands.run(this, server, spec, arguments);
       if (outcome.closeAfterReply()) {
@@ -353,6 +373,70 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         completeLater(new Completion(slot, spec, reply, failure));
       }
     });
+  }
+
+  // Pub/sub (issue 9).
+
+  /** What a RESP2 connection with subscriptions may run, as in Redis: its replies would be mistaken for messages. */
+  private static final java.util.Set<String> ALLOWED_WHILE_SUBSCRIBED = java.util.Set.of("subscribe", "psubscribe",
+      "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe", "ping", "quit", "reset");
+  /** Commands whose refusal names the subcommand too ({@code 'pubsub|numsub'}), as Redis's full names do. */
+  private static final java.util.Set<String> CONTAINERS = java.util.Set.of("pubsub", "client", "config", "command",
+      "cluster", "script", "object", "memory", "debug");
+
+  private static String fullName(CommandSpec spec, byte[][] arguments) {
+    if (CONTAINERS.contains(spec.name()) && arguments.length > 1) {
+      return spec.name() + "|" + new String(arguments[1], java.nio.charset.StandardCharsets.UTF_8)
+          .toLowerCase(java.util.Locale.ROOT);
+    }
+    return spec.name();
+  }
+
+  /** How many channels and patterns this connection is subscribed to. */
+  int subscriptionCount() {
+    synchronized (server.pubSub()) {
+      return subscribedChannels.size() + subscribedPatterns.size();
+    }
+  }
+
+  /**
+   * Writes a pub/sub frame of about {@code bytes} bytes, from any thread, in the order of the calls. A subscriber
+   * whose unwritten output would pass {@link PubSubHub#outputBytesMax()} is disconnected instead, as Redis's
+   * {@code client-output-buffer-limit pubsub} does, so a subscriber that stopped reading cannot exhaust memory.
+   */
+  void push(Reply frame, long bytes) {
+    ChannelHandlerContext current = context;
+    if (current == null || !current.channel().isActive()) {
+      return;
+    }
+    if (current.executor().inEventLoop()) {
+      pushNow(frame, bytes);
+      return;
+    }
+    pushBytesQueued.addAndGet(bytes);
+    current.executor().execute(() -> {
+      pushBytesQueued.addAndGet(-bytes);
+      pushNow(frame, bytes);
+    });
+  }
+
+  private void pushNow(Reply frame, long bytes) {
+    if (closing || !context.channel().isActive()) {
+      return;
+    }
+    io.netty.channel.ChannelOutboundBuffer socketBuffer = context.channel().unsafe().outboundBuffer();
+    long pending = pushBytesQueued.get() + (outbound == null ? 0 : outbound.readableBytes())
+        + (socketBuffer == null ? 0 : socketBuffer.totalPendingWriteBytes());
+    if (pending + bytes > server.pubSub().outputBytesMax()) {
+      closing = true;
+      server.pubSub().countOutputLimitDisconnection();
+      LOG.warn("client {} disconnected: {} bytes of pub/sub output wait to be written, past the limit of {} bytes",
+          id, pending + bytes, server.pubSub().outputBytesMax());
+      context.close();
+      return;
+    }
+    write(frame, protocolVersion);
+    scheduleFlush();
   }
 
   /** {@code MULTI}, {@code EXEC}, {@code DISCARD}, and {@code WATCH} inside a transaction (see TransactionQueue). */

@@ -24,7 +24,7 @@ final class ConnectionCommands {
   /** Each connection command, declared once: its spec and what runs it. */
   private static final Map<String, Entry> ENTRIES = entries(
       new Entry(connection("ping", -1, "Returns the server's liveliness response.", FAST, STALE),
-          (connection, server, arguments) -> Outcome.of(ping(arguments))),
+          (connection, server, arguments) -> Outcome.of(ping(connection, arguments))),
       new Entry(connection("echo", 2, "Returns the given string.", FAST),
           (connection, server, arguments) -> Outcome.of(Reply.bulk(arguments[1]))),
       new Entry(connection("quit", -1, "Closes the connection.", NOSCRIPT, LOADING, STALE, FAST, NO_AUTH),
@@ -95,9 +95,13 @@ final class ConnectionCommands {
     return entry.runner().run(connection, server, arguments);
   }
 
-  private static Reply ping(byte[][] arguments) {
+  private static Reply ping(ClientConnection connection, byte[][] arguments) {
     if (arguments.length > 2) {
       return Reply.error(CommandErrors.wrongArity("ping"));
+    }
+    if (connection.protocolVersion() == RespReplies.PROTOCOL_2 && connection.subscriptionCount() > 0) {
+      // A RESP2 subscriber reads every frame as a message, so Redis answers with a "pong" frame.
+      return Reply.array(Reply.bulk("pong"), arguments.length == 2 ? Reply.bulk(arguments[1]) : Reply.bulk(""));
     }
     return arguments.length == 2 ? Reply.bulk(arguments[1]) : Reply.simple("PONG");
   }

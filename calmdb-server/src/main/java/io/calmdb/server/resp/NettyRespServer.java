@@ -39,6 +39,7 @@ final class NettyRespServer implements RespServer {
   private final LongAdder connectionsRejected = new LongAdder();
   private final LongAdder commandsProcessed = new LongAdder();
   private final LongAdder protocolErrors = new LongAdder();
+  private final PubSubHub pubSub = new PubSubHub(PubSubHub.OUTPUT_BYTES_MAX_DEFAULT);
   private volatile Channel serverChannel;
   private volatile InetSocketAddress localAddress;
   private boolean stopped;
@@ -145,6 +146,11 @@ final class NettyRespServer implements RespServer {
 
   CommandHandler handler() {
     return handler;
+  }
+
+  @Override
+  public PubSubHub pubSub() {
+    return pubSub;
   }
 
   Collection<ClientConnection> connections() {

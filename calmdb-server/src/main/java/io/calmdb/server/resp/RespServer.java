@@ -50,6 +50,9 @@ public interface RespServer extends AutoCloseable {
     return localAddress().getPort();
   }
 
+  /** This front door's pub/sub subscriptions, through which messages reach its connections. */
+  PubSubHub pubSub();
+
   /** Counters since start; cheap, for {@code INFO} and metrics. */
   RespServerStatistics statistics();
 
