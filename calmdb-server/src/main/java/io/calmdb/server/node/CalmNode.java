@@ -87,6 +87,8 @@ public final class CalmNode implements AutoCloseable {
     private PeerTransport transport;
     private RespServer resp;
     private final NodeMetrics metrics = NodeMetrics.create();
+    /** INFO's memory, stats and cpu fields and the instantaneous rates behind them. */
+    private final ServerInfo serverInfo = new ServerInfo();
     /** The Lua engine of EVAL and its script cache (keyspace thread only). */
     private final LuaScripting scripting = new LuaScripting(LuaScripting.Limits.DEFAULT);
     /** The checkpoint the core is writing, or null (keyspace thread only). */
@@ -200,6 +202,13 @@ public final class CalmNode implements AutoCloseable {
                 .build();
         CommandRegistry commands = CommandRegistry.standard();
         resp = RespServer.start(respConfig, commands.table(), metrics.instrument(commands.handler(this)), thread.group());
+        thread.call(() -> {
+            serverInfo.keyspaceThread(Thread.currentThread().threadId());
+            return null;
+        });
+        timers.add(thread.every(ServerInfo.SAMPLE_MILLIS, () -> serverInfo.sample(clock.getAsLong(),
+                resp.statistics().commandsProcessed(), resp.commandStatistics().inputBytes(),
+                resp.commandStatistics().outputBytes())));
     }
 
     // ----------------------------------------------------------------------------------------------------------
@@ -469,9 +478,19 @@ public final class CalmNode implements AutoCloseable {
         LOG.info("healed links to {}", peers.isEmpty() ? "every peer" : peers);
     }
 
-    /** {@code INFO [section]}: server, clients, persistence, replication and keyspace sections. */
+    /**
+     * {@code INFO [section ...]}: the server, clients, memory, persistence, stats, replication, cpu, commandstats,
+     * errorstats and keyspace sections; without a section (or with {@code default}) every one but commandstats, as
+     * Redis 7.0 does; {@code all} and {@code everything} add it.
+     */
     CompletionStage<Reply> info(Command command) {
-        String wanted = command.argumentCount() > 1 ? command.argumentString(1).toLowerCase(Locale.ROOT) : "all";
+        Set<String> wanted = new HashSet<>();
+        for (int i = 1; i < command.argumentCount(); i++) {
+            wanted.add(command.argumentString(i).toLowerCase(Locale.ROOT));
+        }
+        if (wanted.isEmpty()) {
+            wanted.add("default");
+        }
         return thread.submitClient(() -> CompletableFuture.completedFuture(
                 Reply.verbatim("txt", infoText(wanted)))).exceptionally(error -> Reply.error("ERR " + rootMessage(error)));
     }
@@ -491,11 +510,17 @@ public final class CalmNode implements AutoCloseable {
         sections.put("server", server);
         Map<String, Object> clients = new LinkedHashMap<>();
         clients.put("connected_clients", resp.statistics().connectionsOpen());
+        clients.put("cluster_connections", 0);
+        clients.put("maxclients", resp.config().connectionsMax());
+        clients.put("blocked_clients", core.waitersBlocked());
+        clients.put("tracking_clients", 0);
+        clients.put("clients_in_timeout_table", 0);
         clients.put("total_commands_processed", resp.statistics().commandsProcessed());
         clients.put("keyspace_queue_commands", thread.clientTasksQueued());
         clients.put("keyspace_tasks_failed", thread.tasksFailed());
         clients.put("blocked_wait_commands", core.waitersBlocked());
         sections.put("clients", clients);
+        sections.put("memory", serverInfo.memory(scripting.cachedScripts()));
         StorageStatus storage = durable.storage().status();
         Map<String, Object> persistence = new LinkedHashMap<>();
         persistence.put("fsync_policy", storage.fsyncPolicy().configName());
@@ -506,6 +531,12 @@ public final class CalmNode implements AutoCloseable {
         storage.durabilityInfo().forEach(persistence::put);
         persistence.put("data_directory", config.dataDirectory().toString());
         sections.put("persistence", persistence);
+        io.calmdb.server.resp.RespServerStatistics front = resp.statistics();
+        io.calmdb.server.resp.CommandStatistics commandStatistics = resp.commandStatistics();
+        sections.put("stats", serverInfo.stats(front.connectionsAccepted(), front.commandsProcessed(),
+                commandStatistics.inputBytes(), commandStatistics.outputBytes(), front.connectionsRejected(),
+                core.keysExpired(), resp.pubSub().activeChannels(null).size(), resp.pubSub().patternCount(),
+                commandStatistics.errorReplies(), resp.pubSub().outputLimitDisconnections()));
         Map<String, Object> replication = new LinkedHashMap<>();
         replication.put("role", "active-active");
         replication.put("replica_id", config.replica().name());
@@ -529,6 +560,9 @@ public final class CalmNode implements AutoCloseable {
                     + link.bytesReceived());
         }
         sections.put("replication", replication);
+        sections.put("cpu", serverInfo.cpu());
+        sections.put("commandstats", new LinkedHashMap<>(commandStatistics.commandLines()));
+        sections.put("errorstats", new LinkedHashMap<>(commandStatistics.errorLines()));
         Map<String, Object> keyspace = new LinkedHashMap<>();
         long now = clock.getAsLong();
         durable.keyspace().setTaskTime(now);
@@ -542,13 +576,18 @@ public final class CalmNode implements AutoCloseable {
         return sections;
     }
 
-    private String infoText(String wanted) {
+    private String infoText(Set<String> wanted) {
         StringBuilder text = new StringBuilder();
+        boolean every = wanted.contains("all") || wanted.contains("everything");
+        boolean defaults = wanted.contains("default");
         infoSections().forEach((section, fields) -> {
-            if (!wanted.equals("all") && !wanted.equals("everything") && !wanted.equals("default") && !wanted.equals(section)) {
+            boolean byDefault = defaults && !section.equals("commandstats");
+            if (!every && !byDefault && !wanted.contains(section)) {
                 return;
             }
-            text.append("# ").append(Character.toUpperCase(section.charAt(0))).append(section.substring(1)).append("\r\n");
+            // Redis capitalises the first letter of a section's name, except CPU's.
+            text.append("# ").append(section.equals("cpu") ? "CPU"
+                    : Character.toUpperCase(section.charAt(0)) + section.substring(1)).append("\r\n");
             fields.forEach((name, value) -> text.append(name).append(':').append(value).append("\r\n"));
             text.append("\r\n");
         });
@@ -751,5 +790,26 @@ public final class CalmNode implements AutoCloseable {
         int reached = resp.pubSub().publish(channel, message);
         thread.execute(() -> core.publish(channel, message));
         return Reply.integer(reached);
+    }
+
+    // ---- TIME, CONFIG and INFO (issue 9)
+
+    /** The front door's settings, for {@code CONFIG GET maxclients}. */
+    io.calmdb.server.resp.RespServerConfig respConfig() {
+        return resp.config();
+    }
+
+    /**
+     * {@code CONFIG RESETSTAT}: command and error statistics, the byte counters and the instantaneous rates start
+     * again, and so do {@code INFO stats}' connection, command and expiry totals. Runs on the keyspace thread.
+     */
+    CompletableFuture<Void> resetStatistics() {
+        return thread.submitClient(() -> {
+            resp.commandStatistics().reset();
+            io.calmdb.server.resp.RespServerStatistics front = resp.statistics();
+            serverInfo.resetStatistics(front.commandsProcessed(), front.connectionsAccepted(),
+                    front.connectionsRejected(), core.keysExpired());
+            return CompletableFuture.completedFuture(null);
+        });
     }
 }

@@ -234,6 +234,7 @@ final class CommandRegistry {
         declareTransactions(commands);
         declareScripting(commands);
         declarePubSub(commands);
+        declareServer(commands);
         return new CommandRegistry(commands.byName);
     }
 
@@ -396,6 +397,15 @@ final class CommandRegistry {
                 PubSubCommands::punsubscribe);
         commands.node(command("pubsub", -2, "pubsub", "PUBSUB CHANNELS, NUMSUB, NUMPAT: inspects this node's "
                 + "subscriptions.").since("2.8.0"), PubSubCommands::pubsub);
+    }
+
+    /** TIME and CONFIG (issue 9, item 5); handlers in {@link ServerCommands}. */
+    private static void declareServer(Declarations commands) {
+        commands.node(command("time", 1, "server", "Returns the server time.").since("2.6.0")
+                .flags(LOADING, STALE, FAST), ServerCommands::time);
+        commands.node(command("config", -2, "server", "CONFIG GET, SET, RESETSTAT: the node's settings and "
+                + "statistics.").since("2.0.0").flags(ADMIN, io.calmdb.server.resp.CommandFlag.NOSCRIPT, LOADING,
+                STALE), ServerCommands::config);
     }
 
     private static CommandSpec.Builder command(String name, int arity, String group, String summary) {

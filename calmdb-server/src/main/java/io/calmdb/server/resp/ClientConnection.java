@@ -168,6 +168,21 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         + "\n";
   }
 
+  /** The client's address as {@code CLIENT LIST} prints it ({@code ip:port}). */
+  String remoteAddressText() {
+    return address(remoteAddress());
+  }
+
+  /** This end's address as {@code CLIENT LIST}'s {@code laddr} prints it. */
+  String localAddressText() {
+    return address(context == null ? null : context.channel().localAddress());
+  }
+
+  /** Seconds since the connection was accepted. */
+  long ageSeconds() {
+    return (System.nanoTime() - createdNanos) / 1_000_000_000L;
+  }
+
   private static String address(SocketAddress address) {
     if (address instanceof java.net.InetSocketAddress inet) {
       return inet.getAddress().getHostAddress() + ":" + inet.getPort();
@@ -198,6 +213,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
   @Override
   public void channelRead(ChannelHandlerContext handlerContext, Object message) {
     ByteBuf input = (ByteBuf) message;
+    server.commandStatistics().input(input.readableBytes());
     if (closing) {
       input.release();
       return;
@@ -325,22 +341,31 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     CommandSpec spec = server.table().lookup(arguments[0]);
     if (spec == null) {
       lastCommandName = "unknown";
-      enqueue(Reply.error(CommandErrors.unknownCommand(arguments)));
+      Reply unknown = Reply.error(CommandErrors.unknownCommand(arguments));
+      server.commandStatistics().error(unknown);
+      enqueue(unknown);
       return;
     }
     lastCommandName = spec.name();
     if (!spec.acceptsArgumentCount(arguments.length)) {
-      enqueue(Reply.error(CommandErrors.wrongArity(spec.name())));
+      Reply arity = Reply.error(CommandErrors.wrongArity(spec.name()));
+      server.commandStatistics().rejected(spec.name(), arity);
+      enqueue(arity);
       return;
     }
+    String statisticsName = statisticsName(spec, arguments);
+    long startedNanos = System.nanoTime();
     if (protocolVersion == RespReplies.PROTOCOL_2 && subscriptionCount() > 0
         && !ALLOWED_WHILE_SUBSCRIBED.contains(spec.name())) {
-      enqueue(Reply.error("ERR Can't execute '" + fullName(spec, arguments) + "': only (P|S)SUBSCRIBE / "
-          + "(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"));
+      Reply refused = Reply.error("ERR Can't execute '" + fullName(spec, arguments) + "': only (P|S)SUBSCRIBE / "
+          + "(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
+      server.commandStatistics().rejected(statisticsName, refused);
+      enqueue(refused);
       return;
     }
     if (ConnectionCommands.isConnectionCommand(spec.name())) {
       ConnectionCommands.Outcome outcome = ConnectionCommands.run(this, server, spec, arguments);
+      server.commandStatistics().called(statisticsName, System.nanoTime() - startedNanos, outcome.reply());
       if (outcome.closeAfterReply()) {
         closeAfter(outcome.reply());
       } else {
@@ -356,15 +381,21 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         throw new IllegalStateException("handler returned null for " + spec.name());
       }
     } catch (RuntimeException | Error failure) {
-      enqueue(internalError(spec, failure));
+      Reply error = internalError(spec, failure);
+      server.commandStatistics().called(statisticsName, System.nanoTime() - startedNanos, error);
+      enqueue(error);
       return;
     }
     // The fast path needs no slot: a reply already complete, with nothing ahead of it, is written at once.
     if (stage instanceof CompletableFuture<Reply> future && future.isDone() && waiting.isEmpty()) {
-      write(resultOf(spec, future), protocolVersion);
+      Reply reply = resultOf(spec, future);
+      server.commandStatistics().called(statisticsName, System.nanoTime() - startedNanos, reply);
+      write(reply, protocolVersion);
       return;
     }
     ReplySlot slot = new ReplySlot(protocolVersion);
+    slot.statisticsName = statisticsName;
+    slot.startedNanos = startedNanos;
     waiting.addLast(slot);
     stage.whenComplete((reply, failure) -> {
       if (context.executor().inEventLoop()) {
@@ -390,6 +421,23 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
           .toLowerCase(java.util.Locale.ROOT);
     }
     return spec.name();
+  }
+
+  /** The longest subcommand name counted as {@code container|subcommand}, in bytes; longer ones count as the container. */
+  private static final int SUBCOMMAND_NAME_BYTES_MAX = 32;
+
+  /** The name {@code INFO commandstats} counts a command under: {@code client|list} for a container's subcommand. */
+  private static String statisticsName(CommandSpec spec, byte[][] arguments) {
+    if (!CONTAINERS.contains(spec.name()) || arguments.length < 2 || arguments[1].length > SUBCOMMAND_NAME_BYTES_MAX) {
+      return spec.name();
+    }
+    for (byte character : arguments[1]) {
+      boolean letter = (character >= 'a' && character <= 'z') || (character >= 'A' && character <= 'Z');
+      if (!letter && character != '-') {
+        return spec.name();
+      }
+    }
+    return fullName(spec, arguments);
   }
 
   /** How many channels and patterns this connection is subscribed to. */
@@ -545,6 +593,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     Completion completion;
     while ((completion = completions.poll()) != null) {
       completion.slot().reply = replyOf(completion.spec(), completion.reply(), completion.failure());
+      completion.slot().counted(server.commandStatistics());
     }
     writeReadyPrefix();
     scheduleFlush();
@@ -562,6 +611,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     }
     slot.reply = failure != null ? internalError(spec, failure)
         : reply != null ? reply : internalError(spec, new IllegalStateException("handler completed with null"));
+    slot.counted(server.commandStatistics());
     writeReadyPrefix();
     scheduleFlush();
     decodeAvailable();
@@ -625,7 +675,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     if (outbound == null) {
       outbound = context.alloc().ioBuffer();
     }
+    int before = outbound.writerIndex();
     RespReplies.write(reply, outbound, protocol);
+    server.commandStatistics().output(outbound.writerIndex() - before);
     if (outbound.readableBytes() >= OUTBOUND_FLUSH_BYTES) {
       // Hand large batches to the socket now, so its water marks see them and back-pressure can act.
       flushOutbound();
@@ -657,6 +709,16 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     final int protocolVersion;
     Reply reply;
     boolean closeAfterReply;
+    /** The command's name in {@code INFO commandstats}, or null for a reply already counted. */
+    String statisticsName;
+    long startedNanos;
+
+    void counted(CommandStatistics statistics) {
+      if (statisticsName != null) {
+        statistics.called(statisticsName, System.nanoTime() - startedNanos, reply);
+        statisticsName = null;
+      }
+    }
 
     ReplySlot(int protocolVersion) {
       this.protocolVersion = protocolVersion;

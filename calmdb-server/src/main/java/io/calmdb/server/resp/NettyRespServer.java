@@ -40,6 +40,7 @@ final class NettyRespServer implements RespServer {
   private final LongAdder commandsProcessed = new LongAdder();
   private final LongAdder protocolErrors = new LongAdder();
   private final PubSubHub pubSub = new PubSubHub(PubSubHub.OUTPUT_BYTES_MAX_DEFAULT);
+  private final CommandStatistics commandStatistics = new CommandStatistics();
   private volatile Channel serverChannel;
   private volatile InetSocketAddress localAddress;
   private boolean stopped;
@@ -136,7 +137,8 @@ final class NettyRespServer implements RespServer {
     }
   }
 
-  RespServerConfig config() {
+  @Override
+  public RespServerConfig config() {
     return config;
   }
 
@@ -151,6 +153,11 @@ final class NettyRespServer implements RespServer {
   @Override
   public PubSubHub pubSub() {
     return pubSub;
+  }
+
+  @Override
+  public CommandStatistics commandStatistics() {
+    return commandStatistics;
   }
 
   Collection<ClientConnection> connections() {
