@@ -326,9 +326,13 @@ public final class CalmNode implements AutoCloseable {
 
         @Override
         public void published(ReplicaId origin, byte[] channel, byte[] message) {
-            if (resp != null) {
-                resp.pubSub().publish(channel, message);
-            }
+            // Delivered as a later task, never inside the core's input: a subscriber closed at its output bound
+            // runs connection clean-up. The queue is FIFO, so the publisher's order holds.
+            thread.execute(() -> {
+                if (resp != null) {
+                    resp.pubSub().publish(channel, message);
+                }
+            });
         }
 
         @Override

@@ -227,6 +227,18 @@ class PubSubCommandsTest {
     }
 
     @Test
+    void aScriptMayPublish_butNotSubscribe() throws IOException {
+        try (Wire subscriber = new Wire(port); Jedis jedis = new Jedis("127.0.0.1", port, 10_000)) {
+            subscriber.send("SUBSCRIBE", "lua.news");
+            subscriber.expect(subscribeFrame("subscribe", "lua.news", 1));
+            assertThat(jedis.eval("return redis.call('publish', 'lua.news', 'from a script')")).isEqualTo(1L);
+            subscriber.expect("*3\r\n$7\r\nmessage\r\n$8\r\nlua.news\r\n$13\r\nfrom a script\r\n");
+            assertThat(org.assertj.core.api.Assertions.catchThrowable(() ->
+                    jedis.eval("return redis.call('subscribe', 'x')"))).hasMessageContaining("not allowed from script");
+        }
+    }
+
+    @Test
     void pubsubErrors_useRedisWording() throws IOException {
         try (Wire wire = new Wire(port)) {
             String unknown = "-ERR unknown subcommand 'FOO'. Try PUBSUB HELP.\r\n";
