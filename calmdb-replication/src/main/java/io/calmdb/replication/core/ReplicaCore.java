@@ -826,12 +826,34 @@ public final class ReplicaCore {
      *     {@link ReplicationMessage#PUBLISH_CHANNEL_BYTES_MAX} or {@link ReplicationMessage#PUBLISH_MESSAGE_BYTES_MAX}
      */
     public void publish(byte[] channel, byte[] message) {
-        byte[] encoded = ReplicationMessage.encode(new ReplicationMessage.Publish(publishIncarnation,
-                ++lastPublishSequence, channel, message));
-        for (ReplicaId peer : config.peers()) {
-            effects.send(peer, encoded);
+        publish(List.of(new PublishedMessage(channel, message)));
+    }
+
+    /**
+     * Sends consecutive pub/sub messages to every peer, in order, best effort, as few frames as the bounds allow (a
+     * frame holds up to {@link ReplicationMessage#PUBLISH_MESSAGES_MAX} messages and is closed once it passes
+     * {@link #BATCH_BYTES_MAX}), so a burst of {@code PUBLISH} costs a frame per peer, not one per message.
+     */
+    public void publish(List<PublishedMessage> messages) {
+        int from = 0;
+        while (from < messages.size()) {
+            int to = from;
+            long bytes = 0;
+            while (to < messages.size() && to - from < ReplicationMessage.PUBLISH_MESSAGES_MAX
+                    && (to == from || bytes < BATCH_BYTES_MAX)) {
+                bytes += messages.get(to).channel().length + messages.get(to).message().length;
+                to++;
+            }
+            List<PublishedMessage> frame = messages.subList(from, to);
+            byte[] encoded = ReplicationMessage.encode(new ReplicationMessage.Publish(publishIncarnation,
+                    lastPublishSequence + 1, frame));
+            lastPublishSequence += frame.size();
+            for (ReplicaId peer : config.peers()) {
+                effects.send(peer, encoded);
+            }
+            publishesSent += frame.size();
+            from = to;
         }
-        publishesSent++;
     }
 
     /** The longest channel name {@link #publish} accepts, in bytes. */
@@ -845,16 +867,21 @@ public final class ReplicaCore {
     }
 
     private void onPublish(ReplicaId from, ReplicationMessage.Publish publish) {
-        long[] newest = newestPublishDelivered.get(from);
-        boolean newer = newest == null || publish.incarnation() > newest[0]
-                || (publish.incarnation() == newest[0] && publish.sequence() > newest[1]);
-        if (!newer) {
-            publishesDropped++;
-            return;
+        long[] newest = newestPublishDelivered.computeIfAbsent(from, peer -> new long[] {-1, 0});
+        long sequence = publish.firstSequence();
+        for (PublishedMessage message : publish.messages()) {
+            boolean newer = publish.incarnation() > newest[0]
+                    || (publish.incarnation() == newest[0] && sequence > newest[1]);
+            if (newer) {
+                newest[0] = publish.incarnation();
+                newest[1] = sequence;
+                publishesDelivered++;
+                effects.published(from, message.channel(), message.message());
+            } else {
+                publishesDropped++;
+            }
+            sequence++;
         }
-        newestPublishDelivered.put(from, new long[] {publish.incarnation(), publish.sequence()});
-        publishesDelivered++;
-        effects.published(from, publish.channel(), publish.message());
     }
 
     /** Pub/sub messages this replica sent to its peers, delivered from them, and dropped as duplicates or late. */

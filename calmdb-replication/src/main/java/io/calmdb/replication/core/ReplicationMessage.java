@@ -21,7 +21,7 @@ import io.calmdb.replication.broadcast.RelayMessage;
  *       context lacks what the sender had seen a round ago receives a state transfer.
  *   <li>{@link Chunk} and {@link End}: one state transfer, as a run of self-contained partial states followed by
  *       the context and delivered vector captured when the transfer began.
- *   <li>{@link Publish}: a pub/sub message, sent once to each peer and never stored, logged or resent.
+ *   <li>{@link Publish}: consecutive pub/sub messages, sent once to each peer and never stored, logged or resent.
  * </ul>
  */
 sealed interface ReplicationMessage {
@@ -41,6 +41,8 @@ sealed interface ReplicationMessage {
     int PUBLISH_CHANNEL_BYTES_MAX = 64 * 1024;
     /** The longest pub/sub message a {@link Publish} carries, in bytes. */
     int PUBLISH_MESSAGE_BYTES_MAX = 16 * 1024 * 1024;
+    /** The most pub/sub messages one {@link Publish} carries. */
+    int PUBLISH_MESSAGES_MAX = 4096;
     /** The most relay messages one {@link Batch} carries. */
     int BATCH_MESSAGES_MAX = 4096;
 
@@ -70,19 +72,22 @@ sealed interface ReplicationMessage {
             implements ReplicationMessage {}
 
     /**
-     * Pub/sub message {@code sequence} (from 1) of the sender's life {@code incarnation}: the receiver delivers
-     * only messages newer than the newest it delivered from that sender, so it never delivers one twice or out of
-     * the sender's order; a message that arrives late is dropped (at most once).
+     * Pub/sub messages {@code firstSequence}, {@code firstSequence + 1}, ... (from 1) of the sender's life
+     * {@code incarnation}, in publishing order: the receiver delivers only messages newer than the newest it
+     * delivered from that sender, so it never delivers one twice or out of the sender's order; a message that
+     * arrives late is dropped (at most once). One frame carries a burst of messages, not one frame each.
      */
-    record Publish(long incarnation, long sequence, byte[] channel, byte[] message) implements ReplicationMessage {
+    record Publish(long incarnation, long firstSequence, java.util.List<PublishedMessage> messages)
+            implements ReplicationMessage {
         public Publish {
-            if (channel.length > PUBLISH_CHANNEL_BYTES_MAX) {
-                throw new IllegalArgumentException("channel is " + channel.length + " bytes, more than the "
-                        + PUBLISH_CHANNEL_BYTES_MAX + " bytes a pub/sub channel may have");
+            messages = java.util.List.copyOf(messages);
+            if (messages.isEmpty() || messages.size() > PUBLISH_MESSAGES_MAX) {
+                throw new IllegalArgumentException("a publish carries 1 to " + PUBLISH_MESSAGES_MAX
+                        + " messages, not " + messages.size());
             }
-            if (message.length > PUBLISH_MESSAGE_BYTES_MAX) {
-                throw new IllegalArgumentException("message is " + message.length + " bytes, more than the "
-                        + PUBLISH_MESSAGE_BYTES_MAX + " bytes a pub/sub message may have");
+            if (firstSequence < 1 || firstSequence > Long.MAX_VALUE - messages.size()) {
+                throw new IllegalArgumentException("first sequence " + firstSequence + " is not valid for "
+                        + messages.size() + " messages");
             }
         }
     }
@@ -114,9 +119,12 @@ sealed interface ReplicationMessage {
             case Publish publish -> {
                 out.writeByte(TYPE_PUBLISH);
                 out.writeVarLong(publish.incarnation());
-                out.writeVarLong(publish.sequence());
-                out.writeBytes(publish.channel());
-                out.writeBytes(publish.message());
+                out.writeVarLong(publish.firstSequence());
+                out.writeVarInt(publish.messages().size());
+                for (PublishedMessage published : publish.messages()) {
+                    out.writeBytes(published.channel());
+                    out.writeBytes(published.message());
+                }
             }
         }
         return out.toByteArray();
@@ -138,10 +146,7 @@ sealed interface ReplicationMessage {
                     in.readBytes(CodecLimits.VALUE_BYTES_MAX, "state chunk"));
             case TYPE_END -> new End(in.readVarLong(), readContext(in), readVector(in), in.readVarLong(),
                     in.readVarLong());
-            case TYPE_PUBLISH -> new Publish(in.readVarLong(0, Long.MAX_VALUE, "publish incarnation"),
-                    in.readVarLong(1, Long.MAX_VALUE, "publish sequence"),
-                    in.readBytes(PUBLISH_CHANNEL_BYTES_MAX, "pub/sub channel"),
-                    in.readBytes(PUBLISH_MESSAGE_BYTES_MAX, "pub/sub message"));
+            case TYPE_PUBLISH -> readPublish(in);
             default -> throw in.fail("unknown replication message type " + type, 0);
         };
         in.expectEnd();
@@ -244,6 +249,22 @@ sealed interface ReplicationMessage {
             }
         }
         return messages;
+    }
+
+    private static Publish readPublish(ByteReader in) throws CodecException {
+        long incarnation = in.readVarLong(0, Long.MAX_VALUE, "publish incarnation");
+        int at = in.position();
+        long firstSequence = in.readVarLong(1, Long.MAX_VALUE, "publish sequence");
+        int count = in.readCount(PUBLISH_MESSAGES_MAX, 2, "pub/sub message");
+        if (count == 0 || firstSequence > Long.MAX_VALUE - count) {
+            throw in.fail("a publish of " + count + " messages from sequence " + firstSequence + " is not valid", at);
+        }
+        java.util.List<PublishedMessage> messages = new java.util.ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            messages.add(new PublishedMessage(in.readBytes(PUBLISH_CHANNEL_BYTES_MAX, "pub/sub channel"),
+                    in.readBytes(PUBLISH_MESSAGE_BYTES_MAX, "pub/sub message")));
+        }
+        return new Publish(incarnation, firstSequence, messages);
     }
 
     private static void writeRelay(ByteWriter out, RelayMessage<byte[]> relay) {

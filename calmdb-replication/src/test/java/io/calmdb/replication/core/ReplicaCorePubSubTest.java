@@ -87,24 +87,31 @@ class ReplicaCorePubSubTest {
     }
 
     @Test
-    void aPublishMessage_roundTripsExactly() throws CodecException {
+    void aPublishOfManyMessages_roundTripsExactly() throws CodecException {
         long seed = 20261203;
         SplittableRandom random = new SplittableRandom(seed);
         for (int round = 0; round < 300; round++) {
-            byte[] channel = new byte[random.nextInt(40)];
-            byte[] message = new byte[random.nextInt(200)];
-            random.nextBytes(channel);
-            random.nextBytes(message);
+            List<PublishedMessage> messages = new ArrayList<>();
+            int count = 1 + random.nextInt(20);
+            for (int i = 0; i < count; i++) {
+                byte[] channel = new byte[random.nextInt(40)];
+                byte[] message = new byte[random.nextInt(200)];
+                random.nextBytes(channel);
+                random.nextBytes(message);
+                messages.add(new PublishedMessage(channel, message));
+            }
             long incarnation = random.nextLong(0, Long.MAX_VALUE);
-            long sequence = random.nextLong(1, Long.MAX_VALUE);
-            byte[] encoded = ReplicationMessage.encode(new ReplicationMessage.Publish(incarnation, sequence, channel,
-                    message));
+            long sequence = random.nextLong(1, Long.MAX_VALUE - count);
+            byte[] encoded = ReplicationMessage.encode(new ReplicationMessage.Publish(incarnation, sequence, messages));
             ReplicationMessage.Publish decoded = (ReplicationMessage.Publish) ReplicationMessage.decode(encoded);
             assertThat(decoded.incarnation()).as("seed %d round %d", seed, round).isEqualTo(incarnation);
-            assertThat(decoded.sequence()).as("seed %d round %d", seed, round).isEqualTo(sequence);
-            assertThat(decoded.channel()).as("seed %d round %d", seed, round).isEqualTo(channel);
-            assertThat(decoded.message()).as("seed %d round %d", seed, round).isEqualTo(message);
-            assertThat(ReplicationMessage.encode(decoded)).isEqualTo(encoded);
+            assertThat(decoded.firstSequence()).as("seed %d round %d", seed, round).isEqualTo(sequence);
+            assertThat(decoded.messages()).as("seed %d round %d", seed, round).hasSize(count);
+            for (int i = 0; i < count; i++) {
+                assertThat(decoded.messages().get(i).channel()).isEqualTo(messages.get(i).channel());
+                assertThat(decoded.messages().get(i).message()).isEqualTo(messages.get(i).message());
+            }
+            assertThat(ReplicationMessage.encode(decoded)).as("re-encoding matches").isEqualTo(encoded);
         }
     }
 
@@ -120,15 +127,42 @@ class ReplicaCorePubSubTest {
     }
 
     @Test
-    void aPublishWithAChannelBeyondItsBound_doesNotDecode() {
-        byte[] valid = ReplicationMessage.encode(new ReplicationMessage.Publish(1, 1, utf8("c"), utf8("m")));
-        // type, incarnation, sequence, then a channel length far beyond the bound (varint 2^20).
-        byte[] hostile = {valid[0], valid[1], valid[2], (byte) 0x80, (byte) 0x80, 0x40};
-        assertThatThrownBy(() -> ReplicationMessage.decode(hostile)).isInstanceOf(CodecException.class)
+    void aPublishBeyondItsBounds_doesNotDecode() {
+        byte type = ReplicationMessage.TYPE_PUBLISH;
+        // type, incarnation 1, sequence 1, one message, then a channel length far beyond the bound (varint 2^20).
+        byte[] longChannel = {type, 1, 1, 1, (byte) 0x80, (byte) 0x80, 0x40};
+        assertThatThrownBy(() -> ReplicationMessage.decode(longChannel)).isInstanceOf(CodecException.class)
                 .hasMessageContaining("pub/sub channel");
-        byte[] zeroSequence = {valid[0], valid[1], 0, 1, 'c', 1, 'm'};
+        byte[] zeroSequence = {type, 1, 0, 1, 1, 'c', 1, 'm'};
         assertThatThrownBy(() -> ReplicationMessage.decode(zeroSequence)).isInstanceOf(CodecException.class)
                 .hasMessageContaining("publish sequence");
+        byte[] noMessages = {type, 1, 1, 0};
+        assertThatThrownBy(() -> ReplicationMessage.decode(noMessages)).isInstanceOf(CodecException.class)
+                .hasMessageContaining("not valid");
+        // 5,000 messages claimed (varint 0x88 0x27): beyond PUBLISH_MESSAGES_MAX.
+        byte[] tooMany = {type, 1, 1, (byte) 0x88, 0x27};
+        assertThatThrownBy(() -> ReplicationMessage.decode(tooMany)).isInstanceOf(CodecException.class)
+                .hasMessageContaining("pub/sub message");
+    }
+
+    @Test
+    void aBurstOfPublishes_travelsAsOneFramePerPeer_andAFramePartlySeenBeforeDeliversOnlyTheNewMessages() {
+        Recorder publisher = new Recorder();
+        ReplicaCore a = core(A, List.of(B, C), publisher, 0);
+        List<PublishedMessage> burst = new ArrayList<>();
+        for (int i = 1; i <= 100; i++) {
+            burst.add(new PublishedMessage(utf8("ch"), utf8("m" + i)));
+        }
+        a.publish(burst.subList(0, 2));
+        a.publish(burst.subList(2, 100));
+        assertThat(publisher.sentTo).containsExactly(B, C, B, C);
+        Recorder subscriber = new Recorder();
+        ReplicaCore b = core(B, List.of(A), subscriber, 0);
+        b.onMessage(A, publisher.sent.get(2), 1);
+        b.onMessage(A, publisher.sent.get(0), 1);
+        b.onMessage(A, publisher.sent.get(2), 1);
+        assertThat(subscriber.delivered).hasSize(98).startsWith("a/ch/m3").endsWith("a/ch/m100");
+        assertThat(b.publishStatus()).containsEntry("publishesDropped", 100L);
     }
 
     @Test

@@ -6,6 +6,7 @@ import io.calmdb.crdt.Dot;
 import io.calmdb.crdt.OrMap;
 import io.calmdb.crdt.ReplicaId;
 import io.calmdb.crdt.VersionVector;
+import io.calmdb.replication.core.PublishedMessage;
 import io.calmdb.replication.core.ReplicaCore;
 import io.calmdb.replication.core.ReplicaCoreConfig;
 import io.calmdb.replication.core.ReplicaEffects;
@@ -327,12 +328,11 @@ public final class CalmNode implements AutoCloseable {
         @Override
         public void published(ReplicaId origin, byte[] channel, byte[] message) {
             // Delivered as a later task, never inside the core's input: a subscriber closed at its output bound
-            // runs connection clean-up. The queue is FIFO, so the publisher's order holds.
-            thread.execute(() -> {
-                if (resp != null) {
-                    resp.pubSub().publish(channel, message);
-                }
-            });
+            // runs connection clean-up. One task takes every message of the input, in order.
+            arrivedMessages.add(new PublishedMessage(channel, message));
+            if (arrivedMessages.size() == 1) {
+                thread.execute(CalmNode.this::deliverArrived);
+            }
         }
 
         @Override
@@ -792,8 +792,44 @@ public final class CalmNode implements AutoCloseable {
                     + ReplicaCore.publishMessageBytesMax() + " bytes a pub/sub message may have");
         }
         int reached = resp.pubSub().publish(channel, message);
-        thread.execute(() -> core.publish(channel, message));
+        outgoingMessages.add(new PublishedMessage(channel, message));
+        if (outgoingDrainQueued.compareAndSet(false, true)) {
+            thread.execute(this::sendOutgoing);
+        }
         return Reply.integer(reached);
+    }
+
+    /**
+     * Messages published here and not yet handed to the core: a burst of PUBLISH (a pipeline, many clients) costs one
+     * hand-off and one frame per peer. One FIFO queue, so each publisher's order holds. It holds at most what the
+     * connections dispatched since the keyspace thread last ran, which the pipeline bound limits.
+     */
+    private final java.util.concurrent.ConcurrentLinkedQueue<PublishedMessage> outgoingMessages =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final AtomicBoolean outgoingDrainQueued = new AtomicBoolean();
+    /** Messages from other regions delivered by the core in its current input (keyspace thread only). */
+    private final List<PublishedMessage> arrivedMessages = new ArrayList<>();
+
+    private void sendOutgoing() {
+        outgoingDrainQueued.set(false);
+        List<PublishedMessage> burst = new ArrayList<>();
+        PublishedMessage next;
+        while ((next = outgoingMessages.poll()) != null) {
+            burst.add(next);
+        }
+        if (!burst.isEmpty()) {
+            core.publish(burst);
+        }
+    }
+
+    private void deliverArrived() {
+        List<PublishedMessage> arrived = List.copyOf(arrivedMessages);
+        arrivedMessages.clear();
+        if (resp != null) {
+            for (PublishedMessage message : arrived) {
+                resp.pubSub().publish(message.channel(), message.message());
+            }
+        }
     }
 
     // ---- TIME, CONFIG and INFO (issue 9)

@@ -1,6 +1,7 @@
 package io.calmdb.sim.cluster;
 
 import io.calmdb.crdt.ReplicaId;
+import io.calmdb.replication.core.PublishedMessage;
 import io.calmdb.sim.LatencyModel;
 import io.calmdb.sim.NetworkConfig;
 import io.calmdb.sim.Partition;
@@ -60,12 +61,14 @@ public final class PubSubSimulation {
         }
     }
 
-    /** Publishes per second per node. */
-    static final int PUBLISHES_PER_SECOND_PER_NODE = 100;
+    /** Publishing events per second per node (each of 1 to {@link #BURST_MESSAGES_MAX} messages). */
+    static final int PUBLISHES_PER_SECOND_PER_NODE = 50;
     /** The one-way latency of {@link Mode#PARTITIONED}'s links, in milliseconds. */
     static final long FIXED_LATENCY_MILLIS = 15;
     /** How long publishing lasts, in virtual milliseconds. */
     static final long WORKLOAD_MILLIS = 6_000;
+    /** The most messages one publishing event hands the core together. */
+    static final int BURST_MESSAGES_MAX = 3;
     /** Channels the workload publishes to. */
     static final int CHANNELS = 3;
     /** Violations kept per run. */
@@ -184,12 +187,17 @@ public final class PubSubSimulation {
         simulation.after(gap, () -> {
             SimReplica replica = replicas.get(id);
             if (replica.up()) {
-                long number = nextNumber.merge(id, 1L, Long::sum);
-                String channel = "ch" + simulation.random().nextInt(CHANNELS);
-                Published message = new Published(id, number, channel, simulation.nowMillis());
-                published.put(id + "#" + number, message);
-                replica.core().publish(channel.getBytes(StandardCharsets.UTF_8),
-                        (id + "#" + number).getBytes(StandardCharsets.UTF_8));
+                // A burst of one to BURST_MESSAGES_MAX messages, as a pipeline of PUBLISH hands the core at once.
+                int burst = 1 + simulation.random().nextInt(BURST_MESSAGES_MAX);
+                List<PublishedMessage> messages = new ArrayList<>();
+                for (int i = 0; i < burst; i++) {
+                    long number = nextNumber.merge(id, 1L, Long::sum);
+                    String channel = "ch" + simulation.random().nextInt(CHANNELS);
+                    published.put(id + "#" + number, new Published(id, number, channel, simulation.nowMillis()));
+                    messages.add(new PublishedMessage(channel.getBytes(StandardCharsets.UTF_8),
+                            (id + "#" + number).getBytes(StandardCharsets.UTF_8)));
+                }
+                replica.core().publish(messages);
             }
             scheduleNextPublish(id);
         });
