@@ -547,6 +547,7 @@ public final class CalmNode implements AutoCloseable {
         replication.put("version_vector", durable.keyspace().context().versionVector().toString());
         replication.put("remote_deltas_applied", core.remoteDeltasApplied());
         core.status().forEach(replication::put);
+        core.publishStatus().forEach(replication::put);
         TransportSnapshot links = transport.snapshot();
         replication.put("peers", links.links().size());
         replication.put("one_way_links", links.links().stream().filter(LinkSnapshot::oneWay).count());

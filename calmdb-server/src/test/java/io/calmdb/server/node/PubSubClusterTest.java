@@ -139,6 +139,9 @@ class PubSubClusterTest {
             List<List<String>> received = publishAfterLinked(publisher, "jedis.news", List.of(frankfurt, tokyo));
             assertThat(received.get(0)).containsExactlyElementsOf(numbered());
             assertThat(received.get(1)).containsExactlyElementsOf(numbered());
+            try (Jedis frankfurtInfo = new Jedis("127.0.0.1", port(FRANKFURT), 10_000)) {
+                assertThat(frankfurtInfo.info("replication")).containsPattern("publishesDelivered:[1-9]");
+            }
             frankfurtListener.unsubscribe();
             tokyoListener.unsubscribe();
             one.join(WAIT_MAX.toMillis());
