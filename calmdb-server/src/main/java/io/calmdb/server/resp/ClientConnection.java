@@ -461,7 +461,15 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
       pushNow(frame, bytes);
       return;
     }
-    pushBytesQueued.addAndGet(bytes);
+    if (pushBytesQueued.addAndGet(bytes) > server.pubSub().outputBytesMax()) {
+      // The event loop has not written what other threads handed it yet: the bound holds for that queue too.
+      pushBytesQueued.addAndGet(-bytes);
+      server.pubSub().countOutputLimitDisconnection();
+      LOG.warn("client {} disconnected: more than {} bytes of pub/sub output wait for its event loop", id,
+          server.pubSub().outputBytesMax());
+      current.channel().close();
+      return;
+    }
     current.executor().execute(() -> {
       pushBytesQueued.addAndGet(-bytes);
       pushNow(frame, bytes);

@@ -4,7 +4,6 @@ import static io.calmdb.server.node.TestCluster.REGIONS;
 import static io.calmdb.server.node.TestCluster.awaitTrue;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -101,14 +100,11 @@ class PubSubCommandsTest {
         boolean closedByServer() throws IOException {
             socket.setSoTimeout(30_000);
             byte[] sink = new byte[1 << 16];
-            ByteArrayOutputStream ignored = new ByteArrayOutputStream();
             try {
                 while (true) {
-                    int read = in.read(sink);
-                    if (read < 0) {
+                    if (in.read(sink) < 0) {
                         return true;
                     }
-                    ignored.reset();
                 }
             } catch (SocketTimeoutException stillOpen) {
                 return false;
