@@ -167,6 +167,7 @@ public final class ReplicaCore {
 
     /** Called once before any other input. */
     public void start(long nowMillis) {
+        publishIncarnation = Math.max(0, nowMillis);
         stream.start(nowMillis, outbox);
         nextDigestAtMillis = nowMillis;
         nextCheckpointAtMillis = nowMillis + config.checkpointIntervalMillis();
@@ -355,6 +356,7 @@ public final class ReplicaCore {
             case ReplicationMessage.Chunk chunk -> onChunk(from, chunk, nowMillis);
             case ReplicationMessage.End end -> onEnd(from, end, nowMillis);
             case ReplicationMessage.Resume resume -> onResume(from, resume);
+            case ReplicationMessage.Publish publish -> onPublish(from, publish);
         }
     }
 
@@ -967,5 +969,97 @@ public final class ReplicaCore {
             effects.send(sender, ReplicationMessage.encode(new ReplicationMessage.Resume(id, fingerprint,
                     coveredKeys)));
         }
+    }
+
+    // ---- Pub/Sub (issue 9)
+    //
+    // A published message goes once to every peer, outside the causal stream: it is not applied to the keyspace,
+    // not logged, not acknowledged and never resent, so a peer that is partitioned (or whose link is full) misses it
+    // for good. Each message carries this replica's incarnation (the time it started, so it grows across restarts)
+    // and a sequence within it; a receiver delivers a message only when it is newer than the newest it delivered from
+    // that sender, which keeps the sender's order and drops duplicates and stragglers: at most once, in order.
+
+    /** This life's id for pub/sub numbering: the start time, which a restart makes larger. */
+    private long publishIncarnation;
+    private long lastPublishSequence;
+    /** Per peer, the incarnation and sequence of the newest pub/sub message delivered from it. */
+    private final Map<ReplicaId, long[]> newestPublishDelivered = new HashMap<>();
+    private long publishesSent;
+    private long publishesDelivered;
+    private long publishesDropped;
+
+    /**
+     * Sends a pub/sub message to every peer, best effort: a peer that cannot be reached now never gets it. The local
+     * subscribers are the driver's to reach (it knows them); this only crosses regions.
+     *
+     * @throws IllegalArgumentException if the channel or the message is longer than
+     *     {@link ReplicationMessage#PUBLISH_CHANNEL_BYTES_MAX} or {@link ReplicationMessage#PUBLISH_MESSAGE_BYTES_MAX}
+     */
+    public void publish(byte[] channel, byte[] message) {
+        publish(List.of(new PublishedMessage(channel, message)));
+    }
+
+    /**
+     * Sends consecutive pub/sub messages to every peer, in order, best effort, as few frames as the bounds allow (a
+     * frame holds up to {@link ReplicationMessage#PUBLISH_MESSAGES_MAX} messages and is closed once it passes
+     * {@link #BATCH_BYTES_MAX}), so a burst of {@code PUBLISH} costs a frame per peer, not one per message.
+     */
+    public void publish(List<PublishedMessage> messages) {
+        int from = 0;
+        while (from < messages.size()) {
+            int to = from;
+            long bytes = 0;
+            while (to < messages.size() && to - from < ReplicationMessage.PUBLISH_MESSAGES_MAX
+                    && (to == from || bytes < BATCH_BYTES_MAX)) {
+                bytes += messages.get(to).channel().length + messages.get(to).message().length;
+                to++;
+            }
+            List<PublishedMessage> frame = messages.subList(from, to);
+            byte[] encoded = ReplicationMessage.encode(new ReplicationMessage.Publish(publishIncarnation,
+                    lastPublishSequence + 1, frame));
+            lastPublishSequence += frame.size();
+            for (ReplicaId peer : config.peers()) {
+                effects.send(peer, encoded);
+            }
+            publishesSent += frame.size();
+            from = to;
+        }
+    }
+
+    /** The longest channel name {@link #publish} accepts, in bytes. */
+    public static int publishChannelBytesMax() {
+        return ReplicationMessage.PUBLISH_CHANNEL_BYTES_MAX;
+    }
+
+    /** The longest message {@link #publish} accepts, in bytes. */
+    public static int publishMessageBytesMax() {
+        return ReplicationMessage.PUBLISH_MESSAGE_BYTES_MAX;
+    }
+
+    private void onPublish(ReplicaId from, ReplicationMessage.Publish publish) {
+        long[] newest = newestPublishDelivered.computeIfAbsent(from, peer -> new long[] {-1, 0});
+        long sequence = publish.firstSequence();
+        for (PublishedMessage message : publish.messages()) {
+            boolean newer = publish.incarnation() > newest[0]
+                    || (publish.incarnation() == newest[0] && sequence > newest[1]);
+            if (newer) {
+                newest[0] = publish.incarnation();
+                newest[1] = sequence;
+                publishesDelivered++;
+                effects.published(from, message.channel(), message.message());
+            } else {
+                publishesDropped++;
+            }
+            sequence++;
+        }
+    }
+
+    /** Pub/sub messages this replica sent to its peers, delivered from them, and dropped as duplicates or late. */
+    public Map<String, Long> publishStatus() {
+        Map<String, Long> status = new LinkedHashMap<>();
+        status.put("publishesSent", publishesSent);
+        status.put("publishesDelivered", publishesDelivered);
+        status.put("publishesDropped", publishesDropped);
+        return status;
     }
 }

@@ -58,6 +58,12 @@ public interface ReplicaEffects {
      */
     void checkpointCommit(io.calmdb.crdt.CausalContext context, io.calmdb.crdt.VersionVector delivered);
 
+    /**
+     * A pub/sub message {@code origin} published (issue 9), arriving here at most once and in the order {@code origin}
+     * published it: the driver hands it to this node's local subscribers. Nothing of it is stored.
+     */
+    default void published(ReplicaId origin, byte[] channel, byte[] message) {}
+
     /** Something an operator should see in the log (a transfer started, a malformed message dropped). */
     void note(String message);
 }

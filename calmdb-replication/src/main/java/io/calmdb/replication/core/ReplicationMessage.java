@@ -24,6 +24,7 @@ import io.calmdb.replication.broadcast.RelayMessage;
  *       the transfer began.
  *   <li>{@link Resume}: a receiver's request that a transfer go on from the first key it still lacks, so a lost or
  *       late chunk costs the chunks after it, not the whole transfer.
+ *   <li>{@link Publish}: consecutive pub/sub messages, sent once to each peer and never stored, logged or resent.
  * </ul>
  */
 sealed interface ReplicationMessage {
@@ -38,6 +39,14 @@ sealed interface ReplicationMessage {
     /** In a batch: acknowledgements of consecutive messages of one origin, as the first id and a count. */
     int TYPE_ACK_RANGE = 8;
     int TYPE_RESUME = 16;
+    /** A pub/sub message (issue 9): delivered to the peer's subscribers, never stored. */
+    int TYPE_PUBLISH = 9;
+    /** The longest pub/sub channel name a {@link Publish} carries, in bytes. */
+    int PUBLISH_CHANNEL_BYTES_MAX = 64 * 1024;
+    /** The longest pub/sub message a {@link Publish} carries, in bytes. */
+    int PUBLISH_MESSAGE_BYTES_MAX = 16 * 1024 * 1024;
+    /** The most pub/sub messages one {@link Publish} carries. */
+    int PUBLISH_MESSAGES_MAX = 4096;
     /** The most relay messages one {@link Batch} carries. */
     int BATCH_MESSAGES_MAX = 4096;
 
@@ -73,6 +82,26 @@ sealed interface ReplicationMessage {
 
     /** The receiver of transfer {@code transferId} lacks the keys from position {@code fromKey} on. */
     record Resume(long transferId, long fingerprint, long fromKey) implements ReplicationMessage {}
+    /**
+     * Pub/sub messages {@code firstSequence}, {@code firstSequence + 1}, ... (from 1) of the sender's life
+     * {@code incarnation}, in publishing order: the receiver delivers only messages newer than the newest it
+     * delivered from that sender, so it never delivers one twice or out of the sender's order; a message that
+     * arrives late is dropped (at most once). One frame carries a burst of messages, not one frame each.
+     */
+    record Publish(long incarnation, long firstSequence, java.util.List<PublishedMessage> messages)
+            implements ReplicationMessage {
+        public Publish {
+            messages = java.util.List.copyOf(messages);
+            if (messages.isEmpty() || messages.size() > PUBLISH_MESSAGES_MAX) {
+                throw new IllegalArgumentException("a publish carries 1 to " + PUBLISH_MESSAGES_MAX
+                        + " messages, not " + messages.size());
+            }
+            if (firstSequence < 1 || firstSequence > Long.MAX_VALUE - messages.size()) {
+                throw new IllegalArgumentException("first sequence " + firstSequence + " is not valid for "
+                        + messages.size() + " messages");
+            }
+        }
+    }
 
     static byte[] encode(ReplicationMessage message) {
         ByteWriter out = new ByteWriter();
@@ -106,6 +135,16 @@ sealed interface ReplicationMessage {
                 out.writeVarLong(resume.fingerprint());
                 out.writeVarLong(resume.fromKey());
             }
+            case Publish publish -> {
+                out.writeByte(TYPE_PUBLISH);
+                out.writeVarLong(publish.incarnation());
+                out.writeVarLong(publish.firstSequence());
+                out.writeVarInt(publish.messages().size());
+                for (PublishedMessage published : publish.messages()) {
+                    out.writeBytes(published.channel());
+                    out.writeBytes(published.message());
+                }
+            }
         }
         return out.toByteArray();
     }
@@ -126,6 +165,7 @@ sealed interface ReplicationMessage {
             case TYPE_END -> new End(in.readVarLong(), in.readVarLong(), readContext(in), readVector(in),
                     in.readVarLong());
             case TYPE_RESUME -> new Resume(in.readVarLong(), in.readVarLong(), in.readVarLong());
+            case TYPE_PUBLISH -> readPublish(in);
             default -> throw in.fail("unknown replication message type " + type, 0);
         };
         in.expectEnd();
@@ -240,6 +280,22 @@ sealed interface ReplicationMessage {
             }
         }
         return messages;
+    }
+
+    private static Publish readPublish(ByteReader in) throws CodecException {
+        long incarnation = in.readVarLong(0, Long.MAX_VALUE, "publish incarnation");
+        int at = in.position();
+        long firstSequence = in.readVarLong(1, Long.MAX_VALUE, "publish sequence");
+        int count = in.readCount(PUBLISH_MESSAGES_MAX, 2, "pub/sub message");
+        if (count == 0 || firstSequence > Long.MAX_VALUE - count) {
+            throw in.fail("a publish of " + count + " messages from sequence " + firstSequence + " is not valid", at);
+        }
+        java.util.List<PublishedMessage> messages = new java.util.ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            messages.add(new PublishedMessage(in.readBytes(PUBLISH_CHANNEL_BYTES_MAX, "pub/sub channel"),
+                    in.readBytes(PUBLISH_MESSAGE_BYTES_MAX, "pub/sub message")));
+        }
+        return new Publish(incarnation, firstSequence, messages);
     }
 
     private static void writeRelay(ByteWriter out, RelayMessage<byte[]> relay) {

@@ -233,6 +233,8 @@ final class CommandRegistry {
         declareData(commands);
         declareTransactions(commands);
         declareScripting(commands);
+        declarePubSub(commands);
+        declareServer(commands);
         return new CommandRegistry(commands.byName);
     }
 
@@ -375,6 +377,35 @@ final class CommandRegistry {
         commands.node(command("unwatch", 1, "transactions", "Forgets about watched keys of a transaction.")
                 .since("2.2.0").flags(io.calmdb.server.resp.CommandFlag.NOSCRIPT, LOADING, STALE, FAST),
                 TransactionCommands::unwatch);
+    }
+
+    /** Pub/sub across regions (issue 9, item 4); handlers in {@link PubSubCommands}. */
+    private static void declarePubSub(Declarations commands) {
+        io.calmdb.server.resp.CommandFlag pubsub = io.calmdb.server.resp.CommandFlag.PUBSUB;
+        io.calmdb.server.resp.CommandFlag noScript = io.calmdb.server.resp.CommandFlag.NOSCRIPT;
+        commands.node(command("publish", 3, "pubsub", "Posts a message to a channel, in every region; answers the "
+                + "subscribers it reached on this node.").since("2.0.0").flags(pubsub, LOADING, STALE, FAST),
+                PubSubCommands::publish);
+        commands.node(command("subscribe", -2, "pubsub", "Listens for messages published to channels.")
+                .since("2.0.0").flags(pubsub, noScript, LOADING, STALE), PubSubCommands::subscribe);
+        commands.node(command("psubscribe", -2, "pubsub", "Listens for messages published to channels that match "
+                + "patterns.").since("2.0.0").flags(pubsub, noScript, LOADING, STALE), PubSubCommands::psubscribe);
+        commands.node(command("unsubscribe", -1, "pubsub", "Stops listening to messages posted to channels.")
+                .since("2.0.0").flags(pubsub, noScript, LOADING, STALE), PubSubCommands::unsubscribe);
+        commands.node(command("punsubscribe", -1, "pubsub", "Stops listening to messages published to channels "
+                + "that match patterns.").since("2.0.0").flags(pubsub, noScript, LOADING, STALE),
+                PubSubCommands::punsubscribe);
+        commands.node(command("pubsub", -2, "pubsub", "PUBSUB CHANNELS, NUMSUB, NUMPAT: inspects this node's "
+                + "subscriptions.").since("2.8.0"), PubSubCommands::pubsub);
+    }
+
+    /** TIME and CONFIG (issue 9, item 5); handlers in {@link ServerCommands}. */
+    private static void declareServer(Declarations commands) {
+        commands.node(command("time", 1, "server", "Returns the server time.").since("2.6.0")
+                .flags(LOADING, STALE, FAST), ServerCommands::time);
+        commands.node(command("config", -2, "server", "CONFIG GET, SET, RESETSTAT: the node's settings and "
+                + "statistics.").since("2.0.0").flags(ADMIN, io.calmdb.server.resp.CommandFlag.NOSCRIPT, LOADING,
+                STALE), ServerCommands::config);
     }
 
     private static CommandSpec.Builder command(String name, int arity, String group, String summary) {

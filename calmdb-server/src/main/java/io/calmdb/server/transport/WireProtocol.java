@@ -26,9 +26,10 @@ final class WireProtocol {
      * The only protocol version this build speaks; a peer with another version is refused. Version 2 added the
      * fragment frames; a version 1 peer would close the link at the first of them, so the handshake keeps the two
      * apart instead. Version 3: keyspace deltas and transferred states carry each key's expiry register, which a
-     * version 2 peer cannot decode.
+     * version 2 peer cannot decode. Version 4: pub/sub messages (type 9), which a version 3 peer would drop as
+     * malformed.
      */
-    static final int PROTOCOL_VERSION = 3;
+    static final int PROTOCOL_VERSION = 4;
     /** Bytes of the length prefix. */
     static final int LENGTH_FIELD_BYTES = 4;
     /** Bound on a frame body before the handshake completed, in bytes; strangers cannot make us allocate more. */

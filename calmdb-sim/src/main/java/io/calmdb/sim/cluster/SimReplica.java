@@ -56,6 +56,9 @@ final class SimReplica {
 
         /** {@code committedAtMillis}: the virtual time the awaited write was handed to the core. */
         void waitAnswered(ReplicaId node, long sequence, int replicas, long committedAtMillis);
+
+        /** A pub/sub message from {@code origin} reached {@code node}'s core (issue 9). */
+        default void published(ReplicaId node, ReplicaId origin, byte[] channel, byte[] message) {}
     }
 
     private record PendingReply(long sequence, Object write) {}
@@ -361,6 +364,11 @@ final class SimReplica {
                     java.util.Collections.unmodifiableMap(checkpointStates), context, delivered, checkpointFirstUncovered));
             checkpointStates = null;
             queueDiskEvent();
+        }
+
+        @Override
+        public void published(ReplicaId origin, byte[] channel, byte[] message) {
+            listener.published(id, origin, channel, message);
         }
 
         @Override
