@@ -21,6 +21,8 @@ import io.calmdb.replication.broadcast.RelayMessage;
  *       context lacks what the sender had seen a round ago receives a state transfer.
  *   <li>{@link Chunk} and {@link End}: one state transfer, as a run of self-contained partial states followed by
  *       the context and delivered vector captured when the transfer began.
+ *   <li>{@link ReadRequest} and {@link ReadResponse}: a quorum read of one key, and its answer (or, unasked, a
+ *       read repair) carrying the key's state.
  * </ul>
  */
 sealed interface ReplicationMessage {
@@ -34,6 +36,10 @@ sealed interface ReplicationMessage {
     int TYPE_DATA_NEXT = 7;
     /** In a batch: acknowledgements of consecutive messages of one origin, as the first id and a count. */
     int TYPE_ACK_RANGE = 8;
+    /** A quorum read's request for one key's state (issue 8). */
+    int TYPE_READ_REQUEST = 14;
+    /** A quorum read's answer, or a read repair (issue 8). */
+    int TYPE_READ_RESPONSE = 15;
     /** The most relay messages one {@link Batch} carries. */
     int BATCH_MESSAGES_MAX = 4096;
 
@@ -62,6 +68,22 @@ sealed interface ReplicationMessage {
     record End(long transferId, CausalContext context, VersionVector delivered, long chunks, long chunksChecksum)
             implements ReplicationMessage {}
 
+    /**
+     * Quorum read {@code readId} asks for the state of {@code key}; {@code askerDots} are the dots the asker's own
+     * value of the key holds, so the answer can say which of them the answering replica has removed.
+     */
+    record ReadRequest(long readId, byte[] key, CausalContext askerDots) implements ReplicationMessage {}
+
+    /**
+     * The answer to quorum read {@code readId} ({@link #REPAIR} when it is a read repair nobody asked for): a
+     * {@code Keyspace.CODEC} partial state that lists only {@code key}, or, when the key's state would exceed the
+     * answering replica's bound, no state and its size in {@code oversizedBytes} (0 otherwise).
+     */
+    record ReadResponse(long readId, byte[] key, byte[] state, long oversizedBytes) implements ReplicationMessage {
+        /** The read id of a read repair: the receiver merges the state and counts it for no read. */
+        static final long REPAIR = 0;
+    }
+
     static byte[] encode(ReplicationMessage message) {
         ByteWriter out = new ByteWriter();
         switch (message) {
@@ -86,6 +108,19 @@ sealed interface ReplicationMessage {
                 out.writeVarLong(end.chunks());
                 out.writeVarLong(end.chunksChecksum());
             }
+            case ReadRequest request -> {
+                out.writeByte(TYPE_READ_REQUEST);
+                out.writeVarLong(request.readId());
+                out.writeBytes(request.key());
+                out.writeBytes(request.askerDots().encode());
+            }
+            case ReadResponse response -> {
+                out.writeByte(TYPE_READ_RESPONSE);
+                out.writeVarLong(response.readId());
+                out.writeBytes(response.key());
+                out.writeVarLong(response.oversizedBytes());
+                out.writeBytes(response.state());
+            }
         }
         return out.toByteArray();
     }
@@ -106,6 +141,9 @@ sealed interface ReplicationMessage {
                     in.readBytes(CodecLimits.VALUE_BYTES_MAX, "state chunk"));
             case TYPE_END -> new End(in.readVarLong(), readContext(in), readVector(in), in.readVarLong(),
                     in.readVarLong());
+            case TYPE_READ_REQUEST -> new ReadRequest(in.readVarLong(),
+                    in.readBytes(CodecLimits.VALUE_BYTES_MAX, "quorum read key"), readContext(in));
+            case TYPE_READ_RESPONSE -> readResponse(in);
             default -> throw in.fail("unknown replication message type " + type, 0);
         };
         in.expectEnd();
@@ -230,6 +268,14 @@ sealed interface ReplicationMessage {
             return new RelayMessage.Data<>(readDot(in), readVector(in), in.readBytes(CodecLimits.VALUE_BYTES_MAX, "delta"));
         }
         return new RelayMessage.Ack<>(readDot(in));
+    }
+
+    private static ReadResponse readResponse(ByteReader in) throws CodecException {
+        long readId = in.readVarLong();
+        byte[] key = in.readBytes(CodecLimits.VALUE_BYTES_MAX, "quorum read key");
+        long oversizedBytes = in.readVarLong();
+        return new ReadResponse(readId, key, in.readBytes(CodecLimits.VALUE_BYTES_MAX, "quorum read state"),
+                oversizedBytes);
     }
 
     private static void writeDot(ByteWriter out, Dot dot) {
