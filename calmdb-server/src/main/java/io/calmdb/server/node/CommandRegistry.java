@@ -233,6 +233,7 @@ final class CommandRegistry {
         declareData(commands);
         declareTransactions(commands);
         declareScripting(commands);
+        declareQuorum(commands);
         return new CommandRegistry(commands.byName);
     }
 
@@ -363,6 +364,13 @@ final class CommandRegistry {
                 .since("7.0.0").flags(noScript, STALE, READONLY), ScriptCommands::eval);
         commands.node(command("script", -2, "scripting", "SCRIPT LOAD, EXISTS and FLUSH: the Lua script cache.")
                 .since("2.6.0").flags(noScript), ScriptCommands::script);
+    }
+
+    /** QUORUM (issue 8): a read command answered from R regions merged; handler in {@link QuorumCommands}. */
+    private static void declareQuorum(Declarations commands) {
+        commands.node(command("quorum", -4, "generic", "Runs a read command after merging its keys from R regions "
+                + "(QUORUM R n [TIMEOUT ms] command ...).").since("0.1.0").flags(READONLY, STALE),
+                QuorumCommands::quorum);
     }
 
     /** WATCH and UNWATCH; MULTI, EXEC and DISCARD belong to the front door, which queues the commands. */
