@@ -961,13 +961,14 @@ public final class ReplicaCore {
         }
         if (read == null) {
             // A late answer (the read completed or timed out): merged all the same, and repaired if it lagged.
-            repairIfLagging(from, key, state);
+            repairIfLagging(from, key, state, keyDots(key));
             return;
         }
         read.answers().putIfAbsent(from, state);
         if (read.answers().size() + 1 >= read.replicas()) {
             quorumReads.remove(response.readId());
-            read.answers().forEach((peer, answer) -> repairIfLagging(peer, key, answer));
+            CausalContext merged = keyDots(key);
+            read.answers().forEach((peer, answer) -> repairIfLagging(peer, key, answer, merged));
             quorumReadsServed++;
             effects.quorumReadAnswered(read.ticket(), QuorumReadOutcome.success(read.answers().size() + 1,
                     read.replicas()));
@@ -975,10 +976,9 @@ public final class ReplicaCore {
     }
 
     /** Sends the merged state back to {@code peer} when its answer did not hold what the merge holds. */
-    private void repairIfLagging(ReplicaId peer, Bytes key, OrMap<Bytes, KeyValue> answer) {
+    private void repairIfLagging(ReplicaId peer, Bytes key, OrMap<Bytes, KeyValue> answer, CausalContext ours) {
         OrMap<Bytes, KeyValue> answered = answer.extract(key);
         CausalContext theirs = answered == null ? new CausalContext() : answered.context();
-        CausalContext ours = keyDots(key);
         if (theirs.includes(ours) && ours.includes(theirs)) {
             return;
         }

@@ -369,7 +369,9 @@ final class CommandRegistry {
     /** QUORUM (issue 8): a read command answered from R regions merged; handler in {@link QuorumCommands}. */
     private static void declareQuorum(Declarations commands) {
         commands.node(command("quorum", -4, "generic", "Runs a read command after merging its keys from R regions "
-                + "(QUORUM R n [TIMEOUT ms] command ...).").since("0.1.0").flags(READONLY, STALE),
+                + "(QUORUM R n [TIMEOUT ms] command ...).").since("0.1.0")
+                // NOSCRIPT: a script runs in one keyspace turn and cannot wait for other regions.
+                .flags(io.calmdb.server.resp.CommandFlag.NOSCRIPT, READONLY, STALE),
                 QuorumCommands::quorum);
     }
 
