@@ -954,6 +954,12 @@ public final class ReplicaCore {
             effects.note("dropping a quorum read answer from " + from + " that does not list exactly its key");
             return;
         }
+        if (claimsUnseenRemovals(key, state)) {
+            malformedMessages++;
+            effects.note("dropping a quorum read answer from " + from + " whose context removes dots this replica "
+                    + "never saw");
+            return;
+        }
         mergeKeyState(key, state);
         if (repair) {
             quorumRepairsReceived++;
@@ -989,6 +995,25 @@ public final class ReplicaCore {
         quorumRepairsSent++;
         effects.send(peer, ReplicationMessage.encode(new ReplicationMessage.ReadResponse(
                 ReplicationMessage.ReadResponse.REPAIR, key.toByteArray(), state, 0)));
+    }
+
+    /**
+     * True when {@code state}'s context holds a dot that its value does not hold (a removal) and that this replica
+     * has never seen. An honest answer removes only dots of the asker's own value, and a repair only dots the lagging
+     * replica held, so such a dot means a forged or stale answer; merging it would mark a write this replica has not
+     * received yet as already removed.
+     */
+    private boolean claimsUnseenRemovals(Bytes key, OrMap<Bytes, KeyValue> state) {
+        OrMap<Bytes, KeyValue> present = state.extract(key);
+        CausalContext presentDots = present == null ? new CausalContext() : present.context();
+        CausalContext seen = keyspace.context();
+        boolean[] unseen = {false};
+        state.context().forEachDot(dot -> {
+            if (!unseen[0] && !presentDots.contains(dot) && !seen.contains(dot)) {
+                unseen[0] = true;
+            }
+        });
+        return unseen[0];
     }
 
     /** The dots this replica's value of {@code key} holds (empty when the key is absent). */

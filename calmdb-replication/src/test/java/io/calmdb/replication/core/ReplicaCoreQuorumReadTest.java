@@ -284,6 +284,20 @@ class ReplicaCoreQuorumReadTest {
     }
 
     @Test
+    void anAnswerWhoseContextRemovesADotTheAskerNeverSaw_isDropped() {
+        node(A).commit(node(A).keyspace.set(K, Bytes.ofUtf8("v1"), now));
+        inFlight.clear();
+        OrMap<Bytes, KeyValue> forged = node(A).keyspace.state().extractFor(K, new CausalContext());
+        forged.restoreContext(CausalContext.ofDots(List.of(new Dot(C, 7))));
+        node(B).core.onMessage(A, ReplicationMessage.encode(new ReplicationMessage.ReadResponse(
+                ReplicationMessage.ReadResponse.REPAIR, K.toByteArray(),
+                io.calmdb.crdt.Codecs.encode(Keyspace.CODEC, forged), 0)), now);
+        assertThat(node(B).core.malformedMessages()).isEqualTo(1);
+        assertThat(node(B).keyspace.context().contains(new Dot(C, 7))).isFalse();
+        assertThat(node(B).keyspace.exists(K)).isFalse();
+    }
+
+    @Test
     void readMessages_roundTripThroughTheirEncoding() throws CodecException {
         CausalContext dots = CausalContext.ofDots(List.of(new Dot(A, 3), new Dot(B, 1)));
         var request = (ReplicationMessage.ReadRequest) ReplicationMessage.decode(ReplicationMessage.encode(

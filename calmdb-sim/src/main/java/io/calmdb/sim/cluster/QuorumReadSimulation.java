@@ -30,7 +30,8 @@ import java.util.random.RandomGenerator;
  *       with enough acknowledgements that W + R > N (W = the acknowledging peers + the origin);
  *   <li>a quorum read times out only when, at some moment of its wait, fewer than R regions (the reader included)
  *       were up and connected to the reader both ways;
- *   <li>after the heal every replica holds the same state, with every acknowledged addition.
+ *   <li>after the heal every replica holds the same state, with every acknowledged addition, and no replica
+ *       dropped a message as malformed (an honest answer never claims removals the asker did not see).
  * </ul>
  *
  * <p>Crashes are left out: a replica that acknowledged a write it held back and then crashed has lost it (WAIT
@@ -183,6 +184,9 @@ public final class QuorumReadSimulation {
         long repairs = 0;
         for (SimReplica replica : replicas.values()) {
             repairs += replica.core().quorumStatus().get("quorum_repairs_sent");
+            if (replica.core().malformedMessages() > 0) {
+                violation(replica.id() + " dropped " + replica.core().malformedMessages() + " messages as malformed");
+            }
             replica.keyspace().setTaskTime(replica.now());
             for (Acknowledged addition : acknowledged) {
                 if (!members(replica, addition.key()).contains(addition.member())) {
