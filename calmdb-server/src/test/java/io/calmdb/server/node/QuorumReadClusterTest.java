@@ -133,6 +133,25 @@ class QuorumReadClusterTest {
     }
 
     @Test
+    void aQuorumReadThatHearsALaggingRegion_repairsIt() {
+        try (Jedis virginia = client(VIRGINIA); Jedis frankfurt = client(FRANKFURT); Jedis tokyo = client(TOKYO)) {
+            awaitLinksUp(virginia);
+            send(frankfurt, "CLUSTER", "PARTITION", "virginia");
+            virginia.sadd("s", "x");
+            assertThat(virginia.waitReplicas(1, 10_000)).isEqualTo(1);
+            assertThat(frankfurt.smembers("s")).isEmpty();
+
+            @SuppressWarnings("unchecked")
+            List<byte[]> members = (List<byte[]>) send(tokyo, "QUORUM", "R", "3", "SMEMBERS", "s");
+            assertThat(members).extracting(bytes -> new String(bytes, StandardCharsets.UTF_8)).containsExactly("x");
+
+            TestCluster.awaitTrue("frankfurt repaired by tokyo's read", () -> frankfurt.sismember("s", "x"));
+            assertThat(tokyo.info("quorum")).contains("quorum_repairs_sent:1");
+            assertThat(frankfurt.info("quorum")).contains("quorum_repairs_received:1");
+        }
+    }
+
+    @Test
     void aQuorumReadAtARegionCutOffFromEveryone_timesOutWithTheClearError() {
         try (Jedis virginia = client(VIRGINIA); Jedis frankfurt = client(FRANKFURT)) {
             awaitLinksUp(virginia);
