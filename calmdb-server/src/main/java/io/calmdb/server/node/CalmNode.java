@@ -768,14 +768,18 @@ public final class CalmNode implements AutoCloseable {
         for (int i = 0; i < keys.size(); i++) {
             each.add(new CompletableFuture<>());
         }
-        thread.execute(() -> {
-            for (int i = 0; i < keys.size(); i++) {
-                long ticket = nextQuorumTicket++;
-                quorumReads.put(ticket, each.get(i));
-                Bytes key = keys.get(i);
-                drive(() -> core.quorumRead(ticket, key, replicas, timeoutMillis, clock.getAsLong()));
-            }
-        });
+        try {
+            thread.execute(() -> {
+                for (int i = 0; i < keys.size(); i++) {
+                    long ticket = nextQuorumTicket++;
+                    quorumReads.put(ticket, each.get(i));
+                    Bytes key = keys.get(i);
+                    drive(() -> core.quorumRead(ticket, key, replicas, timeoutMillis, clock.getAsLong()));
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            return CompletableFuture.failedFuture(closing);
+        }
         return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
             for (CompletableFuture<io.calmdb.replication.core.QuorumReadOutcome> one : each) {
                 if (!one.join().succeeded()) {
