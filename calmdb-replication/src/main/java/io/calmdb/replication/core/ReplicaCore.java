@@ -171,6 +171,7 @@ public final class ReplicaCore {
         stream.start(nowMillis, outbox);
         nextDigestAtMillis = nowMillis;
         nextCheckpointAtMillis = nowMillis + config.checkpointIntervalMillis();
+        startQuorumReads(nowMillis);
         flushRelays();
     }
 
@@ -357,6 +358,8 @@ public final class ReplicaCore {
             case ReplicationMessage.End end -> onEnd(from, end, nowMillis);
             case ReplicationMessage.Resume resume -> onResume(from, resume);
             case ReplicationMessage.Publish publish -> onPublish(from, publish);
+            case ReplicationMessage.ReadRequest request -> onReadRequest(from, request);
+            case ReplicationMessage.ReadResponse response -> onReadResponse(from, response);
         }
     }
 
@@ -428,6 +431,7 @@ public final class ReplicaCore {
             }
         }
         expireWaiters(nowMillis);
+        advanceQuorumReads(nowMillis);
         expireDueKeys(nowMillis);
         advanceCheckpoint(nowMillis);
     }
@@ -1060,6 +1064,276 @@ public final class ReplicaCore {
         status.put("publishesSent", publishesSent);
         status.put("publishesDelivered", publishesDelivered);
         status.put("publishesDropped", publishesDropped);
+        return status;
+    }
+
+    // ---- QUORUM (issue 8): quorum reads with read repair
+
+    /**
+     * The largest state of one key a replica sends in answer to a quorum read, or as a read repair, in encoded bytes.
+     * A read of a larger key fails with an error that names this bound rather than building a frame that large.
+     */
+    public static final int QUORUM_STATE_BYTES_MAX = 64 * 1024 * 1024;
+    /** The most quorum reads waiting for answers at once; a read beyond them fails at once, naming this bound. */
+    public static final int QUORUM_READS_PENDING_MAX = 10_000;
+
+    /** A quorum read waiting for answers; {@code answers} holds each answering peer's state of the key. */
+    private record PendingQuorumRead(long ticket, Bytes key, int replicas, long timeoutMillis, long deadlineMillis,
+            Map<ReplicaId, OrMap<Bytes, KeyValue>> answers, long[] nextResendAtMillis) {}
+
+    private final Map<Long, PendingQuorumRead> quorumReads = new LinkedHashMap<>();
+    private long nextQuorumReadId;
+    private long quorumReadsServed;
+    private long quorumReadsTimedOut;
+    private long quorumReadsFailed;
+    private long quorumRepairsSent;
+    private long quorumRepairsReceived;
+    private long quorumRequestsAnswered;
+
+    // Read ids start from the start time, so an answer to a read of an earlier life of this replica (a restart reuses
+    // nothing else to tell them apart) cannot be counted for a read of this one.
+    private void startQuorumReads(long nowMillis) {
+        nextQuorumReadId = Math.max(1, nowMillis) << 16;
+    }
+
+    /** The number of replicas in the cluster, this one included: the N of {@code W + R > N}. */
+    public int clusterSize() {
+        return config.peers().size() + 1;
+    }
+
+    /**
+     * A read of {@code key} from {@code replicas} replicas, this one included: asks every peer for its state of the
+     * key, merges each answer into the local replica as it arrives (a read repair of this replica), and once
+     * {@code replicas} replicas answered reports success through {@link ReplicaEffects#quorumReadAnswered}; the
+     * driver then runs the read command on the local replica, which now holds the merge. A peer whose state did not
+     * hold the merge receives it back (a read repair of that peer). When fewer than {@code replicas} replicas have
+     * answered after {@code timeoutMillis}, the read fails with an error naming how many did: it never falls back to
+     * a local read. Requests are resent every {@link ReplicaCoreConfig#retransmitPeriodMillis()} to peers that have
+     * not answered, so a lost message alone does not fail a read.
+     *
+     * <p>A write acknowledged by {@code WAIT w} is held by {@code w + 1} replicas (its origin and w peers); a read
+     * from {@code replicas} replicas therefore sees it whenever {@code w + 1 + replicas > clusterSize()}. An
+     * acknowledging replica that holds the write back for its causal dependencies includes it in its answer.
+     *
+     * @throws IllegalArgumentException if {@code replicas} is not in [1, {@link #clusterSize()}] or
+     *                                  {@code timeoutMillis} is not positive
+     */
+    public void quorumRead(long ticket, Bytes key, int replicas, long timeoutMillis, long nowMillis) {
+        java.util.Objects.requireNonNull(key, "key");
+        if (replicas < 1 || replicas > clusterSize()) {
+            throw new IllegalArgumentException("replicas must be in [1, " + clusterSize() + "] (the cluster size), got "
+                    + replicas);
+        }
+        if (timeoutMillis <= 0) {
+            throw new IllegalArgumentException("timeoutMillis must be > 0, got " + timeoutMillis);
+        }
+        try {
+            currentNowMillis = nowMillis;
+            absorbHeldBack(key);
+            if (replicas == 1) {
+                quorumReadsServed++;
+                effects.quorumReadAnswered(ticket, QuorumReadOutcome.success(1, 1));
+                return;
+            }
+            if (quorumReads.size() >= QUORUM_READS_PENDING_MAX) {
+                quorumReadsFailed++;
+                effects.quorumReadAnswered(ticket, QuorumReadOutcome.failed(1, replicas, "refused: "
+                        + QUORUM_READS_PENDING_MAX + " quorum reads are waiting already (QUORUM_READS_PENDING_MAX)"));
+                return;
+            }
+            long readId = nextQuorumReadId++;
+            PendingQuorumRead read = new PendingQuorumRead(ticket, key, replicas, timeoutMillis,
+                    nowMillis + timeoutMillis, new TreeMap<>(), new long[] {nowMillis + config.retransmitPeriodMillis()});
+            quorumReads.put(readId, read);
+            sendReadRequests(readId, read);
+        } finally {
+            flushRelays();
+        }
+    }
+
+    private void sendReadRequests(long readId, PendingQuorumRead read) {
+        byte[] request = ReplicationMessage.encode(new ReplicationMessage.ReadRequest(readId, read.key().toByteArray(),
+                keyDots(read.key())));
+        for (ReplicaId peer : config.peers()) {
+            if (!read.answers().containsKey(peer)) {
+                effects.send(peer, request);
+            }
+        }
+    }
+
+    private void advanceQuorumReads(long nowMillis) {
+        for (Iterator<Map.Entry<Long, PendingQuorumRead>> it = quorumReads.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Long, PendingQuorumRead> entry = it.next();
+            PendingQuorumRead read = entry.getValue();
+            if (nowMillis >= read.deadlineMillis()) {
+                it.remove();
+                quorumReadsTimedOut++;
+                effects.quorumReadAnswered(read.ticket(), QuorumReadOutcome.timedOut(read.answers().size() + 1,
+                        read.replicas(), read.timeoutMillis()));
+            } else if (nowMillis >= read.nextResendAtMillis()[0]) {
+                read.nextResendAtMillis()[0] = nowMillis + config.retransmitPeriodMillis();
+                sendReadRequests(entry.getKey(), read);
+            }
+        }
+    }
+
+    private void onReadRequest(ReplicaId from, ReplicationMessage.ReadRequest request) {
+        Bytes key = Bytes.copyOf(request.key());
+        absorbHeldBack(key);
+        byte[] state = Codecs.encode(Keyspace.CODEC, keyspace.state().extractFor(key, request.askerDots()));
+        ReplicationMessage.ReadResponse response = state.length > QUORUM_STATE_BYTES_MAX
+                ? new ReplicationMessage.ReadResponse(request.readId(), request.key(), new byte[0], state.length)
+                : new ReplicationMessage.ReadResponse(request.readId(), request.key(), state, 0);
+        quorumRequestsAnswered++;
+        effects.send(from, ReplicationMessage.encode(response));
+    }
+
+    private void onReadResponse(ReplicaId from, ReplicationMessage.ReadResponse response) {
+        Bytes key = Bytes.copyOf(response.key());
+        boolean repair = response.readId() == ReplicationMessage.ReadResponse.REPAIR;
+        PendingQuorumRead read = repair ? null : quorumReads.get(response.readId());
+        if (read != null && !read.key().equals(key)) {
+            read = null;
+        }
+        if (response.oversizedBytes() > 0) {
+            if (read != null) {
+                quorumReads.remove(response.readId());
+                quorumReadsFailed++;
+                effects.quorumReadAnswered(read.ticket(), QuorumReadOutcome.failed(read.answers().size() + 1,
+                        read.replicas(), "failed: the state of this key at " + from + " is " + response.oversizedBytes()
+                                + " bytes, over QUORUM_STATE_BYTES_MAX (" + QUORUM_STATE_BYTES_MAX + " bytes)"));
+            }
+            return;
+        }
+        OrMap<Bytes, KeyValue> state;
+        try {
+            state = Codecs.decode(Keyspace.CODEC, response.state());
+        } catch (CodecException e) {
+            malformedMessages++;
+            effects.note("dropping a quorum read answer from " + from + " that does not decode: " + e.getMessage());
+            return;
+        }
+        if (!state.isPartial() || !state.touchedKeys().equals(Set.of(key))) {
+            malformedMessages++;
+            effects.note("dropping a quorum read answer from " + from + " that does not list exactly its key");
+            return;
+        }
+        if (claimsUnseenRemovals(key, state)) {
+            malformedMessages++;
+            effects.note("dropping a quorum read answer from " + from + " whose context removes dots this replica "
+                    + "never saw");
+            return;
+        }
+        mergeKeyState(key, state);
+        if (repair) {
+            quorumRepairsReceived++;
+            return;
+        }
+        if (read == null) {
+            // A late answer (the read completed or timed out): merged all the same, and repaired if it lagged.
+            repairIfLagging(from, key, state, keyDots(key));
+            return;
+        }
+        read.answers().putIfAbsent(from, state);
+        if (read.answers().size() + 1 >= read.replicas()) {
+            quorumReads.remove(response.readId());
+            CausalContext merged = keyDots(key);
+            read.answers().forEach((peer, answer) -> repairIfLagging(peer, key, answer, merged));
+            quorumReadsServed++;
+            effects.quorumReadAnswered(read.ticket(), QuorumReadOutcome.success(read.answers().size() + 1,
+                    read.replicas()));
+        }
+    }
+
+    /** Sends the merged state back to {@code peer} when its answer did not hold what the merge holds. */
+    private void repairIfLagging(ReplicaId peer, Bytes key, OrMap<Bytes, KeyValue> answer, CausalContext ours) {
+        OrMap<Bytes, KeyValue> answered = answer.extract(key);
+        CausalContext theirs = answered == null ? new CausalContext() : answered.context();
+        if (theirs.includes(ours) && ours.includes(theirs)) {
+            return;
+        }
+        byte[] state = Codecs.encode(Keyspace.CODEC, keyspace.state().extractFor(key, theirs));
+        if (state.length > QUORUM_STATE_BYTES_MAX) {
+            return;
+        }
+        quorumRepairsSent++;
+        effects.send(peer, ReplicationMessage.encode(new ReplicationMessage.ReadResponse(
+                ReplicationMessage.ReadResponse.REPAIR, key.toByteArray(), state, 0)));
+    }
+
+    /**
+     * True when {@code state}'s context holds a dot that its value does not hold (a removal) and that this replica
+     * has never seen. An honest answer removes only dots of the asker's own value, and a repair only dots the lagging
+     * replica held, so such a dot means a forged or stale answer; merging it would mark a write this replica has not
+     * received yet as already removed.
+     */
+    private boolean claimsUnseenRemovals(Bytes key, OrMap<Bytes, KeyValue> state) {
+        OrMap<Bytes, KeyValue> present = state.extract(key);
+        CausalContext presentDots = present == null ? new CausalContext() : present.context();
+        CausalContext seen = keyspace.context();
+        boolean[] unseen = {false};
+        state.context().forEachDot(dot -> {
+            if (!unseen[0] && !presentDots.contains(dot) && !seen.contains(dot)) {
+                unseen[0] = true;
+            }
+        });
+        return unseen[0];
+    }
+
+    /** The dots this replica's value of {@code key} holds (empty when the key is absent). */
+    private CausalContext keyDots(Bytes key) {
+        OrMap<Bytes, KeyValue> extract = keyspace.extract(key);
+        return extract == null ? new CausalContext() : extract.context();
+    }
+
+    /**
+     * Merges messages held back for their dependencies, as far as they touch {@code key}, into this replica's value of
+     * it: this replica acknowledged them, so a quorum read it takes part in must see them. The stream still delivers
+     * them in causal order later; merging again changes nothing.
+     */
+    private void absorbHeldBack(Bytes key) {
+        List<OrMap<Bytes, KeyValue>> parts = new ArrayList<>();
+        stream.forEachHeldBack(payload -> {
+            try {
+                OrMap<Bytes, KeyValue> delta = Codecs.decode(Keyspace.CODEC, payload);
+                if (delta.touchedKeys().contains(key)) {
+                    parts.add(delta);
+                }
+            } catch (CodecException e) {
+                // The stream delivers it later, and applyRemote counts and drops what does not decode.
+            }
+        });
+        for (OrMap<Bytes, KeyValue> delta : parts) {
+            mergeKeyState(key, delta.extractFor(key, keyDots(key)));
+        }
+    }
+
+    /**
+     * Joins another replica's partial state of {@code key} into the keyspace. It has no log record, so, as a state
+     * transfer does, it becomes durable through a checkpoint (see {@link #unloggedStateChanged}).
+     */
+    private void mergeKeyState(Bytes key, OrMap<Bytes, KeyValue> state) {
+        CausalContext before = keyDots(key);
+        keyspace.applyRemote(state, currentNowMillis);
+        CausalContext after = keyDots(key);
+        if (before.includes(after) && after.includes(before)) {
+            return;
+        }
+        unloggedStateChanged(Set.of(key));
+        keyspace.changed(List.of(key));
+    }
+
+    /** Quorum read counters by name, for {@code INFO}. */
+    public Map<String, Long> quorumStatus() {
+        Map<String, Long> status = new LinkedHashMap<>();
+        status.put("quorum_cluster_size", (long) clusterSize());
+        status.put("quorum_reads_served", quorumReadsServed);
+        status.put("quorum_reads_timed_out", quorumReadsTimedOut);
+        status.put("quorum_reads_failed", quorumReadsFailed);
+        status.put("quorum_reads_pending", (long) quorumReads.size());
+        status.put("quorum_repairs_sent", quorumRepairsSent);
+        status.put("quorum_repairs_received", quorumRepairsReceived);
+        status.put("quorum_requests_answered", quorumRequestsAnswered);
         return status;
     }
 }

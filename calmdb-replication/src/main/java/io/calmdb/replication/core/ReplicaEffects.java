@@ -64,6 +64,15 @@ public interface ReplicaEffects {
      */
     default void published(ReplicaId origin, byte[] channel, byte[] message) {}
 
+    /**
+     * The quorum read registered as {@code ticket} ({@link ReplicaCore#quorumRead}) ended: on success the local
+     * replica holds the merge of the answers and the driver runs the read command on it; on failure the client gets
+     * {@link QuorumReadOutcome#error()}. A driver that never starts quorum reads need not implement it.
+     */
+    default void quorumReadAnswered(long ticket, QuorumReadOutcome outcome) {
+        throw new UnsupportedOperationException("this driver does not serve quorum reads");
+    }
+
     /** Something an operator should see in the log (a transfer started, a malformed message dropped). */
     void note(String message);
 }

@@ -25,6 +25,8 @@ import io.calmdb.replication.broadcast.RelayMessage;
  *   <li>{@link Resume}: a receiver's request that a transfer go on from the first key it still lacks, so a lost or
  *       late chunk costs the chunks after it, not the whole transfer.
  *   <li>{@link Publish}: consecutive pub/sub messages, sent once to each peer and never stored, logged or resent.
+ *   <li>{@link ReadRequest} and {@link ReadResponse}: a quorum read of one key, and its answer (or, unasked, a
+ *       read repair) carrying the key's state.
  * </ul>
  */
 sealed interface ReplicationMessage {
@@ -47,6 +49,10 @@ sealed interface ReplicationMessage {
     int PUBLISH_MESSAGE_BYTES_MAX = 16 * 1024 * 1024;
     /** The most pub/sub messages one {@link Publish} carries. */
     int PUBLISH_MESSAGES_MAX = 4096;
+    /** A quorum read's request for one key's state (issue 8). */
+    int TYPE_READ_REQUEST = 14;
+    /** A quorum read's answer, or a read repair (issue 8). */
+    int TYPE_READ_RESPONSE = 15;
     /** The most relay messages one {@link Batch} carries. */
     int BATCH_MESSAGES_MAX = 4096;
 
@@ -103,6 +109,22 @@ sealed interface ReplicationMessage {
         }
     }
 
+    /**
+     * Quorum read {@code readId} asks for the state of {@code key}; {@code askerDots} are the dots the asker's own
+     * value of the key holds, so the answer can say which of them the answering replica has removed.
+     */
+    record ReadRequest(long readId, byte[] key, CausalContext askerDots) implements ReplicationMessage {}
+
+    /**
+     * The answer to quorum read {@code readId} ({@link #REPAIR} when it is a read repair nobody asked for): a
+     * {@code Keyspace.CODEC} partial state that lists only {@code key}, or, when the key's state would exceed the
+     * answering replica's bound, no state and its size in {@code oversizedBytes} (0 otherwise).
+     */
+    record ReadResponse(long readId, byte[] key, byte[] state, long oversizedBytes) implements ReplicationMessage {
+        /** The read id of a read repair: the receiver merges the state and counts it for no read. */
+        static final long REPAIR = 0;
+    }
+
     static byte[] encode(ReplicationMessage message) {
         ByteWriter out = new ByteWriter();
         switch (message) {
@@ -145,6 +167,19 @@ sealed interface ReplicationMessage {
                     out.writeBytes(published.message());
                 }
             }
+            case ReadRequest request -> {
+                out.writeByte(TYPE_READ_REQUEST);
+                out.writeVarLong(request.readId());
+                out.writeBytes(request.key());
+                out.writeBytes(request.askerDots().encode());
+            }
+            case ReadResponse response -> {
+                out.writeByte(TYPE_READ_RESPONSE);
+                out.writeVarLong(response.readId());
+                out.writeBytes(response.key());
+                out.writeVarLong(response.oversizedBytes());
+                out.writeBytes(response.state());
+            }
         }
         return out.toByteArray();
     }
@@ -166,6 +201,9 @@ sealed interface ReplicationMessage {
                     in.readVarLong());
             case TYPE_RESUME -> new Resume(in.readVarLong(), in.readVarLong(), in.readVarLong());
             case TYPE_PUBLISH -> readPublish(in);
+            case TYPE_READ_REQUEST -> new ReadRequest(in.readVarLong(),
+                    in.readBytes(CodecLimits.VALUE_BYTES_MAX, "quorum read key"), readContext(in));
+            case TYPE_READ_RESPONSE -> readResponse(in);
             default -> throw in.fail("unknown replication message type " + type, 0);
         };
         in.expectEnd();
@@ -318,6 +356,14 @@ sealed interface ReplicationMessage {
             return new RelayMessage.Data<>(readDot(in), readVector(in), in.readBytes(CodecLimits.VALUE_BYTES_MAX, "delta"));
         }
         return new RelayMessage.Ack<>(readDot(in));
+    }
+
+    private static ReadResponse readResponse(ByteReader in) throws CodecException {
+        long readId = in.readVarLong();
+        byte[] key = in.readBytes(CodecLimits.VALUE_BYTES_MAX, "quorum read key");
+        long oversizedBytes = in.readVarLong();
+        return new ReadResponse(readId, key, in.readBytes(CodecLimits.VALUE_BYTES_MAX, "quorum read state"),
+                oversizedBytes);
     }
 
     private static void writeDot(ByteWriter out, Dot dot) {

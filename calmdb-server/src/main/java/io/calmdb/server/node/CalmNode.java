@@ -304,6 +304,11 @@ public final class CalmNode implements AutoCloseable {
         }
 
         @Override
+        public void quorumReadAnswered(long ticket, io.calmdb.replication.core.QuorumReadOutcome outcome) {
+            completeQuorumRead(ticket, outcome);
+        }
+
+        @Override
         public void checkpointBegin() {
             checkpoint = durable.beginCheckpoint();
         }
@@ -568,6 +573,7 @@ public final class CalmNode implements AutoCloseable {
         sections.put("cpu", serverInfo.cpu());
         sections.put("commandstats", new LinkedHashMap<>(commandStatistics.commandLines()));
         sections.put("errorstats", new LinkedHashMap<>(commandStatistics.errorLines()));
+        sections.put("quorum", quorumInfo());
         Map<String, Object> keyspace = new LinkedHashMap<>();
         long now = clock.getAsLong();
         durable.keyspace().setTaskTime(now);
@@ -852,5 +858,94 @@ public final class CalmNode implements AutoCloseable {
                     front.connectionsRejected(), core.keysExpired());
             return CompletableFuture.completedFuture(null);
         });
+    }
+
+    // ---- QUORUM (issue 8): quorum reads; the decisions are the core's (ReplicaCore.quorumRead)
+
+    /** How long a quorum read waits for its answers when the command names no timeout, in milliseconds. */
+    public static final long QUORUM_TIMEOUT_MILLIS_DEFAULT = 1_000;
+    /** The most keys one quorum read reads (one core quorum read per key, all at once). */
+    public static final int QUORUM_KEYS_MAX = 128;
+
+    /** Quorum reads waiting for the core's answer, by ticket (keyspace thread only). */
+    private final Map<Long, CompletableFuture<io.calmdb.replication.core.QuorumReadOutcome>> quorumReads =
+            new HashMap<>();
+    private long nextQuorumTicket = 1;
+
+    /** The number of regions in the cluster, this one included: the N of {@code W + R > N}. */
+    public int clusterSize() {
+        return config.peers().size() + 1;
+    }
+
+    /**
+     * Reads each of {@code keys} from {@code replicas} replicas (this one included) and merges what they hold into
+     * the local replica, which then answers the read command itself. Completes with the first failure when any key's
+     * read fails (fewer than {@code replicas} answered within {@code timeoutMillis}), else with a success; it never
+     * completes exceptionally for a timeout, so the caller cannot mistake a failed quorum for a local read.
+     *
+     * @throws IllegalArgumentException if {@code replicas} is not in [1, {@link #clusterSize()}], {@code keys} is
+     *                                  empty or longer than {@link #QUORUM_KEYS_MAX}, or the timeout is not positive
+     */
+    public CompletableFuture<io.calmdb.replication.core.QuorumReadOutcome> quorumRead(List<Bytes> keys, int replicas,
+            long timeoutMillis) {
+        if (replicas < 1 || replicas > clusterSize()) {
+            throw new IllegalArgumentException("replicas must be in [1, " + clusterSize() + "], got " + replicas);
+        }
+        if (keys.isEmpty() || keys.size() > QUORUM_KEYS_MAX) {
+            throw new IllegalArgumentException("a quorum read reads 1 to " + QUORUM_KEYS_MAX + " keys, got "
+                    + keys.size());
+        }
+        if (timeoutMillis <= 0) {
+            throw new IllegalArgumentException("timeoutMillis must be > 0, got " + timeoutMillis);
+        }
+        List<CompletableFuture<io.calmdb.replication.core.QuorumReadOutcome>> each = new ArrayList<>();
+        for (int i = 0; i < keys.size(); i++) {
+            each.add(new CompletableFuture<>());
+        }
+        try {
+            thread.execute(() -> {
+                for (int i = 0; i < keys.size(); i++) {
+                    long ticket = nextQuorumTicket++;
+                    quorumReads.put(ticket, each.get(i));
+                    Bytes key = keys.get(i);
+                    drive(() -> core.quorumRead(ticket, key, replicas, timeoutMillis, clock.getAsLong()));
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            return CompletableFuture.failedFuture(closing);
+        }
+        return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
+            for (CompletableFuture<io.calmdb.replication.core.QuorumReadOutcome> one : each) {
+                if (!one.join().succeeded()) {
+                    return one.join();
+                }
+            }
+            return each.get(0).join();
+        });
+    }
+
+    private void completeQuorumRead(long ticket, io.calmdb.replication.core.QuorumReadOutcome outcome) {
+        CompletableFuture<io.calmdb.replication.core.QuorumReadOutcome> reply = quorumReads.remove(ticket);
+        if (reply != null) {
+            answeredWaits.add(() -> reply.complete(outcome));
+        }
+    }
+
+    /**
+     * INFO's quorum section: the cluster size N, the core's counters, and for each {@code WAIT w} the smallest R
+     * whose quorum reads see every write it acknowledged: such a write is on W = w + 1 regions (its origin and w
+     * peers), and a read from R regions meets one of them when W + R > N.
+     */
+    private Map<String, Object> quorumInfo() {
+        Map<String, Object> quorum = new LinkedHashMap<>(core.quorumStatus());
+        int regions = clusterSize();
+        quorum.put("quorum_rule", "a write answered by WAIT w is on W=w+1 regions; QUORUM R r sees it when W+R>N");
+        for (int wait = 0; wait < regions; wait++) {
+            quorum.put("quorum_r_seeing_wait_" + wait, regions - wait);
+        }
+        int majorityWait = regions / 2;
+        quorum.put("quorum_majority", "WAIT " + majorityWait + " + QUORUM R " + (regions - majorityWait)
+                + (majorityWait + 1 + regions - majorityWait > regions ? ": W+R>N holds" : ": W+R>N does not hold"));
+        return quorum;
     }
 }

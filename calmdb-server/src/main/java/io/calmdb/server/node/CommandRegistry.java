@@ -235,6 +235,7 @@ final class CommandRegistry {
         declareScripting(commands);
         declarePubSub(commands);
         declareServer(commands);
+        declareQuorum(commands);
         return new CommandRegistry(commands.byName);
     }
 
@@ -365,6 +366,15 @@ final class CommandRegistry {
                 .since("7.0.0").flags(noScript, STALE, READONLY), ScriptCommands::eval);
         commands.node(command("script", -2, "scripting", "SCRIPT LOAD, EXISTS and FLUSH: the Lua script cache.")
                 .since("2.6.0").flags(noScript), ScriptCommands::script);
+    }
+
+    /** QUORUM (issue 8): a read command answered from R regions merged; handler in {@link QuorumCommands}. */
+    private static void declareQuorum(Declarations commands) {
+        commands.node(command("quorum", -4, "generic", "Runs a read command after merging its keys from R regions "
+                + "(QUORUM R n [TIMEOUT ms] command ...).").since("0.1.0")
+                // NOSCRIPT: a script runs in one keyspace turn and cannot wait for other regions.
+                .flags(io.calmdb.server.resp.CommandFlag.NOSCRIPT, READONLY, STALE),
+                QuorumCommands::quorum);
     }
 
     /** WATCH and UNWATCH; MULTI, EXEC and DISCARD belong to the front door, which queues the commands. */

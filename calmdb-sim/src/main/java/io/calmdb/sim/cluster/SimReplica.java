@@ -222,6 +222,7 @@ final class SimReplica {
         keyspace = null;
         pendingReplies.clear();
         waits.clear();
+        quorumReads.clear();
         diskEventQueued = false;
         network.setUp(id, false);
         if (durability == Durability.ALWAYS) {
@@ -348,6 +349,20 @@ final class SimReplica {
         }
 
         @Override
+        public void quorumReadAnswered(long ticket, io.calmdb.replication.core.QuorumReadOutcome outcome) {
+            java.util.function.Consumer<io.calmdb.replication.core.QuorumReadOutcome> answer = quorumReads.remove(ticket);
+            if (answer != null) {
+                // Answered after the core's input returns, as the server does: the reader may look at the keyspace.
+                int born = incarnation;
+                simulation.after(0, () -> {
+                    if (incarnation == born && core != null) {
+                        answer.accept(outcome);
+                    }
+                });
+            }
+        }
+
+        @Override
         public void checkpointBegin() {
             checkpointStates = new java.util.TreeMap<>();
             checkpointFirstUncovered = disk.appended();
@@ -377,5 +392,21 @@ final class SimReplica {
                 simulation.trace(id + ": " + message);
             }
         }
+    }
+
+    // ---- QUORUM (issue 8): quorum reads, driven as the server drives them
+
+    private final Map<Long, java.util.function.Consumer<io.calmdb.replication.core.QuorumReadOutcome>> quorumReads =
+            new HashMap<>();
+
+    /**
+     * A client's quorum read of {@code key} from {@code replicas} replicas; {@code answer} runs (in a later event,
+     * with the merge in this replica's keyspace) unless the node crashes first.
+     */
+    void quorumRead(Bytes key, int replicas, long timeoutMillis,
+            java.util.function.Consumer<io.calmdb.replication.core.QuorumReadOutcome> answer) {
+        long ticket = nextTicket++;
+        quorumReads.put(ticket, answer);
+        core.quorumRead(ticket, key, replicas, timeoutMillis, now());
     }
 }

@@ -121,6 +121,11 @@ final class ClusterExperiment implements Experiment {
             tables.add(new Table("Failing runs (replay one with --seed N --seeds 1)", List.of("seed", "policy",
                     "violations", "first violation"), failures));
         }
+        // ---- QUORUM (issue 8): the quorum-read workload over the same seeds.
+        QuorumReadRuns quorum = QuorumReadRuns.run(options.seed(), seeds, nodes);
+        tables.addAll(quorum.tables);
+        failedRuns += quorum.failedRuns;
+        violations += quorum.violations;
         Map<String, Object> totals = new LinkedHashMap<>();
         totals.put("seeds", seeds);
         totals.put("runs", runs);
