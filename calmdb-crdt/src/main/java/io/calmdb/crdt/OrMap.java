@@ -204,6 +204,34 @@ public final class OrMap<K, V extends Crdt<V>> implements Crdt<OrMap<K, V>>, Cau
     }
 
     /**
+     * The partial state a replica answers a quorum read of {@code key} with: the key's value (listed as removed when
+     * absent here), with a context of the dots that value holds plus the dots of {@code askerDots} (the dots the
+     * asking replica holds in its value of the key) that this map has seen but no longer holds. Merged at the asker,
+     * it adds what this replica holds and removes exactly what this replica removed of the asker's value, and
+     * changes no other key: unlike {@link #extract}, which removes nothing, it carries this replica's removals.
+     */
+    public OrMap<K, V> extractFor(K key, CausalContext askerDots) {
+        Checks.notNull(key, "key");
+        Checks.notNull(askerDots, "askerDots");
+        OrMap<K, V> extracted = new OrMap<>(valueType, new CausalContext(), true);
+        V value = entries.get(key);
+        boolean present = value != null && !causal(value).isBottom();
+        if (present) {
+            causal(value).collectDots(extracted.context);
+        }
+        askerDots.forEachDot(dot -> {
+            if (context.contains(dot)) {
+                extracted.context.add(dot);
+            }
+        });
+        extracted.context.settle();
+        extracted.entries.put(key, present ? causal(value).copyWith(extracted.context)
+                : valueType.empty(extracted.context));
+        extracted.presentCount = present ? 1 : 0;
+        return extracted;
+    }
+
+    /**
      * Records {@code seen} as observed without changing any value. A dot that is seen but held by no value counts
      * as removed, so this is only for restoring a context persisted alongside the values it describes, after
      * those values have been restored (recovery from a checkpoint); it is not a merge and not a delta.

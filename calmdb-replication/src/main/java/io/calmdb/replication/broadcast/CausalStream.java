@@ -35,4 +35,10 @@ public interface CausalStream<P> extends BroadcastProtocol<RelayMessage<P>, P> {
     boolean received(io.calmdb.crdt.Dot id);
 
     boolean canResendAfter(ReplicaId peer, long peerDeliveredFromSelf);
+
+    /**
+     * Visits the payload of every message held back for its dependencies, in a deterministic order. A held-back
+     * message was acknowledged (see {@link #received}), so a quorum read answered by this node must include it.
+     */
+    void forEachHeldBack(java.util.function.Consumer<P> action);
 }

@@ -215,6 +215,15 @@ final class OrderedBroadcast<P> implements CausalStream<P> {
     }
 
     @Override
+    public void forEachHeldBack(java.util.function.Consumer<P> action) {
+        for (TreeMap<Long, RelayMessage.Data<P>> fromOrigin : holdBack.values()) {
+            for (RelayMessage.Data<P> data : fromOrigin.values()) {
+                action.accept(data.payload());
+            }
+        }
+    }
+
+    @Override
     public boolean canResendAfter(ReplicaId peer, long peerDeliveredFromSelf) {
         long sent = delivered.get(self());
         if (peerDeliveredFromSelf >= sent) {

@@ -47,7 +47,10 @@ import java.util.TreeMap;
  * lacks nothing from anyone else; otherwise by a state transfer in chunks of at most
  * {@link ReplicaCoreConfig#chunkBytesMax()}: self-contained per-key partial states, then the context and delivered
  * vector captured when the transfer began. The receiver joins the chunks as one complete state (which applies the
- * sender's removals too) and skips its stream past what the state included.
+ * sender's removals too) and skips its stream past what the state included. Each chunk covers a range of the key
+ * list the transfer captured, so a receiver that misses one (lost, or overtaken by the next) asks the sender to go on
+ * from the first key it lacks: on a link that drops or reorders one message in twenty, a transfer of hundreds of
+ * chunks still completes, where one that had to arrive whole in one try never did.
  *
  * <p>Not thread-safe: one driver thread (or the simulator) calls it.
  */
@@ -72,6 +75,12 @@ public final class ReplicaCore {
     private VersionVector deliveredOneRoundAgo = VersionVector.empty();
     private final Map<ReplicaId, OutgoingTransfer> outgoing = new TreeMap<>();
     private final Map<ReplicaId, IncomingTransfer> incoming = new HashMap<>();
+    private record CompletedTransfer(long transferId, long fingerprint) {}
+
+    /** Per peer, the last transfer applied from it, so a late duplicate of its chunks or End starts nothing. */
+    private final Map<ReplicaId, CompletedTransfer> completed = new HashMap<>();
+    /** Digest rounds a sender keeps a transfer whose End went out but which the peer has not taken in. */
+    static final int TRANSFER_DIGESTS_AFTER_END_MAX = 8;
     private final Map<ReplicaId, VersionVector> peerDelivered = new TreeMap<>();
     // Per peer, the delivered vector of the digest before its previous one (see streamsRepair).
     private final Map<ReplicaId, VersionVector> peerDeliveredBefore = new HashMap<>();
@@ -106,6 +115,8 @@ public final class ReplicaCore {
     private long transfersSent;
     private long transfersReceived;
     private long transfersAvoided;
+    private long transfersResumed;
+    private long transfersAbandoned;
     private long malformedMessages;
     private long remoteDeltasApplied;
 
@@ -159,9 +170,11 @@ public final class ReplicaCore {
         List<ReplicaId> everyone = new ArrayList<>(config.peers());
         everyone.add(self);
         claims = new Claims(self, everyone, keyspace, effects, new ClaimHost(), nowMillis);
+        publishIncarnation = Math.max(0, nowMillis);
         stream.start(nowMillis, outbox);
         nextDigestAtMillis = nowMillis;
         nextCheckpointAtMillis = nowMillis + config.checkpointIntervalMillis();
+        startQuorumReads(nowMillis);
         flushRelays();
     }
 
@@ -357,6 +370,10 @@ public final class ReplicaCore {
             case ReplicationMessage.End end -> onEnd(from, end, nowMillis);
             case ReplicationMessage.ClaimRequestMessage claim -> claims.onRequest(from, claim, nowMillis);
             case ReplicationMessage.ClaimDecisionMessage decision -> claims.onDecision(from, decision, nowMillis);
+            case ReplicationMessage.Resume resume -> onResume(from, resume);
+            case ReplicationMessage.Publish publish -> onPublish(from, publish);
+            case ReplicationMessage.ReadRequest request -> onReadRequest(from, request);
+            case ReplicationMessage.ReadResponse response -> onReadResponse(from, response);
         }
         claims.deliveredAdvanced();
     }
@@ -415,15 +432,22 @@ public final class ReplicaCore {
             sendDigests();
             nextDigestAtMillis = nowMillis + config.antiEntropyIntervalMillis();
         }
-        for (Iterator<Map.Entry<ReplicaId, OutgoingTransfer>> it = outgoing.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<ReplicaId, OutgoingTransfer> entry = it.next();
-            if (entry.getValue().pump(entry.getKey())) {
+        for (Map.Entry<ReplicaId, OutgoingTransfer> entry : outgoing.entrySet()) {
+            entry.getValue().pump(entry.getKey());
+        }
+        long staleAfterMillis = TRANSFER_DIGESTS_AFTER_END_MAX * config.antiEntropyIntervalMillis();
+        for (Iterator<Map.Entry<ReplicaId, IncomingTransfer>> it = incoming.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<ReplicaId, IncomingTransfer> entry = it.next();
+            if (nowMillis - entry.getValue().lastProgressMillis > staleAfterMillis) {
+                // The sender has given this transfer up (it gives up after as many rounds); so does the receiver.
                 it.remove();
-                transfersSent++;
+            } else {
+                entry.getValue().askForWhatIsMissing(entry.getKey(), nowMillis);
             }
         }
         expireWaiters(nowMillis);
         claims.tick(nowMillis);
+        advanceQuorumReads(nowMillis);
         expireDueKeys(nowMillis);
         advanceCheckpoint(nowMillis);
     }
@@ -516,6 +540,18 @@ public final class ReplicaCore {
         }
     }
 
+    /**
+     * Keys changed by state that has no log record (a state transfer): they go into the next checkpoint and, when one
+     * is writing its keys now, into that one too, since its commit will capture a context that includes the change.
+     * A checkpoint claiming a dot whose state it lacks would, after a crash, hide the loss from anti-entropy forever.
+     */
+    private void unloggedStateChanged(Set<Bytes> keys) {
+        dirtyKeys.addAll(keys);
+        if (checkpointKeys != null && !checkpointCommitting) {
+            checkpointKeys.addAll(keys);
+        }
+    }
+
     private void applyRemote(Dot id, byte[] payload) {
         OrMap<Bytes, KeyValue> delta;
         try {
@@ -577,7 +613,22 @@ public final class ReplicaCore {
         acknowledged.get(from).advanceTo(Math.min(digest.delivered().get(self), durableLocalSequence));
         acknowledgementsAdvanced();
         stream.peerHeard(from, nowMillis, outbox);
-        if (digest.context().includes(contextOneRoundAgo) || outgoing.containsKey(from)) {
+        OutgoingTransfer transfer = outgoing.get(from);
+        if (transfer != null) {
+            if (digest.context().includes(transfer.context)) {
+                outgoing.remove(from);
+            } else if (transfer.ended && ++transfer.digestsSinceEnd > TRANSFER_DIGESTS_AFTER_END_MAX) {
+                // The peer has not taken the transfer in for several rounds (it restarted and forgot it, say):
+                // give it up, and let the next digest decide afresh whether the peer still needs one.
+                outgoing.remove(from);
+                transfersAbandoned++;
+            } else {
+                // The End may have been lost: send it again, and the receiver asks for whatever it still lacks.
+                transfer.resendEnd = transfer.ended;
+            }
+            return;
+        }
+        if (digest.context().includes(contextOneRoundAgo)) {
             return;
         }
         if (streamsRepair(from, beforePrevious, digest.delivered())) {
@@ -619,70 +670,45 @@ public final class ReplicaCore {
         return lacking[0] && repairing[0];
     }
 
-    /**
-     * A chunk of a transfer. Links may reorder messages (the simulator's network does, with an independent latency per
-     * message), so a chunk that comes early waits, up to {@link IncomingTransfer#EARLY_CHUNKS_MAX} of them, and a
-     * duplicate is ignored; without this a transfer of more than a few chunks almost never completed (issue 8's claim
-     * simulation found every one of ~500 transfers of a 190 KB state abandoned).
-     */
     private void onChunk(ReplicaId from, ReplicationMessage.Chunk chunk, long nowMillis) {
+        if (completedFrom(from, chunk.transferId(), chunk.fingerprint())) {
+            return;
+        }
         IncomingTransfer transfer = incoming.get(from);
-        if (transfer == null || (transfer.id != chunk.transferId()
-                && (chunk.index() == 0 || chunk.transferId() > transfer.id))) {
-            transfer = new IncomingTransfer(chunk.transferId());
+        if (transfer == null || !transfer.is(chunk.transferId(), chunk.fingerprint())) {
+            // The sender has one transfer to us at a time, so a chunk of another one means a new transfer began (or,
+            // rarely, a stray of an old one arrived late, which costs the current transfer a restart, never a mix).
+            transfer = new IncomingTransfer(chunk.transferId(), chunk.fingerprint(), nowMillis);
             incoming.put(from, transfer);
-        } else if (transfer.id != chunk.transferId()) {
+        }
+        try {
+            transfer.accept(chunk, nowMillis);
+        } catch (CodecException e) {
+            malformedMessages++;
+            incoming.remove(from);
+            effects.note("dropping state transfer " + chunk.transferId() + " from " + from
+                    + ": a chunk does not decode: " + e.getMessage());
             return;
         }
-        if (transfer.abandoned || chunk.index() < transfer.chunks) {
-            return;
-        }
-        if (chunk.index() > transfer.chunks) {
-            if (transfer.early.size() >= IncomingTransfer.EARLY_CHUNKS_MAX) {
-                transfer.abandoned = true;
-                transfer.early.clear();
-            } else {
-                transfer.early.put(chunk.index(), chunk.state());
-            }
-            return;
-        }
-        byte[] state = chunk.state();
-        while (state != null) {
-            try {
-                transfer.staging.merge(Codecs.decode(Keyspace.CODEC, state));
-                transfer.checksum.update(state);
-                transfer.chunks++;
-            } catch (CodecException e) {
-                malformedMessages++;
-                incoming.remove(from);
-                effects.note("dropping state transfer " + chunk.transferId() + " from " + from
-                        + ": a chunk does not decode: " + e.getMessage());
-                return;
-            }
-            state = transfer.early.remove(transfer.chunks);
-        }
-        if (transfer.end != null && transfer.end.chunks() == transfer.chunks) {
-            onEnd(from, transfer.end, nowMillis);
-        }
+        transfer.askForWhatIsMissing(from, nowMillis);
     }
 
     private void onEnd(ReplicaId from, ReplicationMessage.End end, long nowMillis) {
-        IncomingTransfer transfer = incoming.get(from);
-        if (end.chunks() == 0) {
-            transfer = new IncomingTransfer(end.transferId());
+        if (completedFrom(from, end.transferId(), end.fingerprint())) {
+            return;
         }
-        if (transfer != null && !transfer.abandoned && transfer.id == end.transferId()
-                && transfer.chunks < end.chunks()) {
-            // The close came before its last chunks: it completes when they arrive.
-            transfer.end = end;
+        IncomingTransfer transfer = incoming.get(from);
+        if (transfer == null || !transfer.is(end.transferId(), end.fingerprint())) {
+            transfer = new IncomingTransfer(end.transferId(), end.fingerprint(), nowMillis);
+            incoming.put(from, transfer);
+        }
+        transfer.keyCount = end.keyCount();
+        if (transfer.coveredKeys < end.keyCount()) {
+            transfer.askForWhatIsMissing(from, nowMillis);
             return;
         }
         incoming.remove(from);
-        if (transfer == null || transfer.abandoned || transfer.id != end.transferId() || transfer.chunks != end.chunks()
-                || transfer.checksum.getValue() != end.chunksChecksum()) {
-            // A chunk went missing (a link broke mid-transfer); the next digest round starts a fresh transfer.
-            return;
-        }
+        completed.put(from, new CompletedTransfer(end.transferId(), end.fingerprint()));
         transfer.staging.restoreContext(end.context());
         Set<Bytes> affected = new LinkedHashSet<>(keyspace.state().keys());
         affected.addAll(transfer.staging.touchedKeys());
@@ -690,17 +716,23 @@ public final class ReplicaCore {
         stream.skipTo(end.delivered(), outbox);
         // The transferred state has no log records: only a checkpoint makes it durable, so one starts soon. Until it
         // commits, a crash loses the transfer and anti-entropy repairs it again.
-        dirtyKeys.addAll(affected);
-        if (checkpointKeys != null && !checkpointCommitting) {
-            // A checkpoint under way captures the context after its last key, so it must write these keys' states
-            // too: otherwise it records the transfer's dots without their values, recovery reads them as removed, and
-            // the next transfer from here removes them everywhere (issue 8's claim simulation lost claim facts so).
-            checkpointKeys.addAll(affected);
-        }
+        unloggedStateChanged(affected);
         keyspace.changed(affected);
         nextCheckpointAtMillis = nowMillis;
         effects.note("applied a state transfer from " + from + " touching " + affected.size() + " keys");
         transfersReceived++;
+    }
+
+    private void onResume(ReplicaId from, ReplicationMessage.Resume resume) {
+        OutgoingTransfer transfer = outgoing.get(from);
+        if (transfer != null && transfer.id == resume.transferId() && transfer.fingerprint == resume.fingerprint()) {
+            transfer.resumeFrom(resume.fromKey());
+        }
+    }
+
+    private boolean completedFrom(ReplicaId from, long transferId, long fingerprint) {
+        CompletedTransfer last = completed.get(from);
+        return last != null && last.transferId() == transferId && last.fingerprint() == fingerprint;
     }
 
     // ------------------------------------------------------------------------------------------------------
@@ -733,6 +765,8 @@ public final class ReplicaCore {
         status.put("transfersReceived", transfersReceived);
         status.put("transfersAvoided", transfersAvoided);
         status.put("transfersInProgress", outgoing.size());
+        status.put("transfersResumed", transfersResumed);
+        status.put("transfersAbandoned", transfersAbandoned);
         status.put("malformedMessages", malformedMessages);
         status.put("localWritesAwaitingLog", awaitingDurability.size());
         status.put("dirtyKeys", dirtyKeys.size());
@@ -764,20 +798,25 @@ public final class ReplicaCore {
     // ------------------------------------------------------------------------------------------------------
     // State transfer
 
-    /** An outgoing state transfer, sent a chunk at a time as the link has room. */
+    /**
+     * An outgoing state transfer, sent a chunk at a time as the link has room. It stays after its End went out until
+     * the peer's digest shows it took the state in, so a receiver that lacks a chunk can ask for the rest.
+     */
     private final class OutgoingTransfer {
         /** Chunks offered to the link per tick, so one transfer cannot monopolise the driver. */
         private static final int CHUNKS_PER_TICK_MAX = 8;
 
         private final long id;
+        private final long fingerprint;
         private final List<Bytes> keys;
         private final CausalContext context;
         private final VersionVector delivered;
         private int nextKey;
-        private long chunksSent;
-        private long chunksMade;
-        private final java.util.zip.CRC32C checksum = new java.util.zip.CRC32C();
         private byte[] pendingChunk;
+        private boolean ended;
+        private boolean endedOnce;
+        private boolean resendEnd;
+        private int digestsSinceEnd;
         /**
          * The newest local write whose effects the transfer may carry so far (in a chunk, or in the captured context).
          * Nothing is sent before that write is durable: a peer that learned of a write this replica then lost in a
@@ -792,33 +831,83 @@ public final class ReplicaCore {
             this.context = context;
             this.delivered = delivered;
             this.localSequenceCarried = lastLocalSequence;
+            this.fingerprint = fingerprintOf(keys, context);
         }
 
-        /** Sends what the link takes now; true when the transfer is complete. */
-        boolean pump(ReplicaId peer) {
+        /**
+         * What tells this transfer from another with the same id (a sender that restarted counts ids from 1 again):
+         * a checksum of its key list and of its context, never negative.
+         */
+        private static long fingerprintOf(List<Bytes> keys, CausalContext context) {
+            java.util.zip.CRC32C keysChecksum = new java.util.zip.CRC32C();
+            for (Bytes key : keys) {
+                byte[] bytes = key.toByteArray();
+                keysChecksum.update(bytes.length);
+                keysChecksum.update(bytes);
+            }
+            java.util.zip.CRC32C contextChecksum = new java.util.zip.CRC32C();
+            contextChecksum.update(context.encode());
+            return ((keysChecksum.getValue() << 31) ^ contextChecksum.getValue()) & Long.MAX_VALUE;
+        }
+
+        /** Goes back to the key at {@code fromKey}, which the receiver lacks. */
+        void resumeFrom(long fromKey) {
+            if (fromKey < 0 || fromKey > keys.size()) {
+                return;
+            }
+            nextKey = (int) fromKey;
+            pendingChunk = null;
+            ended = false;
+            resendEnd = false;
+            digestsSinceEnd = 0;
+            transfersResumed++;
+        }
+
+        /** Sends what the link takes now. */
+        void pump(ReplicaId peer) {
+            if (ended) {
+                if (resendEnd && effects.send(peer, endMessage())) {
+                    resendEnd = false;
+                }
+                return;
+            }
             for (int sent = 0; sent < CHUNKS_PER_TICK_MAX; sent++) {
                 if (pendingChunk == null) {
                     pendingChunk = nextChunk();
                     localSequenceCarried = Math.max(localSequenceCarried, lastLocalSequence);
                 }
                 if (durableLocalSequence < localSequenceCarried) {
-                    return false;
+                    return;
                 }
                 if (pendingChunk == null) {
-                    byte[] end = ReplicationMessage.encode(new ReplicationMessage.End(id, context, delivered, chunksSent,
-                            checksum.getValue()));
-                    return effects.send(peer, end);
+                    if (effects.send(peer, endMessage())) {
+                        ended = true;
+                        digestsSinceEnd = 0;
+                        if (!endedOnce) {
+                            endedOnce = true;
+                            transfersSent++;
+                        }
+                    }
+                    return;
                 }
                 if (!effects.send(peer, pendingChunk)) {
-                    return false;
+                    return;
                 }
                 pendingChunk = null;
-                chunksSent++;
             }
-            return false;
         }
 
+        private byte[] endMessage() {
+            return ReplicationMessage.encode(new ReplicationMessage.End(id, fingerprint, context, delivered,
+                    keys.size()));
+        }
+
+        /** The next chunk: the keys from {@code nextKey} on up to about {@code chunkBytesMax}; null past the last. */
         private byte[] nextChunk() {
+            if (nextKey >= keys.size()) {
+                return null;
+            }
+            int firstKey = nextKey;
             OrMap<Bytes, KeyValue> chunk = null;
             int approximateBytes = 0;
             while (nextKey < keys.size() && approximateBytes < config.chunkBytesMax()) {
@@ -829,32 +918,442 @@ public final class ReplicaCore {
                 approximateBytes += Codecs.encode(Keyspace.CODEC, extract).length;
                 chunk = chunk == null ? extract : chunk.merge(extract);
             }
-            if (chunk == null) {
-                return null;
-            }
-            byte[] state = Codecs.encode(Keyspace.CODEC, chunk);
-            checksum.update(state);
-            return ReplicationMessage.encode(new ReplicationMessage.Chunk(id, chunksMade++, state));
+            byte[] state = Codecs.encode(Keyspace.CODEC, chunk == null ? new OrMap<>(KeyValue.type()) : chunk);
+            return ReplicationMessage.encode(new ReplicationMessage.Chunk(id, fingerprint, firstKey, nextKey, state));
         }
     }
 
-    /** A transfer being received: chunks accumulate into a staging state. */
-    private static final class IncomingTransfer {
-        /** Chunks that came before their turn and wait for it; one more abandons the transfer. */
-        static final int EARLY_CHUNKS_MAX = 64;
+    /**
+     * A transfer being received: chunks join a staging state as long as they continue the keys covered so far; a chunk
+     * that arrives ahead of a gap waits in a small buffer, and a gap that lasts a retransmission period is asked for.
+     */
+    private final class IncomingTransfer {
+        /** Chunks held ahead of a gap; at the default chunk size, at most 2 MiB. */
+        private static final int EARLY_CHUNKS_MAX = 8;
 
         private final long id;
-        private final Map<Long, byte[]> early = new HashMap<>();
-        /** The close, when it came before the last chunks. */
-        private ReplicationMessage.End end;
+        private final long fingerprint;
         private final OrMap<Bytes, KeyValue> staging = new OrMap<>(KeyValue.type());
-        private final java.util.zip.CRC32C checksum = new java.util.zip.CRC32C();
-        private long chunks;
-        private boolean abandoned;
+        private final TreeMap<Long, ReplicationMessage.Chunk> early = new TreeMap<>();
+        private long coveredKeys;
+        /** The key count the End announced; -1 until it arrives. */
+        private long keyCount = -1;
+        private long lastProgressMillis;
+        private boolean asked;
+        private long lastAskedMillis;
 
-        IncomingTransfer(long id) {
+        IncomingTransfer(long id, long fingerprint, long nowMillis) {
             this.id = id;
+            this.fingerprint = fingerprint;
+            this.lastProgressMillis = nowMillis;
         }
+
+        boolean is(long transferId, long transferFingerprint) {
+            return id == transferId && fingerprint == transferFingerprint;
+        }
+
+        void accept(ReplicationMessage.Chunk chunk, long nowMillis) throws CodecException {
+            if (chunk.endKey() <= coveredKeys) {
+                return;
+            }
+            if (chunk.firstKey() > coveredKeys) {
+                if (early.size() < EARLY_CHUNKS_MAX || early.containsKey(chunk.firstKey())) {
+                    early.put(chunk.firstKey(), chunk);
+                }
+                return;
+            }
+            join(chunk, nowMillis);
+            while (!early.isEmpty() && early.firstKey() <= coveredKeys) {
+                ReplicationMessage.Chunk next = early.pollFirstEntry().getValue();
+                if (next.endKey() > coveredKeys) {
+                    join(next, nowMillis);
+                }
+            }
+        }
+
+        private void join(ReplicationMessage.Chunk chunk, long nowMillis) throws CodecException {
+            staging.merge(Codecs.decode(Keyspace.CODEC, chunk.state()));
+            coveredKeys = chunk.endKey();
+            lastProgressMillis = nowMillis;
+        }
+
+        /**
+         * Asks the sender for the keys from the first one not covered, when chunks beyond a gap (or the End) show
+         * something is missing and it has not arrived for a retransmission period; at most once per period.
+         */
+        void askForWhatIsMissing(ReplicaId sender, long nowMillis) {
+            boolean gap = !early.isEmpty() || (keyCount >= 0 && coveredKeys < keyCount);
+            long period = config.retransmitPeriodMillis();
+            if (!gap || nowMillis - lastProgressMillis < period || (asked && nowMillis - lastAskedMillis < period)) {
+                return;
+            }
+            asked = true;
+            lastAskedMillis = nowMillis;
+            effects.send(sender, ReplicationMessage.encode(new ReplicationMessage.Resume(id, fingerprint,
+                    coveredKeys)));
+        }
+    }
+
+    // ---- Pub/Sub (issue 9)
+    //
+    // A published message goes once to every peer, outside the causal stream: it is not applied to the keyspace,
+    // not logged, not acknowledged and never resent, so a peer that is partitioned (or whose link is full) misses it
+    // for good. Each message carries this replica's incarnation (the time it started, so it grows across restarts)
+    // and a sequence within it; a receiver delivers a message only when it is newer than the newest it delivered from
+    // that sender, which keeps the sender's order and drops duplicates and stragglers: at most once, in order.
+
+    /** This life's id for pub/sub numbering: the start time, which a restart makes larger. */
+    private long publishIncarnation;
+    private long lastPublishSequence;
+    /** Per peer, the incarnation and sequence of the newest pub/sub message delivered from it. */
+    private final Map<ReplicaId, long[]> newestPublishDelivered = new HashMap<>();
+    private long publishesSent;
+    private long publishesDelivered;
+    private long publishesDropped;
+
+    /**
+     * Sends a pub/sub message to every peer, best effort: a peer that cannot be reached now never gets it. The local
+     * subscribers are the driver's to reach (it knows them); this only crosses regions.
+     *
+     * @throws IllegalArgumentException if the channel or the message is longer than
+     *     {@link ReplicationMessage#PUBLISH_CHANNEL_BYTES_MAX} or {@link ReplicationMessage#PUBLISH_MESSAGE_BYTES_MAX}
+     */
+    public void publish(byte[] channel, byte[] message) {
+        publish(List.of(new PublishedMessage(channel, message)));
+    }
+
+    /**
+     * Sends consecutive pub/sub messages to every peer, in order, best effort, as few frames as the bounds allow (a
+     * frame holds up to {@link ReplicationMessage#PUBLISH_MESSAGES_MAX} messages and is closed once it passes
+     * {@link #BATCH_BYTES_MAX}), so a burst of {@code PUBLISH} costs a frame per peer, not one per message.
+     */
+    public void publish(List<PublishedMessage> messages) {
+        int from = 0;
+        while (from < messages.size()) {
+            int to = from;
+            long bytes = 0;
+            while (to < messages.size() && to - from < ReplicationMessage.PUBLISH_MESSAGES_MAX
+                    && (to == from || bytes < BATCH_BYTES_MAX)) {
+                bytes += messages.get(to).channel().length + messages.get(to).message().length;
+                to++;
+            }
+            List<PublishedMessage> frame = messages.subList(from, to);
+            byte[] encoded = ReplicationMessage.encode(new ReplicationMessage.Publish(publishIncarnation,
+                    lastPublishSequence + 1, frame));
+            lastPublishSequence += frame.size();
+            for (ReplicaId peer : config.peers()) {
+                effects.send(peer, encoded);
+            }
+            publishesSent += frame.size();
+            from = to;
+        }
+    }
+
+    /** The longest channel name {@link #publish} accepts, in bytes. */
+    public static int publishChannelBytesMax() {
+        return ReplicationMessage.PUBLISH_CHANNEL_BYTES_MAX;
+    }
+
+    /** The longest message {@link #publish} accepts, in bytes. */
+    public static int publishMessageBytesMax() {
+        return ReplicationMessage.PUBLISH_MESSAGE_BYTES_MAX;
+    }
+
+    private void onPublish(ReplicaId from, ReplicationMessage.Publish publish) {
+        long[] newest = newestPublishDelivered.computeIfAbsent(from, peer -> new long[] {-1, 0});
+        long sequence = publish.firstSequence();
+        for (PublishedMessage message : publish.messages()) {
+            boolean newer = publish.incarnation() > newest[0]
+                    || (publish.incarnation() == newest[0] && sequence > newest[1]);
+            if (newer) {
+                newest[0] = publish.incarnation();
+                newest[1] = sequence;
+                publishesDelivered++;
+                effects.published(from, message.channel(), message.message());
+            } else {
+                publishesDropped++;
+            }
+            sequence++;
+        }
+    }
+
+    /** Pub/sub messages this replica sent to its peers, delivered from them, and dropped as duplicates or late. */
+    public Map<String, Long> publishStatus() {
+        Map<String, Long> status = new LinkedHashMap<>();
+        status.put("publishesSent", publishesSent);
+        status.put("publishesDelivered", publishesDelivered);
+        status.put("publishesDropped", publishesDropped);
+        return status;
+    }
+
+    // ---- QUORUM (issue 8): quorum reads with read repair
+
+    /**
+     * The largest state of one key a replica sends in answer to a quorum read, or as a read repair, in encoded bytes.
+     * A read of a larger key fails with an error that names this bound rather than building a frame that large.
+     */
+    public static final int QUORUM_STATE_BYTES_MAX = 64 * 1024 * 1024;
+    /** The most quorum reads waiting for answers at once; a read beyond them fails at once, naming this bound. */
+    public static final int QUORUM_READS_PENDING_MAX = 10_000;
+
+    /** A quorum read waiting for answers; {@code answers} holds each answering peer's state of the key. */
+    private record PendingQuorumRead(long ticket, Bytes key, int replicas, long timeoutMillis, long deadlineMillis,
+            Map<ReplicaId, OrMap<Bytes, KeyValue>> answers, long[] nextResendAtMillis) {}
+
+    private final Map<Long, PendingQuorumRead> quorumReads = new LinkedHashMap<>();
+    private long nextQuorumReadId;
+    private long quorumReadsServed;
+    private long quorumReadsTimedOut;
+    private long quorumReadsFailed;
+    private long quorumRepairsSent;
+    private long quorumRepairsReceived;
+    private long quorumRequestsAnswered;
+
+    // Read ids start from the start time, so an answer to a read of an earlier life of this replica (a restart reuses
+    // nothing else to tell them apart) cannot be counted for a read of this one.
+    private void startQuorumReads(long nowMillis) {
+        nextQuorumReadId = Math.max(1, nowMillis) << 16;
+    }
+
+    /** The number of replicas in the cluster, this one included: the N of {@code W + R > N}. */
+    public int clusterSize() {
+        return config.peers().size() + 1;
+    }
+
+    /**
+     * A read of {@code key} from {@code replicas} replicas, this one included: asks every peer for its state of the
+     * key, merges each answer into the local replica as it arrives (a read repair of this replica), and once
+     * {@code replicas} replicas answered reports success through {@link ReplicaEffects#quorumReadAnswered}; the
+     * driver then runs the read command on the local replica, which now holds the merge. A peer whose state did not
+     * hold the merge receives it back (a read repair of that peer). When fewer than {@code replicas} replicas have
+     * answered after {@code timeoutMillis}, the read fails with an error naming how many did: it never falls back to
+     * a local read. Requests are resent every {@link ReplicaCoreConfig#retransmitPeriodMillis()} to peers that have
+     * not answered, so a lost message alone does not fail a read.
+     *
+     * <p>A write acknowledged by {@code WAIT w} is held by {@code w + 1} replicas (its origin and w peers); a read
+     * from {@code replicas} replicas therefore sees it whenever {@code w + 1 + replicas > clusterSize()}. An
+     * acknowledging replica that holds the write back for its causal dependencies includes it in its answer.
+     *
+     * @throws IllegalArgumentException if {@code replicas} is not in [1, {@link #clusterSize()}] or
+     *                                  {@code timeoutMillis} is not positive
+     */
+    public void quorumRead(long ticket, Bytes key, int replicas, long timeoutMillis, long nowMillis) {
+        java.util.Objects.requireNonNull(key, "key");
+        if (replicas < 1 || replicas > clusterSize()) {
+            throw new IllegalArgumentException("replicas must be in [1, " + clusterSize() + "] (the cluster size), got "
+                    + replicas);
+        }
+        if (timeoutMillis <= 0) {
+            throw new IllegalArgumentException("timeoutMillis must be > 0, got " + timeoutMillis);
+        }
+        try {
+            currentNowMillis = nowMillis;
+            absorbHeldBack(key);
+            if (replicas == 1) {
+                quorumReadsServed++;
+                effects.quorumReadAnswered(ticket, QuorumReadOutcome.success(1, 1));
+                return;
+            }
+            if (quorumReads.size() >= QUORUM_READS_PENDING_MAX) {
+                quorumReadsFailed++;
+                effects.quorumReadAnswered(ticket, QuorumReadOutcome.failed(1, replicas, "refused: "
+                        + QUORUM_READS_PENDING_MAX + " quorum reads are waiting already (QUORUM_READS_PENDING_MAX)"));
+                return;
+            }
+            long readId = nextQuorumReadId++;
+            PendingQuorumRead read = new PendingQuorumRead(ticket, key, replicas, timeoutMillis,
+                    nowMillis + timeoutMillis, new TreeMap<>(), new long[] {nowMillis + config.retransmitPeriodMillis()});
+            quorumReads.put(readId, read);
+            sendReadRequests(readId, read);
+        } finally {
+            flushRelays();
+        }
+    }
+
+    private void sendReadRequests(long readId, PendingQuorumRead read) {
+        byte[] request = ReplicationMessage.encode(new ReplicationMessage.ReadRequest(readId, read.key().toByteArray(),
+                keyDots(read.key())));
+        for (ReplicaId peer : config.peers()) {
+            if (!read.answers().containsKey(peer)) {
+                effects.send(peer, request);
+            }
+        }
+    }
+
+    private void advanceQuorumReads(long nowMillis) {
+        for (Iterator<Map.Entry<Long, PendingQuorumRead>> it = quorumReads.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Long, PendingQuorumRead> entry = it.next();
+            PendingQuorumRead read = entry.getValue();
+            if (nowMillis >= read.deadlineMillis()) {
+                it.remove();
+                quorumReadsTimedOut++;
+                effects.quorumReadAnswered(read.ticket(), QuorumReadOutcome.timedOut(read.answers().size() + 1,
+                        read.replicas(), read.timeoutMillis()));
+            } else if (nowMillis >= read.nextResendAtMillis()[0]) {
+                read.nextResendAtMillis()[0] = nowMillis + config.retransmitPeriodMillis();
+                sendReadRequests(entry.getKey(), read);
+            }
+        }
+    }
+
+    private void onReadRequest(ReplicaId from, ReplicationMessage.ReadRequest request) {
+        Bytes key = Bytes.copyOf(request.key());
+        absorbHeldBack(key);
+        byte[] state = Codecs.encode(Keyspace.CODEC, keyspace.state().extractFor(key, request.askerDots()));
+        ReplicationMessage.ReadResponse response = state.length > QUORUM_STATE_BYTES_MAX
+                ? new ReplicationMessage.ReadResponse(request.readId(), request.key(), new byte[0], state.length)
+                : new ReplicationMessage.ReadResponse(request.readId(), request.key(), state, 0);
+        quorumRequestsAnswered++;
+        effects.send(from, ReplicationMessage.encode(response));
+    }
+
+    private void onReadResponse(ReplicaId from, ReplicationMessage.ReadResponse response) {
+        Bytes key = Bytes.copyOf(response.key());
+        boolean repair = response.readId() == ReplicationMessage.ReadResponse.REPAIR;
+        PendingQuorumRead read = repair ? null : quorumReads.get(response.readId());
+        if (read != null && !read.key().equals(key)) {
+            read = null;
+        }
+        if (response.oversizedBytes() > 0) {
+            if (read != null) {
+                quorumReads.remove(response.readId());
+                quorumReadsFailed++;
+                effects.quorumReadAnswered(read.ticket(), QuorumReadOutcome.failed(read.answers().size() + 1,
+                        read.replicas(), "failed: the state of this key at " + from + " is " + response.oversizedBytes()
+                                + " bytes, over QUORUM_STATE_BYTES_MAX (" + QUORUM_STATE_BYTES_MAX + " bytes)"));
+            }
+            return;
+        }
+        OrMap<Bytes, KeyValue> state;
+        try {
+            state = Codecs.decode(Keyspace.CODEC, response.state());
+        } catch (CodecException e) {
+            malformedMessages++;
+            effects.note("dropping a quorum read answer from " + from + " that does not decode: " + e.getMessage());
+            return;
+        }
+        if (!state.isPartial() || !state.touchedKeys().equals(Set.of(key))) {
+            malformedMessages++;
+            effects.note("dropping a quorum read answer from " + from + " that does not list exactly its key");
+            return;
+        }
+        if (claimsUnseenRemovals(key, state)) {
+            malformedMessages++;
+            effects.note("dropping a quorum read answer from " + from + " whose context removes dots this replica "
+                    + "never saw");
+            return;
+        }
+        mergeKeyState(key, state);
+        if (repair) {
+            quorumRepairsReceived++;
+            return;
+        }
+        if (read == null) {
+            // A late answer (the read completed or timed out): merged all the same, and repaired if it lagged.
+            repairIfLagging(from, key, state, keyDots(key));
+            return;
+        }
+        read.answers().putIfAbsent(from, state);
+        if (read.answers().size() + 1 >= read.replicas()) {
+            quorumReads.remove(response.readId());
+            CausalContext merged = keyDots(key);
+            read.answers().forEach((peer, answer) -> repairIfLagging(peer, key, answer, merged));
+            quorumReadsServed++;
+            effects.quorumReadAnswered(read.ticket(), QuorumReadOutcome.success(read.answers().size() + 1,
+                    read.replicas()));
+        }
+    }
+
+    /** Sends the merged state back to {@code peer} when its answer did not hold what the merge holds. */
+    private void repairIfLagging(ReplicaId peer, Bytes key, OrMap<Bytes, KeyValue> answer, CausalContext ours) {
+        OrMap<Bytes, KeyValue> answered = answer.extract(key);
+        CausalContext theirs = answered == null ? new CausalContext() : answered.context();
+        if (theirs.includes(ours) && ours.includes(theirs)) {
+            return;
+        }
+        byte[] state = Codecs.encode(Keyspace.CODEC, keyspace.state().extractFor(key, theirs));
+        if (state.length > QUORUM_STATE_BYTES_MAX) {
+            return;
+        }
+        quorumRepairsSent++;
+        effects.send(peer, ReplicationMessage.encode(new ReplicationMessage.ReadResponse(
+                ReplicationMessage.ReadResponse.REPAIR, key.toByteArray(), state, 0)));
+    }
+
+    /**
+     * True when {@code state}'s context holds a dot that its value does not hold (a removal) and that this replica
+     * has never seen. An honest answer removes only dots of the asker's own value, and a repair only dots the lagging
+     * replica held, so such a dot means a forged or stale answer; merging it would mark a write this replica has not
+     * received yet as already removed.
+     */
+    private boolean claimsUnseenRemovals(Bytes key, OrMap<Bytes, KeyValue> state) {
+        OrMap<Bytes, KeyValue> present = state.extract(key);
+        CausalContext presentDots = present == null ? new CausalContext() : present.context();
+        CausalContext seen = keyspace.context();
+        boolean[] unseen = {false};
+        state.context().forEachDot(dot -> {
+            if (!unseen[0] && !presentDots.contains(dot) && !seen.contains(dot)) {
+                unseen[0] = true;
+            }
+        });
+        return unseen[0];
+    }
+
+    /** The dots this replica's value of {@code key} holds (empty when the key is absent). */
+    private CausalContext keyDots(Bytes key) {
+        OrMap<Bytes, KeyValue> extract = keyspace.extract(key);
+        return extract == null ? new CausalContext() : extract.context();
+    }
+
+    /**
+     * Merges messages held back for their dependencies, as far as they touch {@code key}, into this replica's value of
+     * it: this replica acknowledged them, so a quorum read it takes part in must see them. The stream still delivers
+     * them in causal order later; merging again changes nothing.
+     */
+    private void absorbHeldBack(Bytes key) {
+        List<OrMap<Bytes, KeyValue>> parts = new ArrayList<>();
+        stream.forEachHeldBack(payload -> {
+            try {
+                OrMap<Bytes, KeyValue> delta = Codecs.decode(Keyspace.CODEC, payload);
+                if (delta.touchedKeys().contains(key)) {
+                    parts.add(delta);
+                }
+            } catch (CodecException e) {
+                // The stream delivers it later, and applyRemote counts and drops what does not decode.
+            }
+        });
+        for (OrMap<Bytes, KeyValue> delta : parts) {
+            mergeKeyState(key, delta.extractFor(key, keyDots(key)));
+        }
+    }
+
+    /**
+     * Joins another replica's partial state of {@code key} into the keyspace. It has no log record, so, as a state
+     * transfer does, it becomes durable through a checkpoint (see {@link #unloggedStateChanged}).
+     */
+    private void mergeKeyState(Bytes key, OrMap<Bytes, KeyValue> state) {
+        CausalContext before = keyDots(key);
+        keyspace.applyRemote(state, currentNowMillis);
+        CausalContext after = keyDots(key);
+        if (before.includes(after) && after.includes(before)) {
+            return;
+        }
+        unloggedStateChanged(Set.of(key));
+        keyspace.changed(List.of(key));
+    }
+
+    /** Quorum read counters by name, for {@code INFO}. */
+    public Map<String, Long> quorumStatus() {
+        Map<String, Long> status = new LinkedHashMap<>();
+        status.put("quorum_cluster_size", (long) clusterSize());
+        status.put("quorum_reads_served", quorumReadsServed);
+        status.put("quorum_reads_timed_out", quorumReadsTimedOut);
+        status.put("quorum_reads_failed", quorumReadsFailed);
+        status.put("quorum_reads_pending", (long) quorumReads.size());
+        status.put("quorum_repairs_sent", quorumRepairsSent);
+        status.put("quorum_repairs_received", quorumRepairsReceived);
+        status.put("quorum_requests_answered", quorumRequestsAnswered);
+        return status;
     }
 
     // ---- CLAIMS (issue 8)

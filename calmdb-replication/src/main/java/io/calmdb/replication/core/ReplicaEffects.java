@@ -58,6 +58,21 @@ public interface ReplicaEffects {
      */
     void checkpointCommit(io.calmdb.crdt.CausalContext context, io.calmdb.crdt.VersionVector delivered);
 
+    /**
+     * A pub/sub message {@code origin} published (issue 9), arriving here at most once and in the order {@code origin}
+     * published it: the driver hands it to this node's local subscribers. Nothing of it is stored.
+     */
+    default void published(ReplicaId origin, byte[] channel, byte[] message) {}
+
+    /**
+     * The quorum read registered as {@code ticket} ({@link ReplicaCore#quorumRead}) ended: on success the local
+     * replica holds the merge of the answers and the driver runs the read command on it; on failure the client gets
+     * {@link QuorumReadOutcome#error()}. A driver that never starts quorum reads need not implement it.
+     */
+    default void quorumReadAnswered(long ticket, QuorumReadOutcome outcome) {
+        throw new UnsupportedOperationException("this driver does not serve quorum reads");
+    }
+
     /** Something an operator should see in the log (a transfer started, a malformed message dropped). */
     void note(String message);
 

@@ -19,8 +19,14 @@ import io.calmdb.replication.broadcast.RelayMessage;
  *   <li>{@link Broadcast}: a causal-broadcast message (a delta with its id and dependencies) or its acknowledgement.
  *   <li>{@link Digest}: a node's causal context and delivered vector, sent periodically to each peer; a peer whose
  *       context lacks what the sender had seen a round ago receives a state transfer.
- *   <li>{@link Chunk} and {@link End}: one state transfer, as a run of self-contained partial states followed by
- *       the context and delivered vector captured when the transfer began.
+ *   <li>{@link Chunk} and {@link End}: one state transfer, as a run of self-contained partial states, each covering
+ *       a range of the key list the transfer captured, followed by the context and delivered vector captured when
+ *       the transfer began.
+ *   <li>{@link Resume}: a receiver's request that a transfer go on from the first key it still lacks, so a lost or
+ *       late chunk costs the chunks after it, not the whole transfer.
+ *   <li>{@link Publish}: consecutive pub/sub messages, sent once to each peer and never stored, logged or resent.
+ *   <li>{@link ReadRequest} and {@link ReadResponse}: a quorum read of one key, and its answer (or, unasked, a
+ *       read repair) carrying the key's state.
  * </ul>
  */
 sealed interface ReplicationMessage {
@@ -38,6 +44,19 @@ sealed interface ReplicationMessage {
     int TYPE_CLAIM_REQUEST = 10;
     /** The authority's decision on a routed claim (issue 8). */
     int TYPE_CLAIM_DECISION = 11;
+    int TYPE_RESUME = 16;
+    /** A pub/sub message (issue 9): delivered to the peer's subscribers, never stored. */
+    int TYPE_PUBLISH = 9;
+    /** The longest pub/sub channel name a {@link Publish} carries, in bytes. */
+    int PUBLISH_CHANNEL_BYTES_MAX = 64 * 1024;
+    /** The longest pub/sub message a {@link Publish} carries, in bytes. */
+    int PUBLISH_MESSAGE_BYTES_MAX = 16 * 1024 * 1024;
+    /** The most pub/sub messages one {@link Publish} carries. */
+    int PUBLISH_MESSAGES_MAX = 4096;
+    /** A quorum read's request for one key's state (issue 8). */
+    int TYPE_READ_REQUEST = 14;
+    /** A quorum read's answer, or a read repair (issue 8). */
+    int TYPE_READ_RESPONSE = 15;
     /** The most relay messages one {@link Batch} carries. */
     int BATCH_MESSAGES_MAX = 4096;
 
@@ -55,15 +74,20 @@ sealed interface ReplicationMessage {
 
     record Digest(CausalContext context, VersionVector delivered) implements ReplicationMessage {}
 
-    /** Chunk {@code index} (from 0) of transfer {@code transferId}: a receiver takes chunks strictly in order. */
-    record Chunk(long transferId, long index, byte[] state) implements ReplicationMessage {}
+    /**
+     * Part of transfer {@code transferId}: the state of the keys at positions {@code [firstKey, endKey)} of the key
+     * list the transfer captured (a key deleted since contributes nothing, yet counts as covered). The fingerprint
+     * identifies the transfer beyond its id, which a sender that restarted reuses: a receiver joins only chunks of
+     * one fingerprint under one context.
+     */
+    record Chunk(long transferId, long fingerprint, long firstKey, long endKey, byte[] state)
+            implements ReplicationMessage {}
 
     /**
-     * The close of transfer {@code transferId}: the context and delivered vector captured when it began, how many
-     * chunks it sent and the CRC-32C of their state bytes in order, so a receiver never joins chunks of another
-     * transfer (a sender that restarted reuses transfer ids) under this one's context.
+     * The close of transfer {@code transferId}: the context and delivered vector captured when it began and how many
+     * keys its list holds; the receiver applies the transfer once its chunks cover every one of them.
      */
-    record End(long transferId, CausalContext context, VersionVector delivered, long chunks, long chunksChecksum)
+    record End(long transferId, long fingerprint, CausalContext context, VersionVector delivered, long keyCount)
             implements ReplicationMessage {}
 
     /** A claim {@code claimId} routed to the authority of its name under slot-map {@code epoch}. */
@@ -77,6 +101,44 @@ sealed interface ReplicationMessage {
      */
     record ClaimDecisionMessage(io.calmdb.replication.claim.ClaimResult result, long sequence)
             implements ReplicationMessage {}
+    /** The receiver of transfer {@code transferId} lacks the keys from position {@code fromKey} on. */
+    record Resume(long transferId, long fingerprint, long fromKey) implements ReplicationMessage {}
+    /**
+     * Pub/sub messages {@code firstSequence}, {@code firstSequence + 1}, ... (from 1) of the sender's life
+     * {@code incarnation}, in publishing order: the receiver delivers only messages newer than the newest it
+     * delivered from that sender, so it never delivers one twice or out of the sender's order; a message that
+     * arrives late is dropped (at most once). One frame carries a burst of messages, not one frame each.
+     */
+    record Publish(long incarnation, long firstSequence, java.util.List<PublishedMessage> messages)
+            implements ReplicationMessage {
+        public Publish {
+            messages = java.util.List.copyOf(messages);
+            if (messages.isEmpty() || messages.size() > PUBLISH_MESSAGES_MAX) {
+                throw new IllegalArgumentException("a publish carries 1 to " + PUBLISH_MESSAGES_MAX
+                        + " messages, not " + messages.size());
+            }
+            if (firstSequence < 1 || firstSequence > Long.MAX_VALUE - messages.size()) {
+                throw new IllegalArgumentException("first sequence " + firstSequence + " is not valid for "
+                        + messages.size() + " messages");
+            }
+        }
+    }
+
+    /**
+     * Quorum read {@code readId} asks for the state of {@code key}; {@code askerDots} are the dots the asker's own
+     * value of the key holds, so the answer can say which of them the answering replica has removed.
+     */
+    record ReadRequest(long readId, byte[] key, CausalContext askerDots) implements ReplicationMessage {}
+
+    /**
+     * The answer to quorum read {@code readId} ({@link #REPAIR} when it is a read repair nobody asked for): a
+     * {@code Keyspace.CODEC} partial state that lists only {@code key}, or, when the key's state would exceed the
+     * answering replica's bound, no state and its size in {@code oversizedBytes} (0 otherwise).
+     */
+    record ReadResponse(long readId, byte[] key, byte[] state, long oversizedBytes) implements ReplicationMessage {
+        /** The read id of a read repair: the receiver merges the state and counts it for no read. */
+        static final long REPAIR = 0;
+    }
 
     static byte[] encode(ReplicationMessage message) {
         ByteWriter out = new ByteWriter();
@@ -91,16 +153,47 @@ sealed interface ReplicationMessage {
             case Chunk chunk -> {
                 out.writeByte(TYPE_CHUNK);
                 out.writeVarLong(chunk.transferId());
-                out.writeVarLong(chunk.index());
+                out.writeVarLong(chunk.fingerprint());
+                out.writeVarLong(chunk.firstKey());
+                out.writeVarLong(chunk.endKey());
                 out.writeBytes(chunk.state());
             }
             case End end -> {
                 out.writeByte(TYPE_END);
                 out.writeVarLong(end.transferId());
+                out.writeVarLong(end.fingerprint());
                 out.writeBytes(end.context().encode());
                 writeVector(out, end.delivered());
-                out.writeVarLong(end.chunks());
-                out.writeVarLong(end.chunksChecksum());
+                out.writeVarLong(end.keyCount());
+            }
+            case Resume resume -> {
+                out.writeByte(TYPE_RESUME);
+                out.writeVarLong(resume.transferId());
+                out.writeVarLong(resume.fingerprint());
+                out.writeVarLong(resume.fromKey());
+            }
+            case Publish publish -> {
+                out.writeByte(TYPE_PUBLISH);
+                out.writeVarLong(publish.incarnation());
+                out.writeVarLong(publish.firstSequence());
+                out.writeVarInt(publish.messages().size());
+                for (PublishedMessage published : publish.messages()) {
+                    out.writeBytes(published.channel());
+                    out.writeBytes(published.message());
+                }
+            }
+            case ReadRequest request -> {
+                out.writeByte(TYPE_READ_REQUEST);
+                out.writeVarLong(request.readId());
+                out.writeBytes(request.key());
+                out.writeBytes(request.askerDots().encode());
+            }
+            case ReadResponse response -> {
+                out.writeByte(TYPE_READ_RESPONSE);
+                out.writeVarLong(response.readId());
+                out.writeBytes(response.key());
+                out.writeVarLong(response.oversizedBytes());
+                out.writeBytes(response.state());
             }
             case ClaimRequestMessage claim -> ClaimCodec.writeRequest(out.writeByte(TYPE_CLAIM_REQUEST), claim);
             case ClaimDecisionMessage decision -> ClaimCodec.writeDecision(out.writeByte(TYPE_CLAIM_DECISION),
@@ -121,16 +214,32 @@ sealed interface ReplicationMessage {
             case TYPE_DATA, TYPE_ACK -> new Broadcast(readRelay(in, type));
             case TYPE_BATCH -> new Batch(readBatch(in));
             case TYPE_DIGEST -> new Digest(readContext(in), readVector(in));
-            case TYPE_CHUNK -> new Chunk(in.readVarLong(), in.readVarLong(),
-                    in.readBytes(CodecLimits.VALUE_BYTES_MAX, "state chunk"));
-            case TYPE_END -> new End(in.readVarLong(), readContext(in), readVector(in), in.readVarLong(),
+            case TYPE_CHUNK -> readChunk(in);
+            case TYPE_END -> new End(in.readVarLong(), in.readVarLong(), readContext(in), readVector(in),
                     in.readVarLong());
             case TYPE_CLAIM_REQUEST -> ClaimCodec.readRequest(in);
             case TYPE_CLAIM_DECISION -> ClaimCodec.readDecision(in);
+            case TYPE_RESUME -> new Resume(in.readVarLong(), in.readVarLong(), in.readVarLong());
+            case TYPE_PUBLISH -> readPublish(in);
+            case TYPE_READ_REQUEST -> new ReadRequest(in.readVarLong(),
+                    in.readBytes(CodecLimits.VALUE_BYTES_MAX, "quorum read key"), readContext(in));
+            case TYPE_READ_RESPONSE -> readResponse(in);
             default -> throw in.fail("unknown replication message type " + type, 0);
         };
         in.expectEnd();
         return message;
+    }
+
+    private static Chunk readChunk(ByteReader in) throws CodecException {
+        long transferId = in.readVarLong();
+        long fingerprint = in.readVarLong();
+        long firstKey = in.readVarLong();
+        long endKey = in.readVarLong();
+        if (firstKey < 0 || endKey <= firstKey) {
+            throw in.fail("a state chunk's key range [" + firstKey + ", " + endKey + ") is empty or negative", 0);
+        }
+        return new Chunk(transferId, fingerprint, firstKey, endKey,
+                in.readBytes(CodecLimits.VALUE_BYTES_MAX, "state chunk"));
     }
 
     /**
@@ -231,6 +340,22 @@ sealed interface ReplicationMessage {
         return messages;
     }
 
+    private static Publish readPublish(ByteReader in) throws CodecException {
+        long incarnation = in.readVarLong(0, Long.MAX_VALUE, "publish incarnation");
+        int at = in.position();
+        long firstSequence = in.readVarLong(1, Long.MAX_VALUE, "publish sequence");
+        int count = in.readCount(PUBLISH_MESSAGES_MAX, 2, "pub/sub message");
+        if (count == 0 || firstSequence > Long.MAX_VALUE - count) {
+            throw in.fail("a publish of " + count + " messages from sequence " + firstSequence + " is not valid", at);
+        }
+        java.util.List<PublishedMessage> messages = new java.util.ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            messages.add(new PublishedMessage(in.readBytes(PUBLISH_CHANNEL_BYTES_MAX, "pub/sub channel"),
+                    in.readBytes(PUBLISH_MESSAGE_BYTES_MAX, "pub/sub message")));
+        }
+        return new Publish(incarnation, firstSequence, messages);
+    }
+
     private static void writeRelay(ByteWriter out, RelayMessage<byte[]> relay) {
         switch (relay) {
             case RelayMessage.Data<byte[]> data -> {
@@ -251,6 +376,14 @@ sealed interface ReplicationMessage {
             return new RelayMessage.Data<>(readDot(in), readVector(in), in.readBytes(CodecLimits.VALUE_BYTES_MAX, "delta"));
         }
         return new RelayMessage.Ack<>(readDot(in));
+    }
+
+    private static ReadResponse readResponse(ByteReader in) throws CodecException {
+        long readId = in.readVarLong();
+        byte[] key = in.readBytes(CodecLimits.VALUE_BYTES_MAX, "quorum read key");
+        long oversizedBytes = in.readVarLong();
+        return new ReadResponse(readId, key, in.readBytes(CodecLimits.VALUE_BYTES_MAX, "quorum read state"),
+                oversizedBytes);
     }
 
     private static void writeDot(ByteWriter out, Dot dot) {

@@ -91,4 +91,23 @@ class ReplicationMessageTest {
         assertThatThrownBy(() -> ReplicationMessage.decode(message)).isInstanceOf(CodecException.class)
                 .hasMessageContaining("acknowledgement range");
     }
+
+    @Test
+    void theStateTransferMessages_roundTrip_andAnEmptyChunkRangeIsRefused() throws CodecException {
+        io.calmdb.crdt.CausalContext context = new io.calmdb.crdt.CausalContext();
+        ReplicationMessage.Chunk chunk = (ReplicationMessage.Chunk) ReplicationMessage.decode(ReplicationMessage.encode(
+                new ReplicationMessage.Chunk(3, Long.MAX_VALUE, 10, 25, new byte[] {1, 2, 3})));
+        assertThat(List.of(chunk.transferId(), chunk.fingerprint(), chunk.firstKey(), chunk.endKey()))
+                .containsExactly(3L, Long.MAX_VALUE, 10L, 25L);
+        assertThat(chunk.state()).containsExactly(1, 2, 3);
+        ReplicationMessage.End end = (ReplicationMessage.End) ReplicationMessage.decode(ReplicationMessage.encode(
+                new ReplicationMessage.End(3, 77, context, VersionVector.empty(), 25)));
+        assertThat(List.of(end.transferId(), end.fingerprint(), end.keyCount())).containsExactly(3L, 77L, 25L);
+        assertThat(ReplicationMessage.decode(ReplicationMessage.encode(new ReplicationMessage.Resume(3, 77, 10))))
+                .isEqualTo(new ReplicationMessage.Resume(3, 77, 10));
+        byte[] empty = ReplicationMessage.encode(new ReplicationMessage.Chunk(3, 77, 10, 11, new byte[0]));
+        empty[4] = 10; // the endKey byte, after the type, id, fingerprint and firstKey bytes: now equal to firstKey
+        assertThatThrownBy(() -> ReplicationMessage.decode(empty)).isInstanceOf(CodecException.class)
+                .hasMessageContaining("key range");
+    }
 }

@@ -148,13 +148,13 @@ public final class HttpApi implements AutoCloseable {
         app.get("/v1/keys/{key}", ctx -> {
             Bytes key = key(ctx);
             ValueEncoding encoding = encoding(ctx);
-            answer(ctx, "get", node.apply((keyspace, commits, now) -> {
+            answer(ctx, "get", quorumFirst(ctx, key).thenCompose(merged -> node.apply((keyspace, commits, now) -> {
                 Map<String, Object> view = Views.key(keyspace, key, encoding);
                 if (view.get("type") == null) {
                     throw HttpError.notFound("no key '" + key.toUtf8() + "'");
                 }
                 return view;
-            }));
+            })));
         });
         app.put("/v1/keys/{key}", this::putKey);
         app.delete("/v1/keys/{key}", ctx -> {
@@ -176,13 +176,14 @@ public final class HttpApi implements AutoCloseable {
         app.get("/v1/keys/{key}/state", ctx -> {
             Bytes key = key(ctx);
             ValueEncoding encoding = encoding(ctx);
-            CompletableFuture<Map<String, Object>> state = node.apply((keyspace, commits, now) -> {
+            CompletableFuture<Map<String, Object>> state = quorumFirst(ctx, key).thenCompose(merged -> node.apply(
+                    (keyspace, commits, now) -> {
                 Map<String, Object> view = Views.keyState(keyspace, key, encoding);
                 if (view == null) {
                     throw HttpError.notFound("no key '" + key.toUtf8() + "'");
                 }
                 return view;
-            });
+            }));
             answer(ctx, "state", state.thenCombine(node.status(), (view, status) -> {
                 view.put("delivered", Views.vector(status.delivered()));
                 return view;
@@ -553,5 +554,48 @@ public final class HttpApi implements AutoCloseable {
         body.put("error", message);
         body.put("status", status);
         json(ctx, status, body);
+    }
+
+    // ---- QUORUM (issue 8): ?r=n on the key reads
+
+    /** The status of a quorum read that heard from fewer than r regions in time. */
+    static final int QUORUM_TIMEOUT_STATUS = 504;
+
+    /**
+     * For a key read with {@code ?r=n} (and optionally {@code &timeout=ms}): merges the key from n regions into the
+     * local replica before the read runs on it, or fails with {@link #QUORUM_TIMEOUT_STATUS} and the core's message
+     * (how many of n answered) when too few answer; never a silent local read. Without {@code r}, nothing to do.
+     */
+    private CompletableFuture<Void> quorumFirst(Context ctx, Bytes key) {
+        String replicasText = ctx.queryParam("r");
+        if (replicasText == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        int replicas = quorumParameter(replicasText, "r");
+        if (replicas < 1 || replicas > node.clusterSize()) {
+            throw HttpError.badRequest("'r' must be in [1, " + node.clusterSize() + "] (the cluster size), got "
+                    + replicas);
+        }
+        String timeoutText = ctx.queryParam("timeout");
+        long timeoutMillis = timeoutText == null ? CalmNode.QUORUM_TIMEOUT_MILLIS_DEFAULT
+                : quorumParameter(timeoutText, "timeout");
+        if (timeoutMillis < 1 || timeoutMillis > ANSWER_WAIT_MILLIS_MAX / 2) {
+            throw HttpError.badRequest("'timeout' must be in [1, " + ANSWER_WAIT_MILLIS_MAX / 2 + "] milliseconds, got "
+                    + timeoutMillis);
+        }
+        return node.quorumRead(List.of(key), replicas, timeoutMillis).thenAccept(outcome -> {
+            if (!outcome.succeeded()) {
+                throw new java.util.concurrent.CompletionException(new HttpError(QUORUM_TIMEOUT_STATUS,
+                        outcome.error()));
+            }
+        });
+    }
+
+    private static int quorumParameter(String text, String name) {
+        try {
+            return Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            throw HttpError.badRequest("'" + name + "' must be an integer, got '" + text + "'");
+        }
     }
 }

@@ -6,6 +6,7 @@ import io.calmdb.crdt.Dot;
 import io.calmdb.crdt.OrMap;
 import io.calmdb.crdt.ReplicaId;
 import io.calmdb.crdt.VersionVector;
+import io.calmdb.replication.core.PublishedMessage;
 import io.calmdb.replication.core.ReplicaCore;
 import io.calmdb.replication.core.ReplicaCoreConfig;
 import io.calmdb.replication.core.ReplicaEffects;
@@ -87,6 +88,8 @@ public final class CalmNode implements AutoCloseable {
     private PeerTransport transport;
     private RespServer resp;
     private final NodeMetrics metrics = NodeMetrics.create();
+    /** INFO's memory, stats and cpu fields and the instantaneous rates behind them. */
+    private final ServerInfo serverInfo = new ServerInfo();
     /** The Lua engine of EVAL and its script cache (keyspace thread only). */
     private final LuaScripting scripting = new LuaScripting(LuaScripting.Limits.DEFAULT);
     /** The checkpoint the core is writing, or null (keyspace thread only). */
@@ -200,6 +203,13 @@ public final class CalmNode implements AutoCloseable {
                 .build();
         CommandRegistry commands = CommandRegistry.standard();
         resp = RespServer.start(respConfig, commands.table(), metrics.instrument(commands.handler(this)), thread.group());
+        thread.call(() -> {
+            serverInfo.keyspaceThread(Thread.currentThread().threadId());
+            return null;
+        });
+        timers.add(thread.every(ServerInfo.SAMPLE_MILLIS, () -> serverInfo.sample(clock.getAsLong(),
+                resp.statistics().commandsProcessed(), resp.commandStatistics().inputBytes(),
+                resp.commandStatistics().outputBytes())));
     }
 
     // ----------------------------------------------------------------------------------------------------------
@@ -311,6 +321,11 @@ public final class CalmNode implements AutoCloseable {
         }
 
         @Override
+        public void quorumReadAnswered(long ticket, io.calmdb.replication.core.QuorumReadOutcome outcome) {
+            completeQuorumRead(ticket, outcome);
+        }
+
+        @Override
         public void checkpointBegin() {
             checkpoint = durable.beginCheckpoint();
         }
@@ -330,6 +345,16 @@ public final class CalmNode implements AutoCloseable {
                 }
                 core.onCheckpointFinished(error == null);
             }));
+        }
+
+        @Override
+        public void published(ReplicaId origin, byte[] channel, byte[] message) {
+            // Delivered as a later task, never inside the core's input: a subscriber closed at its output bound
+            // runs connection clean-up. One task takes every message of the input, in order.
+            arrivedMessages.add(new PublishedMessage(channel, message));
+            if (arrivedMessages.size() == 1) {
+                thread.execute(CalmNode.this::deliverArrived);
+            }
         }
 
         @Override
@@ -479,9 +504,19 @@ public final class CalmNode implements AutoCloseable {
         LOG.info("healed links to {}", peers.isEmpty() ? "every peer" : peers);
     }
 
-    /** {@code INFO [section]}: server, clients, persistence, replication and keyspace sections. */
+    /**
+     * {@code INFO [section ...]}: the server, clients, memory, persistence, stats, replication, cpu, commandstats,
+     * errorstats and keyspace sections; without a section (or with {@code default}) every one but commandstats, as
+     * Redis 7.0 does; {@code all} and {@code everything} add it.
+     */
     CompletionStage<Reply> info(Command command) {
-        String wanted = command.argumentCount() > 1 ? command.argumentString(1).toLowerCase(Locale.ROOT) : "all";
+        Set<String> wanted = new HashSet<>();
+        for (int i = 1; i < command.argumentCount(); i++) {
+            wanted.add(command.argumentString(i).toLowerCase(Locale.ROOT));
+        }
+        if (wanted.isEmpty()) {
+            wanted.add("default");
+        }
         return thread.submitClient(() -> CompletableFuture.completedFuture(
                 Reply.verbatim("txt", infoText(wanted)))).exceptionally(error -> Reply.error("ERR " + rootMessage(error)));
     }
@@ -501,11 +536,17 @@ public final class CalmNode implements AutoCloseable {
         sections.put("server", server);
         Map<String, Object> clients = new LinkedHashMap<>();
         clients.put("connected_clients", resp.statistics().connectionsOpen());
+        clients.put("cluster_connections", 0);
+        clients.put("maxclients", resp.config().connectionsMax());
+        clients.put("blocked_clients", core.waitersBlocked());
+        clients.put("tracking_clients", 0);
+        clients.put("clients_in_timeout_table", 0);
         clients.put("total_commands_processed", resp.statistics().commandsProcessed());
         clients.put("keyspace_queue_commands", thread.clientTasksQueued());
         clients.put("keyspace_tasks_failed", thread.tasksFailed());
         clients.put("blocked_wait_commands", core.waitersBlocked());
         sections.put("clients", clients);
+        sections.put("memory", serverInfo.memory(scripting.cachedScripts()));
         StorageStatus storage = durable.storage().status();
         Map<String, Object> persistence = new LinkedHashMap<>();
         persistence.put("fsync_policy", storage.fsyncPolicy().configName());
@@ -516,12 +557,19 @@ public final class CalmNode implements AutoCloseable {
         storage.durabilityInfo().forEach(persistence::put);
         persistence.put("data_directory", config.dataDirectory().toString());
         sections.put("persistence", persistence);
+        io.calmdb.server.resp.RespServerStatistics front = resp.statistics();
+        io.calmdb.server.resp.CommandStatistics commandStatistics = resp.commandStatistics();
+        sections.put("stats", serverInfo.stats(front.connectionsAccepted(), front.commandsProcessed(),
+                commandStatistics.inputBytes(), commandStatistics.outputBytes(), front.connectionsRejected(),
+                core.keysExpired(), resp.pubSub().activeChannels(null).size(), resp.pubSub().patternCount(),
+                commandStatistics.errorReplies(), resp.pubSub().outputLimitDisconnections()));
         Map<String, Object> replication = new LinkedHashMap<>();
         replication.put("role", "active-active");
         replication.put("replica_id", config.replica().name());
         replication.put("version_vector", durable.keyspace().context().versionVector().toString());
         replication.put("remote_deltas_applied", core.remoteDeltasApplied());
         core.status().forEach(replication::put);
+        core.publishStatus().forEach(replication::put);
         TransportSnapshot links = transport.snapshot();
         replication.put("peers", links.links().size());
         replication.put("one_way_links", links.links().stream().filter(LinkSnapshot::oneWay).count());
@@ -539,6 +587,10 @@ public final class CalmNode implements AutoCloseable {
                     + link.bytesReceived());
         }
         sections.put("replication", replication);
+        sections.put("cpu", serverInfo.cpu());
+        sections.put("commandstats", new LinkedHashMap<>(commandStatistics.commandLines()));
+        sections.put("errorstats", new LinkedHashMap<>(commandStatistics.errorLines()));
+        sections.put("quorum", quorumInfo());
         Map<String, Object> keyspace = new LinkedHashMap<>();
         long now = clock.getAsLong();
         durable.keyspace().setTaskTime(now);
@@ -552,13 +604,18 @@ public final class CalmNode implements AutoCloseable {
         return sections;
     }
 
-    private String infoText(String wanted) {
+    private String infoText(Set<String> wanted) {
         StringBuilder text = new StringBuilder();
+        boolean every = wanted.contains("all") || wanted.contains("everything");
+        boolean defaults = wanted.contains("default");
         infoSections().forEach((section, fields) -> {
-            if (!wanted.equals("all") && !wanted.equals("everything") && !wanted.equals("default") && !wanted.equals(section)) {
+            boolean byDefault = defaults && !section.equals("commandstats");
+            if (!every && !byDefault && !wanted.contains(section)) {
                 return;
             }
-            text.append("# ").append(Character.toUpperCase(section.charAt(0))).append(section.substring(1)).append("\r\n");
+            // Redis capitalises the first letter of a section's name, except CPU's.
+            text.append("# ").append(section.equals("cpu") ? "CPU"
+                    : Character.toUpperCase(section.charAt(0)) + section.substring(1)).append("\r\n");
             fields.forEach((name, value) -> text.append(name).append(':').append(value).append("\r\n"));
             text.append("\r\n");
         });
@@ -785,5 +842,177 @@ public final class CalmNode implements AutoCloseable {
         everyone.add(config.replica());
         config.peers().forEach(peer -> everyone.add(peer.replica()));
         return everyone;
+    }
+
+    // ---- Pub/Sub (issue 9)
+
+    /** The front door's subscriptions. */
+    io.calmdb.server.resp.PubSubHub pubSub() {
+        return resp.pubSub();
+    }
+
+    /**
+     * {@code PUBLISH}: delivers to this node's subscribers now and hands the message to the replica core for every
+     * other region, in the order this connection's thread published (the keyspace thread's queue is FIFO). Returns
+     * the reply: the subscribers reached here, or an error for a channel or message past the core's bounds.
+     */
+    Reply publish(byte[] channel, byte[] message) {
+        if (channel.length > ReplicaCore.publishChannelBytesMax()) {
+            return Reply.error("ERR channel is " + channel.length + " bytes, more than the "
+                    + ReplicaCore.publishChannelBytesMax() + " bytes a pub/sub channel may have");
+        }
+        if (message.length > ReplicaCore.publishMessageBytesMax()) {
+            return Reply.error("ERR message is " + message.length + " bytes, more than the "
+                    + ReplicaCore.publishMessageBytesMax() + " bytes a pub/sub message may have");
+        }
+        int reached = resp.pubSub().publish(channel, message);
+        outgoingMessages.add(new PublishedMessage(channel, message));
+        if (outgoingDrainQueued.compareAndSet(false, true)) {
+            thread.execute(this::sendOutgoing);
+        }
+        return Reply.integer(reached);
+    }
+
+    /**
+     * Messages published here and not yet handed to the core: a burst of PUBLISH (a pipeline, many clients) costs one
+     * hand-off and one frame per peer. One FIFO queue, so each publisher's order holds. It holds at most what the
+     * connections dispatched since the keyspace thread last ran, which the pipeline bound limits.
+     */
+    private final java.util.concurrent.ConcurrentLinkedQueue<PublishedMessage> outgoingMessages =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final AtomicBoolean outgoingDrainQueued = new AtomicBoolean();
+    /** Messages from other regions delivered by the core in its current input (keyspace thread only). */
+    private final List<PublishedMessage> arrivedMessages = new ArrayList<>();
+
+    private void sendOutgoing() {
+        outgoingDrainQueued.set(false);
+        List<PublishedMessage> burst = new ArrayList<>();
+        PublishedMessage next;
+        while ((next = outgoingMessages.poll()) != null) {
+            burst.add(next);
+        }
+        if (!burst.isEmpty()) {
+            core.publish(burst);
+        }
+    }
+
+    private void deliverArrived() {
+        List<PublishedMessage> arrived = List.copyOf(arrivedMessages);
+        arrivedMessages.clear();
+        if (resp != null) {
+            for (PublishedMessage message : arrived) {
+                resp.pubSub().publish(message.channel(), message.message());
+            }
+        }
+    }
+
+    // ---- TIME, CONFIG and INFO (issue 9)
+
+    /** The front door's settings, for {@code CONFIG GET maxclients}. */
+    io.calmdb.server.resp.RespServerConfig respConfig() {
+        return resp.config();
+    }
+
+    /**
+     * {@code CONFIG RESETSTAT}: command and error statistics, the byte counters and the instantaneous rates start
+     * again, and so do {@code INFO stats}' connection, command and expiry totals. Runs on the keyspace thread.
+     */
+    CompletableFuture<Void> resetStatistics() {
+        return thread.submitClient(() -> {
+            resp.commandStatistics().reset();
+            io.calmdb.server.resp.RespServerStatistics front = resp.statistics();
+            serverInfo.resetStatistics(front.commandsProcessed(), front.connectionsAccepted(),
+                    front.connectionsRejected(), core.keysExpired());
+            return CompletableFuture.completedFuture(null);
+        });
+    }
+
+    // ---- QUORUM (issue 8): quorum reads; the decisions are the core's (ReplicaCore.quorumRead)
+
+    /** How long a quorum read waits for its answers when the command names no timeout, in milliseconds. */
+    public static final long QUORUM_TIMEOUT_MILLIS_DEFAULT = 1_000;
+    /** The most keys one quorum read reads (one core quorum read per key, all at once). */
+    public static final int QUORUM_KEYS_MAX = 128;
+
+    /** Quorum reads waiting for the core's answer, by ticket (keyspace thread only). */
+    private final Map<Long, CompletableFuture<io.calmdb.replication.core.QuorumReadOutcome>> quorumReads =
+            new HashMap<>();
+    private long nextQuorumTicket = 1;
+
+    /** The number of regions in the cluster, this one included: the N of {@code W + R > N}. */
+    public int clusterSize() {
+        return config.peers().size() + 1;
+    }
+
+    /**
+     * Reads each of {@code keys} from {@code replicas} replicas (this one included) and merges what they hold into
+     * the local replica, which then answers the read command itself. Completes with the first failure when any key's
+     * read fails (fewer than {@code replicas} answered within {@code timeoutMillis}), else with a success; it never
+     * completes exceptionally for a timeout, so the caller cannot mistake a failed quorum for a local read.
+     *
+     * @throws IllegalArgumentException if {@code replicas} is not in [1, {@link #clusterSize()}], {@code keys} is
+     *                                  empty or longer than {@link #QUORUM_KEYS_MAX}, or the timeout is not positive
+     */
+    public CompletableFuture<io.calmdb.replication.core.QuorumReadOutcome> quorumRead(List<Bytes> keys, int replicas,
+            long timeoutMillis) {
+        if (replicas < 1 || replicas > clusterSize()) {
+            throw new IllegalArgumentException("replicas must be in [1, " + clusterSize() + "], got " + replicas);
+        }
+        if (keys.isEmpty() || keys.size() > QUORUM_KEYS_MAX) {
+            throw new IllegalArgumentException("a quorum read reads 1 to " + QUORUM_KEYS_MAX + " keys, got "
+                    + keys.size());
+        }
+        if (timeoutMillis <= 0) {
+            throw new IllegalArgumentException("timeoutMillis must be > 0, got " + timeoutMillis);
+        }
+        List<CompletableFuture<io.calmdb.replication.core.QuorumReadOutcome>> each = new ArrayList<>();
+        for (int i = 0; i < keys.size(); i++) {
+            each.add(new CompletableFuture<>());
+        }
+        try {
+            thread.execute(() -> {
+                for (int i = 0; i < keys.size(); i++) {
+                    long ticket = nextQuorumTicket++;
+                    quorumReads.put(ticket, each.get(i));
+                    Bytes key = keys.get(i);
+                    drive(() -> core.quorumRead(ticket, key, replicas, timeoutMillis, clock.getAsLong()));
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            return CompletableFuture.failedFuture(closing);
+        }
+        return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
+            for (CompletableFuture<io.calmdb.replication.core.QuorumReadOutcome> one : each) {
+                if (!one.join().succeeded()) {
+                    return one.join();
+                }
+            }
+            return each.get(0).join();
+        });
+    }
+
+    private void completeQuorumRead(long ticket, io.calmdb.replication.core.QuorumReadOutcome outcome) {
+        CompletableFuture<io.calmdb.replication.core.QuorumReadOutcome> reply = quorumReads.remove(ticket);
+        if (reply != null) {
+            answeredWaits.add(() -> reply.complete(outcome));
+        }
+    }
+
+    /**
+     * INFO's quorum section: the cluster size N, the core's counters, and for each {@code WAIT w} the smallest R
+     * whose quorum reads see every write it acknowledged: such a write is on W = w + 1 regions (its origin and w
+     * peers), and a read from R regions meets one of them when W + R > N.
+     */
+    private Map<String, Object> quorumInfo() {
+        Map<String, Object> quorum = new LinkedHashMap<>(core.quorumStatus());
+        int regions = clusterSize();
+        quorum.put("quorum_rule", "a write answered by WAIT w is on W=w+1 regions; QUORUM R r sees it when W+R>N");
+        for (int wait = 0; wait < regions; wait++) {
+            quorum.put("quorum_r_seeing_wait_" + wait, regions - wait);
+        }
+        int majorityWait = regions / 2;
+        quorum.put("quorum_majority", "WAIT " + majorityWait + " + QUORUM R " + (regions - majorityWait)
+                + (majorityWait + 1 + regions - majorityWait > regions ? ": W+R>N holds" : ": W+R>N does not hold"));
+        return quorum;
     }
 }

@@ -237,6 +237,9 @@ final class CommandRegistry {
         declareTransactions(commands);
         declareScripting(commands);
         declareClaims(commands);
+        declarePubSub(commands);
+        declareServer(commands);
+        declareQuorum(commands);
         return new CommandRegistry(commands.byName);
     }
 
@@ -369,6 +372,15 @@ final class CommandRegistry {
                 .since("2.6.0").flags(noScript), ScriptCommands::script);
     }
 
+    /** QUORUM (issue 8): a read command answered from R regions merged; handler in {@link QuorumCommands}. */
+    private static void declareQuorum(Declarations commands) {
+        commands.node(command("quorum", -4, "generic", "Runs a read command after merging its keys from R regions "
+                + "(QUORUM R n [TIMEOUT ms] command ...).").since("0.1.0")
+                // NOSCRIPT: a script runs in one keyspace turn and cannot wait for other regions.
+                .flags(io.calmdb.server.resp.CommandFlag.NOSCRIPT, READONLY, STALE),
+                QuorumCommands::quorum);
+    }
+
     /** WATCH and UNWATCH; MULTI, EXEC and DISCARD belong to the front door, which queues the commands. */
     private static void declareTransactions(Declarations commands) {
         commands.node(command("watch", -2, "transactions", "Monitors changes to keys on this replica to determine "
@@ -393,6 +405,35 @@ final class CommandRegistry {
                 + "name, and the epoch.").flags(READONLY, FAST), ClaimCommands::authority);
         commands.node(command("claim.release", -4, "claims", "CLAIM.RELEASE ns name owner [TIMEOUT ms]: the owner "
                 + "gives the name up.").flags(WRITE), ClaimCommands::release);
+    }
+
+    /** Pub/sub across regions (issue 9, item 4); handlers in {@link PubSubCommands}. */
+    private static void declarePubSub(Declarations commands) {
+        io.calmdb.server.resp.CommandFlag pubsub = io.calmdb.server.resp.CommandFlag.PUBSUB;
+        io.calmdb.server.resp.CommandFlag noScript = io.calmdb.server.resp.CommandFlag.NOSCRIPT;
+        commands.node(command("publish", 3, "pubsub", "Posts a message to a channel, in every region; answers the "
+                + "subscribers it reached on this node.").since("2.0.0").flags(pubsub, LOADING, STALE, FAST),
+                PubSubCommands::publish);
+        commands.node(command("subscribe", -2, "pubsub", "Listens for messages published to channels.")
+                .since("2.0.0").flags(pubsub, noScript, LOADING, STALE), PubSubCommands::subscribe);
+        commands.node(command("psubscribe", -2, "pubsub", "Listens for messages published to channels that match "
+                + "patterns.").since("2.0.0").flags(pubsub, noScript, LOADING, STALE), PubSubCommands::psubscribe);
+        commands.node(command("unsubscribe", -1, "pubsub", "Stops listening to messages posted to channels.")
+                .since("2.0.0").flags(pubsub, noScript, LOADING, STALE), PubSubCommands::unsubscribe);
+        commands.node(command("punsubscribe", -1, "pubsub", "Stops listening to messages published to channels "
+                + "that match patterns.").since("2.0.0").flags(pubsub, noScript, LOADING, STALE),
+                PubSubCommands::punsubscribe);
+        commands.node(command("pubsub", -2, "pubsub", "PUBSUB CHANNELS, NUMSUB, NUMPAT: inspects this node's "
+                + "subscriptions.").since("2.8.0"), PubSubCommands::pubsub);
+    }
+
+    /** TIME and CONFIG (issue 9, item 5); handlers in {@link ServerCommands}. */
+    private static void declareServer(Declarations commands) {
+        commands.node(command("time", 1, "server", "Returns the server time.").since("2.6.0")
+                .flags(LOADING, STALE, FAST), ServerCommands::time);
+        commands.node(command("config", -2, "server", "CONFIG GET, SET, RESETSTAT: the node's settings and "
+                + "statistics.").since("2.0.0").flags(ADMIN, io.calmdb.server.resp.CommandFlag.NOSCRIPT, LOADING,
+                STALE), ServerCommands::config);
     }
 
     private static CommandSpec.Builder command(String name, int arity, String group, String summary) {

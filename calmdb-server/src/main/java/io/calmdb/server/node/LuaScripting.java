@@ -94,7 +94,8 @@ final class LuaScripting {
 
     private static final Pattern POSITION = Pattern.compile("^" + CHUNK_NAME + ":(\\d+)[: ] ?");
 
-    private final Limits limits;
+    /** Not final: {@code CONFIG SET busy-reply-threshold} changes the time limit of scripts started after it. */
+    private volatile Limits limits;
     private final Globals globals = new Globals();
     private final LuaTable redis = new LuaTable();
     private final Map<String, LuaFunction> cache = new LinkedHashMap<>();
@@ -579,5 +580,26 @@ final class LuaScripting {
             }
             super.onInstruction(pc, v, top);
         }
+    }
+
+    // ---- CONFIG and INFO (issue 9)
+
+    /** The time limit of a script, in milliseconds: Redis's {@code busy-reply-threshold}. */
+    long timeLimitMillis() {
+        return limits.timeMillisMax();
+    }
+
+    /** Sets the time limit of scripts started from now on, in milliseconds (> 0). */
+    void timeLimitMillis(long millis) {
+        if (millis <= 0) {
+            throw new IllegalArgumentException("the script time limit must be > 0 ms, got " + millis);
+        }
+        Limits current = limits;
+        limits = new Limits(current.instructionsMax(), millis, current.stringBytesMax());
+    }
+
+    /** How many scripts the cache holds: Redis's {@code number_of_cached_scripts}. */
+    int cachedScripts() {
+        return cache.size();
     }
 }

@@ -68,6 +68,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
   private volatile String lastCommandName = "NULL";
   private volatile long lastCommandNanos = createdNanos;
   private Object attachment;
+  /** This connection's pub/sub channels and patterns (guarded by the server's {@link PubSubHub}). */
+  final java.util.Set<io.calmdb.crdt.Bytes> subscribedChannels = new java.util.LinkedHashSet<>();
+  final java.util.Set<io.calmdb.crdt.Bytes> subscribedPatterns = new java.util.LinkedHashSet<>();
+  /** Bytes of pub/sub frames handed to the event loop from other threads and not yet written. */
+  private final java.util.concurrent.atomic.AtomicLong pushBytesQueued = new java.util.concurrent.atomic.AtomicLong();
   /** The open transaction's queue between MULTI and EXEC, or null (event loop only). */
   private TransactionQueue transaction;
 
@@ -129,6 +134,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
 
   /** Restores the state of a new connection, for {@code RESET}. */
   void reset() {
+    server.pubSub().unsubscribeAll(this);
     protocolVersion = RespReplies.PROTOCOL_2;
     name = null;
     endTransaction();
@@ -147,12 +153,34 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     SocketAddress remote = remoteAddress();
     SocketAddress local = context == null ? null : context.channel().localAddress();
     String currentName = name;
+    int channels;
+    int patterns;
+    synchronized (server.pubSub()) {
+      channels = subscribedChannels.size();
+      patterns = subscribedPatterns.size();
+    }
     return "id=" + id + " addr=" + address(remote) + " laddr=" + address(local) + " name="
         + (currentName == null ? "" : currentName) + " age=" + (nowNanos - createdNanos) / 1_000_000_000L
-        + " idle=" + (nowNanos - lastCommandNanos) / 1_000_000_000L + " flags=N db=0 sub=0 psub=0 ssub=0 multi=-1"
+        + " idle=" + (nowNanos - lastCommandNanos) / 1_000_000_000L + " flags=" + (channels + patterns > 0 ? "P" : "N") + " db=0 sub=" + channels + " psub=" + patterns
+        + " ssub=0 multi=-1"
         + " cmd=" + lastCommandName + " user=default resp=" + protocolVersion + " lib-name="
         + (libraryName == null ? "" : libraryName) + " lib-ver=" + (libraryVersion == null ? "" : libraryVersion)
         + "\n";
+  }
+
+  /** The client's address as {@code CLIENT LIST} prints it ({@code ip:port}). */
+  String remoteAddressText() {
+    return address(remoteAddress());
+  }
+
+  /** This end's address as {@code CLIENT LIST}'s {@code laddr} prints it. */
+  String localAddressText() {
+    return address(context == null ? null : context.channel().localAddress());
+  }
+
+  /** Seconds since the connection was accepted. */
+  long ageSeconds() {
+    return (System.nanoTime() - createdNanos) / 1_000_000_000L;
   }
 
   private static String address(SocketAddress address) {
@@ -185,6 +213,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
   @Override
   public void channelRead(ChannelHandlerContext handlerContext, Object message) {
     ByteBuf input = (ByteBuf) message;
+    server.commandStatistics().input(input.readableBytes());
     if (closing) {
       input.release();
       return;
@@ -222,6 +251,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     waiting.clear();
     releaseBuffers();
     endTransaction();
+    server.pubSub().unsubscribeAll(this);
     if (registered) {
       server.unregister(this);
       registered = false;
@@ -311,16 +341,31 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     CommandSpec spec = server.table().lookup(arguments[0]);
     if (spec == null) {
       lastCommandName = "unknown";
-      enqueue(Reply.error(CommandErrors.unknownCommand(arguments)));
+      Reply unknown = Reply.error(CommandErrors.unknownCommand(arguments));
+      server.commandStatistics().error(unknown);
+      enqueue(unknown);
       return;
     }
     lastCommandName = spec.name();
     if (!spec.acceptsArgumentCount(arguments.length)) {
-      enqueue(Reply.error(CommandErrors.wrongArity(spec.name())));
+      Reply arity = Reply.error(CommandErrors.wrongArity(spec.name()));
+      server.commandStatistics().rejected(spec.name(), arity);
+      enqueue(arity);
+      return;
+    }
+    String statisticsName = statisticsName(spec, arguments);
+    long startedNanos = System.nanoTime();
+    if (protocolVersion == RespReplies.PROTOCOL_2 && subscriptionCount() > 0
+        && !ALLOWED_WHILE_SUBSCRIBED.contains(spec.name())) {
+      Reply refused = Reply.error("ERR Can't execute '" + fullName(spec, arguments) + "': only (P|S)SUBSCRIBE / "
+          + "(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
+      server.commandStatistics().rejected(statisticsName, refused);
+      enqueue(refused);
       return;
     }
     if (ConnectionCommands.isConnectionCommand(spec.name())) {
       ConnectionCommands.Outcome outcome = ConnectionCommands.run(this, server, spec, arguments);
+      server.commandStatistics().called(statisticsName, System.nanoTime() - startedNanos, outcome.reply());
       if (outcome.closeAfterReply()) {
         closeAfter(outcome.reply());
       } else {
@@ -336,15 +381,21 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         throw new IllegalStateException("handler returned null for " + spec.name());
       }
     } catch (RuntimeException | Error failure) {
-      enqueue(internalError(spec, failure));
+      Reply error = internalError(spec, failure);
+      server.commandStatistics().called(statisticsName, System.nanoTime() - startedNanos, error);
+      enqueue(error);
       return;
     }
     // The fast path needs no slot: a reply already complete, with nothing ahead of it, is written at once.
     if (stage instanceof CompletableFuture<Reply> future && future.isDone() && waiting.isEmpty()) {
-      write(resultOf(spec, future), protocolVersion);
+      Reply reply = resultOf(spec, future);
+      server.commandStatistics().called(statisticsName, System.nanoTime() - startedNanos, reply);
+      write(reply, protocolVersion);
       return;
     }
     ReplySlot slot = new ReplySlot(protocolVersion);
+    slot.statisticsName = statisticsName;
+    slot.startedNanos = startedNanos;
     waiting.addLast(slot);
     stage.whenComplete((reply, failure) -> {
       if (context.executor().inEventLoop()) {
@@ -353,6 +404,95 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         completeLater(new Completion(slot, spec, reply, failure));
       }
     });
+  }
+
+  // Pub/sub (issue 9).
+
+  /** What a RESP2 connection with subscriptions may run, as in Redis: its replies would be mistaken for messages. */
+  private static final java.util.Set<String> ALLOWED_WHILE_SUBSCRIBED = java.util.Set.of("subscribe", "psubscribe",
+      "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe", "ping", "quit", "reset");
+  /** Commands whose refusal names the subcommand too ({@code 'pubsub|numsub'}), as Redis's full names do. */
+  private static final java.util.Set<String> CONTAINERS = java.util.Set.of("pubsub", "client", "config", "command",
+      "cluster", "script", "object", "memory", "debug");
+
+  private static String fullName(CommandSpec spec, byte[][] arguments) {
+    if (CONTAINERS.contains(spec.name()) && arguments.length > 1) {
+      return spec.name() + "|" + new String(arguments[1], java.nio.charset.StandardCharsets.UTF_8)
+          .toLowerCase(java.util.Locale.ROOT);
+    }
+    return spec.name();
+  }
+
+  /** The longest subcommand name counted as {@code container|subcommand}, in bytes; longer ones count as the container. */
+  private static final int SUBCOMMAND_NAME_BYTES_MAX = 32;
+
+  /** The name {@code INFO commandstats} counts a command under: {@code client|list} for a container's subcommand. */
+  private static String statisticsName(CommandSpec spec, byte[][] arguments) {
+    if (!CONTAINERS.contains(spec.name()) || arguments.length < 2 || arguments[1].length > SUBCOMMAND_NAME_BYTES_MAX) {
+      return spec.name();
+    }
+    for (byte character : arguments[1]) {
+      boolean letter = (character >= 'a' && character <= 'z') || (character >= 'A' && character <= 'Z');
+      if (!letter && character != '-') {
+        return spec.name();
+      }
+    }
+    return fullName(spec, arguments);
+  }
+
+  /** How many channels and patterns this connection is subscribed to. */
+  int subscriptionCount() {
+    synchronized (server.pubSub()) {
+      return subscribedChannels.size() + subscribedPatterns.size();
+    }
+  }
+
+  /**
+   * Writes a pub/sub frame of about {@code bytes} bytes, from any thread, in the order of the calls. A subscriber
+   * whose unwritten output would pass {@link PubSubHub#outputBytesMax()} is disconnected instead, as Redis's
+   * {@code client-output-buffer-limit pubsub} does, so a subscriber that stopped reading cannot exhaust memory.
+   */
+  void push(Reply frame, long bytes) {
+    ChannelHandlerContext current = context;
+    if (current == null || !current.channel().isActive()) {
+      return;
+    }
+    if (current.executor().inEventLoop()) {
+      pushNow(frame, bytes);
+      return;
+    }
+    if (pushBytesQueued.addAndGet(bytes) > server.pubSub().outputBytesMax()) {
+      // The event loop has not written what other threads handed it yet: the bound holds for that queue too.
+      pushBytesQueued.addAndGet(-bytes);
+      server.pubSub().countOutputLimitDisconnection();
+      LOG.warn("client {} disconnected: more than {} bytes of pub/sub output wait for its event loop", id,
+          server.pubSub().outputBytesMax());
+      current.channel().close();
+      return;
+    }
+    current.executor().execute(() -> {
+      pushBytesQueued.addAndGet(-bytes);
+      pushNow(frame, bytes);
+    });
+  }
+
+  private void pushNow(Reply frame, long bytes) {
+    if (closing || !context.channel().isActive()) {
+      return;
+    }
+    io.netty.channel.ChannelOutboundBuffer socketBuffer = context.channel().unsafe().outboundBuffer();
+    long pending = pushBytesQueued.get() + (outbound == null ? 0 : outbound.readableBytes())
+        + (socketBuffer == null ? 0 : socketBuffer.totalPendingWriteBytes());
+    if (pending + bytes > server.pubSub().outputBytesMax()) {
+      closing = true;
+      server.pubSub().countOutputLimitDisconnection();
+      LOG.warn("client {} disconnected: {} bytes of pub/sub output wait to be written, past the limit of {} bytes",
+          id, pending + bytes, server.pubSub().outputBytesMax());
+      context.close();
+      return;
+    }
+    write(frame, protocolVersion);
+    scheduleFlush();
   }
 
   /** {@code MULTI}, {@code EXEC}, {@code DISCARD}, and {@code WATCH} inside a transaction (see TransactionQueue). */
@@ -461,6 +601,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     Completion completion;
     while ((completion = completions.poll()) != null) {
       completion.slot().reply = replyOf(completion.spec(), completion.reply(), completion.failure());
+      completion.slot().counted(server.commandStatistics());
     }
     writeReadyPrefix();
     scheduleFlush();
@@ -478,6 +619,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     }
     slot.reply = failure != null ? internalError(spec, failure)
         : reply != null ? reply : internalError(spec, new IllegalStateException("handler completed with null"));
+    slot.counted(server.commandStatistics());
     writeReadyPrefix();
     scheduleFlush();
     decodeAvailable();
@@ -541,7 +683,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     if (outbound == null) {
       outbound = context.alloc().ioBuffer();
     }
+    int before = outbound.writerIndex();
     RespReplies.write(reply, outbound, protocol);
+    server.commandStatistics().output(outbound.writerIndex() - before);
     if (outbound.readableBytes() >= OUTBOUND_FLUSH_BYTES) {
       // Hand large batches to the socket now, so its water marks see them and back-pressure can act.
       flushOutbound();
@@ -573,6 +717,16 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     final int protocolVersion;
     Reply reply;
     boolean closeAfterReply;
+    /** The command's name in {@code INFO commandstats}, or null for a reply already counted. */
+    String statisticsName;
+    long startedNanos;
+
+    void counted(CommandStatistics statistics) {
+      if (statisticsName != null) {
+        statistics.called(statisticsName, System.nanoTime() - startedNanos, reply);
+        statisticsName = null;
+      }
+    }
 
     ReplySlot(int protocolVersion) {
       this.protocolVersion = protocolVersion;

@@ -24,7 +24,7 @@ final class ConnectionCommands {
   /** Each connection command, declared once: its spec and what runs it. */
   private static final Map<String, Entry> ENTRIES = entries(
       new Entry(connection("ping", -1, "Returns the server's liveliness response.", FAST, STALE),
-          (connection, server, arguments) -> Outcome.of(ping(arguments))),
+          (connection, server, arguments) -> Outcome.of(ping(connection, arguments))),
       new Entry(connection("echo", 2, "Returns the given string.", FAST),
           (connection, server, arguments) -> Outcome.of(Reply.bulk(arguments[1]))),
       new Entry(connection("quit", -1, "Closes the connection.", NOSCRIPT, LOADING, STALE, FAST, NO_AUTH),
@@ -32,7 +32,8 @@ final class ConnectionCommands {
       new Entry(connection("select", 2, "Changes the selected database; only database 0 exists.", LOADING, STALE,
           FAST), (connection, server, arguments) -> Outcome.of(select(arguments))),
       new Entry(connection("client", -2, "A container for client connection commands.", NOSCRIPT, LOADING, STALE),
-          (connection, server, arguments) -> Outcome.of(client(connection, server, arguments))),
+          (connection, server, arguments) -> arguments.length >= 2 && lower(arguments[1]).equals("kill")
+              ? clientKill(connection, server, arguments) : Outcome.of(client(connection, server, arguments))),
       new Entry(connection("hello", -1, "Handshakes with the server, choosing RESP2 or RESP3.", NOSCRIPT, LOADING,
           STALE, FAST, NO_AUTH), (connection, server, arguments) -> Outcome.of(hello(connection, server, arguments))),
       new Entry(CommandSpec.builder("command", -1).group("server").since("2.8.13")
@@ -95,9 +96,13 @@ final class ConnectionCommands {
     return entry.runner().run(connection, server, arguments);
   }
 
-  private static Reply ping(byte[][] arguments) {
+  private static Reply ping(ClientConnection connection, byte[][] arguments) {
     if (arguments.length > 2) {
       return Reply.error(CommandErrors.wrongArity("ping"));
+    }
+    if (connection.protocolVersion() == RespReplies.PROTOCOL_2 && connection.subscriptionCount() > 0) {
+      // A RESP2 subscriber reads every frame as a message, so Redis answers with a "pong" frame.
+      return Reply.array(Reply.bulk("pong"), arguments.length == 2 ? Reply.bulk(arguments[1]) : Reply.bulk(""));
     }
     return arguments.length == 2 ? Reply.bulk(arguments[1]) : Reply.simple("PONG");
   }
@@ -133,16 +138,7 @@ final class ConnectionCommands {
       }
       case "info" -> arguments.length == 2 ? Reply.verbatim("txt", connection.describe())
           : subcommandArity("client", subcommand);
-      case "list" -> {
-        if (arguments.length != 2) {
-          yield Reply.error(CommandErrors.SYNTAX);
-        }
-        StringBuilder lines = new StringBuilder();
-        for (ClientConnection other : server.connections()) {
-          lines.append(other.describe());
-        }
-        yield Reply.verbatim("txt", lines.toString());
-      }
+      case "list" -> clientList(server, arguments);
       case "setinfo" -> arguments.length == 4 ? setInfo(connection, arguments)
           : subcommandArity("client", subcommand);
       case "help" -> Reply.array(List.of(
@@ -150,7 +146,12 @@ final class ConnectionCommands {
           Reply.simple("GETNAME"), Reply.simple("    Return the name of the current connection."),
           Reply.simple("ID"), Reply.simple("    Return the ID of the current connection."),
           Reply.simple("INFO"), Reply.simple("    Return information about the current client connection."),
-          Reply.simple("LIST"), Reply.simple("    Return information about client connections."),
+          Reply.simple("KILL <ip:port>"), Reply.simple("    Kill connection made from <ip:port>."),
+          Reply.simple("KILL <option> <value> [<option> <value> [...]]"),
+          Reply.simple("    Kill connections. Options are: ID <client-id>, TYPE normal|pubsub, USER <username>,"),
+          Reply.simple("    ADDR <ip:port>, LADDR <ip:port>, SKIPME yes|no, MAXAGE <maxage>."),
+          Reply.simple("LIST [TYPE <type>] [ID <id> [<id> ...]]"),
+          Reply.simple("    Return information about client connections."),
           Reply.simple("SETINFO <option> <value>"),
           Reply.simple("    Set client meta attr. Options are: LIB-NAME, LIB-VER."),
           Reply.simple("SETNAME <name>"), Reply.simple("    Assign the name <name> to the current connection."),
@@ -158,6 +159,147 @@ final class ConnectionCommands {
       default -> Reply.error(CommandErrors.unknownSubcommand(new String(arguments[1], StandardCharsets.UTF_8),
           "client"));
     };
+  }
+
+  /** {@code CLIENT LIST [TYPE normal|master|replica|pubsub] [ID id...]}, with Redis 7.0's errors. */
+  private static Reply clientList(NettyRespServer server, byte[][] arguments) {
+    String type = null;
+    java.util.Set<Long> ids = null;
+    if (arguments.length == 4 && lower(arguments[2]).equals("type")) {
+      type = lower(arguments[3]);
+      if (!CLIENT_TYPES.contains(type)) {
+        return Reply.error("ERR Unknown client type '" + new String(arguments[3], StandardCharsets.UTF_8) + "'");
+      }
+    } else if (arguments.length >= 4 && lower(arguments[2]).equals("id")) {
+      ids = new java.util.HashSet<>();
+      for (int index = 3; index < arguments.length; index++) {
+        try {
+          long id = RespNumbers.parseLong(arguments[index]);
+          if (id <= 0) {
+            return Reply.error("ERR Invalid client ID");
+          }
+          ids.add(id);
+        } catch (NumberFormatException notAnInteger) {
+          return Reply.error("ERR Invalid client ID");
+        }
+      }
+    } else if (arguments.length != 2) {
+      return Reply.error(CommandErrors.SYNTAX);
+    }
+    StringBuilder lines = new StringBuilder();
+    for (ClientConnection other : server.connections()) {
+      if ((type == null || type.equals(typeOf(other))) && (ids == null || ids.contains(other.id()))) {
+        lines.append(other.describe());
+      }
+    }
+    return Reply.verbatim("txt", lines.toString());
+  }
+
+  /** The client types Redis 7.0 names; this front door's connections are {@code normal} or {@code pubsub}. */
+  private static final java.util.Set<String> CLIENT_TYPES = java.util.Set.of("normal", "master", "replica", "slave",
+      "pubsub");
+
+  private static String typeOf(ClientConnection connection) {
+    return connection.subscriptionCount() > 0 ? "pubsub" : "normal";
+  }
+
+  /**
+   * {@code CLIENT KILL ip:port} (answers OK or {@code ERR No such client}) and {@code CLIENT KILL filter value ...}
+   * (answers how many it closed; {@code SKIPME yes} by default spares the caller). A caller that kills itself gets
+   * its answer before the connection closes, as in Redis.
+   */
+  private static Outcome clientKill(ClientConnection connection, NettyRespServer server, byte[][] arguments) {
+    if (arguments.length == 2) {
+      return Outcome.of(subcommandArity("client", "kill"));
+    }
+    if (arguments.length == 3) {
+      String address = new String(arguments[2], StandardCharsets.UTF_8);
+      for (ClientConnection other : server.connections()) {
+        if (other.remoteAddressText().equals(address)) {
+          if (other == connection) {
+            return new Outcome(Reply.ok(), true);
+          }
+          other.closeNow();
+          return Outcome.of(Reply.ok());
+        }
+      }
+      return Outcome.of(Reply.error("ERR No such client"));
+    }
+    if (arguments.length % 2 != 0) {
+      return Outcome.of(Reply.error(CommandErrors.SYNTAX));
+    }
+    Long id = null;
+    String address = null;
+    String localAddress = null;
+    String type = null;
+    long maxAgeSeconds = 0;
+    boolean skipMe = true;
+    for (int index = 2; index < arguments.length; index += 2) {
+      String option = lower(arguments[index]);
+      byte[] value = arguments[index + 1];
+      String text = new String(value, StandardCharsets.UTF_8);
+      switch (option) {
+        case "id" -> {
+          try {
+            id = RespNumbers.parseLong(value);
+          } catch (NumberFormatException notAnInteger) {
+            id = 0L;
+          }
+          if (id <= 0) {
+            return Outcome.of(Reply.error("ERR client-id should be greater than 0"));
+          }
+        }
+        case "addr" -> address = text;
+        case "laddr" -> localAddress = text;
+        case "type" -> {
+          type = text.toLowerCase(Locale.ROOT);
+          if (!CLIENT_TYPES.contains(type)) {
+            return Outcome.of(Reply.error("ERR Unknown client type '" + text + "'"));
+          }
+        }
+        case "user" -> {
+          if (!text.equals("default")) {
+            return Outcome.of(Reply.error("ERR No such user '" + text + "'"));
+          }
+        }
+        case "skipme" -> {
+          String answer = text.toLowerCase(Locale.ROOT);
+          if (!answer.equals("yes") && !answer.equals("no")) {
+            return Outcome.of(Reply.error(CommandErrors.SYNTAX));
+          }
+          skipMe = answer.equals("yes");
+        }
+        case "maxage" -> {
+          try {
+            maxAgeSeconds = RespNumbers.parseLong(value);
+          } catch (NumberFormatException notAnInteger) {
+            return Outcome.of(Reply.error(CommandErrors.SYNTAX));
+          }
+        }
+        default -> {
+          return Outcome.of(Reply.error(CommandErrors.SYNTAX));
+        }
+      }
+    }
+    long killed = 0;
+    boolean killedSelf = false;
+    for (ClientConnection other : List.copyOf(server.connections())) {
+      boolean matches = (id == null || other.id() == id)
+          && (address == null || other.remoteAddressText().equals(address))
+          && (localAddress == null || other.localAddressText().equals(localAddress))
+          && (type == null || type.equals(typeOf(other)))
+          && (maxAgeSeconds <= 0 || other.ageSeconds() >= maxAgeSeconds)
+          && !(skipMe && other == connection);
+      if (matches) {
+        killed++;
+        if (other == connection) {
+          killedSelf = true;
+        } else {
+          other.closeNow();
+        }
+      }
+    }
+    return new Outcome(Reply.integer(killed), killedSelf);
   }
 
   /** Sets the name, or returns Redis's error for a name with spaces or special characters. */

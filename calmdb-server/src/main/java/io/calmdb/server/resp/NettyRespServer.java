@@ -39,6 +39,8 @@ final class NettyRespServer implements RespServer {
   private final LongAdder connectionsRejected = new LongAdder();
   private final LongAdder commandsProcessed = new LongAdder();
   private final LongAdder protocolErrors = new LongAdder();
+  private final PubSubHub pubSub = new PubSubHub(PubSubHub.OUTPUT_BYTES_MAX_DEFAULT);
+  private final CommandStatistics commandStatistics = new CommandStatistics();
   private volatile Channel serverChannel;
   private volatile InetSocketAddress localAddress;
   private boolean stopped;
@@ -135,7 +137,8 @@ final class NettyRespServer implements RespServer {
     }
   }
 
-  RespServerConfig config() {
+  @Override
+  public RespServerConfig config() {
     return config;
   }
 
@@ -145,6 +148,16 @@ final class NettyRespServer implements RespServer {
 
   CommandHandler handler() {
     return handler;
+  }
+
+  @Override
+  public PubSubHub pubSub() {
+    return pubSub;
+  }
+
+  @Override
+  public CommandStatistics commandStatistics() {
+    return commandStatistics;
   }
 
   Collection<ClientConnection> connections() {

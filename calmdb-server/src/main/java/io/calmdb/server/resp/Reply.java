@@ -19,7 +19,8 @@ import java.util.Objects;
 public sealed interface Reply
     permits RespReplies.SimpleString, RespReplies.ErrorReply, RespReplies.IntegerReply, RespReplies.BulkReply,
         RespReplies.NullReply, RespReplies.ArrayReply, RespReplies.MapReply, RespReplies.SetReply,
-        RespReplies.DoubleReply, RespReplies.BooleanReply, RespReplies.VerbatimReply {
+        RespReplies.DoubleReply, RespReplies.BooleanReply, RespReplies.VerbatimReply, RespReplies.PushReply,
+        RespReplies.FramesReply {
 
   /** The reply {@code +OK}, shared. */
   static Reply ok() {
@@ -134,6 +135,22 @@ public sealed interface Reply
    */
   static Reply verbatim(String format, String text) {
     return new RespReplies.VerbatimReply(format, text);
+  }
+
+  /**
+   * An out-of-band message such as a pub/sub {@code message}: a push {@code >} in RESP3, a plain array in RESP2, as
+   * Redis writes its pub/sub frames.
+   */
+  static Reply push(List<? extends Reply> elements) {
+    return new RespReplies.PushReply(List.copyOf(elements));
+  }
+
+  /**
+   * Several replies written one after another as the answer to one command: {@code SUBSCRIBE a b} answers one
+   * {@code subscribe} frame per channel, as Redis does.
+   */
+  static Reply frames(List<? extends Reply> replies) {
+    return new RespReplies.FramesReply(List.copyOf(replies));
   }
 
   /** Whether this reply is an error; the front door counts errors and a handler may test its own replies. */

@@ -40,6 +40,8 @@ public interface ReplyVisitor<T> {
       case RespReplies.NullReply ignored -> visitor.nil();
       case RespReplies.ArrayReply array -> visitor.array(array.elements);
       case RespReplies.SetReply set -> visitor.array(set.elements);
+      case RespReplies.PushReply push -> visitor.array(push.elements);
+      case RespReplies.FramesReply frames -> visitor.array(frames.replies);
       case RespReplies.MapReply map -> visitor.array(map.keysAndValues);
       case RespReplies.DoubleReply number -> visitor.doubleValue(number.value);
       case RespReplies.BooleanReply bool -> visitor.bool(bool.value);

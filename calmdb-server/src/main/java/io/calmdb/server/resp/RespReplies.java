@@ -60,6 +60,13 @@ final class RespReplies {
         }
       }
       case ArrayReply array -> writeAggregate(out, '*', array.elements.size(), array.elements, protocol);
+      case PushReply push -> writeAggregate(out, protocol == PROTOCOL_3 ? '>' : '*', push.elements.size(),
+          push.elements, protocol);
+      case FramesReply frames -> {
+        for (Reply frame : frames.replies) {
+          write(frame, out, protocol);
+        }
+      }
       case SetReply set -> writeAggregate(out, protocol == PROTOCOL_3 ? '~' : '*', set.elements.size(), set.elements,
           protocol);
       case MapReply map -> {
@@ -250,6 +257,32 @@ final class RespReplies {
     @Override
     public String toString() {
       return elements.toString();
+    }
+  }
+
+  static final class PushReply implements Reply {
+    final List<Reply> elements;
+
+    PushReply(List<Reply> elements) {
+      this.elements = elements;
+    }
+
+    @Override
+    public String toString() {
+      return ">" + elements;
+    }
+  }
+
+  static final class FramesReply implements Reply {
+    final List<Reply> replies;
+
+    FramesReply(List<Reply> replies) {
+      this.replies = replies;
+    }
+
+    @Override
+    public String toString() {
+      return "frames" + replies;
     }
   }
 

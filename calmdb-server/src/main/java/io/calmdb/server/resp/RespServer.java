@@ -50,6 +50,15 @@ public interface RespServer extends AutoCloseable {
     return localAddress().getPort();
   }
 
+  /** This front door's pub/sub subscriptions, through which messages reach its connections. */
+  PubSubHub pubSub();
+
+  /** The configuration it runs with. */
+  RespServerConfig config();
+
+  /** Per-command calls, times and errors, and the bytes read and written, for {@code INFO}. */
+  CommandStatistics commandStatistics();
+
   /** Counters since start; cheap, for {@code INFO} and metrics. */
   RespServerStatistics statistics();
 

@@ -26,8 +26,8 @@ final class WireProtocol {
      * The only protocol version this build speaks; a peer with another version is refused. Version 2 added the
      * fragment frames; a version 1 peer would close the link at the first of them, so the handshake keeps the two
      * apart instead. Version 3: keyspace deltas and transferred states carry each key's expiry register, which a
-     * version 2 peer cannot decode. Version 4: new replication message types (claims: 10 and 11), which a version 3
-     * peer counts as malformed and drops.
+     * version 2 peer cannot decode. Version 4: new replication message types (pub/sub: 9; quorum reads: 14, 15;
+     * transfer resume: 16; claims: 10, 11), which a version 3 peer would drop as malformed.
      */
     static final int PROTOCOL_VERSION = 4;
     /** Bytes of the length prefix. */

@@ -59,6 +59,9 @@ final class SimReplica {
 
         /** The claim {@link SimReplica#claim} registered as {@code ticket} has its answer. */
         default void claimAnswered(ReplicaId node, long ticket, io.calmdb.replication.claim.ClaimResult result) {}
+
+        /** A pub/sub message from {@code origin} reached {@code node}'s core (issue 9). */
+        default void published(ReplicaId node, ReplicaId origin, byte[] channel, byte[] message) {}
     }
 
     private record PendingReply(long sequence, Object write) {}
@@ -231,6 +234,7 @@ final class SimReplica {
         keyspace = null;
         pendingReplies.clear();
         waits.clear();
+        quorumReads.clear();
         diskEventQueued = false;
         network.setUp(id, false);
         syncRequested = false;
@@ -381,6 +385,20 @@ final class SimReplica {
         }
 
         @Override
+        public void quorumReadAnswered(long ticket, io.calmdb.replication.core.QuorumReadOutcome outcome) {
+            java.util.function.Consumer<io.calmdb.replication.core.QuorumReadOutcome> answer = quorumReads.remove(ticket);
+            if (answer != null) {
+                // Answered after the core's input returns, as the server does: the reader may look at the keyspace.
+                int born = incarnation;
+                simulation.after(0, () -> {
+                    if (incarnation == born && core != null) {
+                        answer.accept(outcome);
+                    }
+                });
+            }
+        }
+
+        @Override
         public void checkpointBegin() {
             checkpointStates = new java.util.TreeMap<>();
             checkpointFirstUncovered = disk.appended();
@@ -400,10 +418,31 @@ final class SimReplica {
         }
 
         @Override
+        public void published(ReplicaId origin, byte[] channel, byte[] message) {
+            listener.published(id, origin, channel, message);
+        }
+
+        @Override
         public void note(String message) {
             if (simulation.tracing()) {
                 simulation.trace(id + ": " + message);
             }
         }
+    }
+
+    // ---- QUORUM (issue 8): quorum reads, driven as the server drives them
+
+    private final Map<Long, java.util.function.Consumer<io.calmdb.replication.core.QuorumReadOutcome>> quorumReads =
+            new HashMap<>();
+
+    /**
+     * A client's quorum read of {@code key} from {@code replicas} replicas; {@code answer} runs (in a later event,
+     * with the merge in this replica's keyspace) unless the node crashes first.
+     */
+    void quorumRead(Bytes key, int replicas, long timeoutMillis,
+            java.util.function.Consumer<io.calmdb.replication.core.QuorumReadOutcome> answer) {
+        long ticket = nextTicket++;
+        quorumReads.put(ticket, answer);
+        core.quorumRead(ticket, key, replicas, timeoutMillis, now());
     }
 }

@@ -80,6 +80,32 @@ final class ClusterExperiment implements Experiment {
             summary.add(List.of(durability.name().toLowerCase(java.util.Locale.ROOT), seeds, issued, acknowledged,
                     waits, crashes, transfers, convergedMax, policyViolations));
         }
+        // ---- Pub/Sub (issue 9): the same seeds run the pub/sub workload in both of its network modes.
+        List<List<Object>> pubSubRows = new ArrayList<>();
+        for (io.calmdb.sim.cluster.PubSubSimulation.Mode mode : io.calmdb.sim.cluster.PubSubSimulation.Mode.values()) {
+            long published = 0;
+            long delivered = 0;
+            long owed = 0;
+            long pubSubViolations = 0;
+            for (long seed = options.seed(); seed < options.seed() + seeds; seed++) {
+                io.calmdb.sim.cluster.PubSubSimulation.Result result =
+                        io.calmdb.sim.cluster.PubSubSimulation.run(seed, nodes, mode);
+                published += result.published();
+                delivered += result.delivered();
+                owed += result.expectedDeliveries();
+                pubSubViolations += result.violations().size();
+                if (!result.passed()) {
+                    failedRuns++;
+                    if (failures.size() < FAILURES_LISTED_MAX) {
+                        failures.add(List.of(seed, "pubsub " + mode.name().toLowerCase(java.util.Locale.ROOT),
+                                result.violations().size(), result.violations().get(0)));
+                    }
+                }
+            }
+            violations += pubSubViolations;
+            pubSubRows.add(List.of(mode.name().toLowerCase(java.util.Locale.ROOT), seeds, published, delivered, owed,
+                    pubSubViolations));
+        }
         Map<String, Object> parameters = new LinkedHashMap<>();
         parameters.put("firstSeed", options.seed());
         parameters.put("seeds", seeds);
@@ -88,10 +114,18 @@ final class ClusterExperiment implements Experiment {
         List<Table> tables = new ArrayList<>();
         tables.add(new Table("Runs per fsync policy", List.of("policy", "seeds", "writes", "acknowledged", "waits",
                 "crashes", "transfers", "converged max ms", "violations"), summary));
+        tables.add(new Table("Pub/sub runs per network (per-publisher order, at most once, nothing resent)",
+                List.of("network", "seeds", "published", "deliveries", "owed when connected", "violations"),
+                pubSubRows));
         if (!failures.isEmpty()) {
             tables.add(new Table("Failing runs (replay one with --seed N --seeds 1)", List.of("seed", "policy",
                     "violations", "first violation"), failures));
         }
+        // ---- QUORUM (issue 8): the quorum-read workload over the same seeds.
+        QuorumReadRuns quorum = QuorumReadRuns.run(options.seed(), seeds, nodes);
+        tables.addAll(quorum.tables);
+        failedRuns += quorum.failedRuns;
+        violations += quorum.violations;
         Map<String, Object> totals = new LinkedHashMap<>();
         totals.put("seeds", seeds);
         totals.put("runs", runs);
