@@ -74,7 +74,9 @@ public final class Keyspace {
      * applies: refusing a replicated delta would break convergence); {@link #clockDriftRejections()} counts them.
      */
     public void applyRemote(OrMap<Bytes, KeyValue> delta, long nowMillis) {
+        List<Bytes> watchedPresent = watchedPresentKeys();
         state.merge(delta);
+        touchWatchedKeysGone(watchedPresent);
         indexDeadlines(delta);
         HlcTimestamp newest = null;
         for (Bytes key : delta.touchedKeys()) {
@@ -790,6 +792,7 @@ public final class Keyspace {
         if (state.isEmpty()) {
             return new Write<>(null, null);
         }
+        touchWatchedPresentKeys();
         return new Write<>(null, state.clear());
     }
 
@@ -1534,5 +1537,44 @@ public final class Keyspace {
     OrSet<Bytes> rawSet(Bytes key) {
         KeyValue value = state.get(key);
         return value == null ? null : value.set();
+    }
+
+    // ---- DIFFERENTIAL (issue 9): WATCH sees keys removed by a delta that names no keys
+    //
+    // A FLUSHALL delta (local, or replicated from another region) removes keys through its causal context alone, so
+    // its touchedKeys() is empty and changed() alone would miss them; Redis fails the EXEC of a transaction that
+    // watched a key a flush removed. These walk the watched keys only, never the keyspace.
+
+    /** Bumps the change marker of every watched key that is present now (a local flush is about to remove it). */
+    private void touchWatchedPresentKeys() {
+        for (Map.Entry<Bytes, ChangeMarker> entry : watched.entrySet()) {
+            if (lookup(entry.getKey()) != null) {
+                entry.getValue().changes++;
+            }
+        }
+    }
+
+    /** The watched keys present now, to compare with after a merge. */
+    private List<Bytes> watchedPresentKeys() {
+        if (watched.isEmpty()) {
+            return List.of();
+        }
+        List<Bytes> present = new ArrayList<>();
+        for (Bytes key : watched.keySet()) {
+            if (lookup(key) != null) {
+                present.add(key);
+            }
+        }
+        return present;
+    }
+
+    /** Bumps the change marker of each of {@code present} that a merge just removed. */
+    private void touchWatchedKeysGone(List<Bytes> present) {
+        for (Bytes key : present) {
+            ChangeMarker marker = watched.get(key);
+            if (marker != null && lookup(key) == null) {
+                marker.changes++;
+            }
+        }
     }
 }

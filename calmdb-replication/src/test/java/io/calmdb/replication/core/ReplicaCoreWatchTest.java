@@ -109,4 +109,36 @@ class ReplicaCoreWatchTest {
         assertThat(keyspaceA.changedSince(b("x"), watchX)).isTrue();
         assertThat(keyspaceA.changedSince(b("y"), watchY)).isFalse();
     }
+
+    @Test
+    void aLocalFlush_movesTheMarkerOfEveryWatchedKeyItRemoved_butNotOfAnAbsentOne() {
+        coreA.start(0);
+        coreA.commitLocal(keyspaceA.set(b("x"), b("1"), 1).delta());
+        long watchX = keyspaceA.watch(b("x"));
+        long watchAbsent = keyspaceA.watch(b("absent"));
+        coreA.commitLocal(keyspaceA.flushAll().delta());
+        assertThat(keyspaceA.exists(b("x"))).isFalse();
+        assertThat(keyspaceA.changedSince(b("x"), watchX)).isTrue();
+        assertThat(keyspaceA.changedSince(b("absent"), watchAbsent)).isFalse();
+    }
+
+    @Test
+    void aReplicatedFlush_whoseDeltaNamesNoKey_movesTheMarkerOfTheWatchedKeysItRemoved() {
+        coreA.start(0);
+        coreB.start(0);
+        coreA.commitLocal(keyspaceA.set(b("x"), b("1"), 1).delta());
+        coreA.onLocalDurable(1, 2);
+        coreB.onMessage(A, wireA.sent.get(wireA.sent.size() - 1), 3);
+        assertThat(keyspaceB.exists(b("x"))).isTrue();
+        long watchX = keyspaceB.watch(b("x"));
+        long watchAbsent = keyspaceB.watch(b("absent"));
+        wireA.sent.clear();
+        coreA.commitLocal(keyspaceA.flushAll().delta());
+        coreA.onLocalDurable(2, 4);
+        assertThat(wireA.sent).hasSize(1);
+        coreB.onMessage(A, wireA.sent.get(0), 5);
+        assertThat(keyspaceB.exists(b("x"))).isFalse();
+        assertThat(keyspaceB.changedSince(b("x"), watchX)).isTrue();
+        assertThat(keyspaceB.changedSince(b("absent"), watchAbsent)).isFalse();
+    }
 }
