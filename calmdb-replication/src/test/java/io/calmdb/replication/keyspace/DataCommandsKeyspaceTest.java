@@ -251,6 +251,22 @@ class DataCommandsKeyspaceTest {
     }
 
     @Test
+    void anIntegerIncrementAfterAFloatOne_isExact_whenTheCounterAloneWouldLeaveThe64BitRange() throws Exception {
+        // Found by the differential test against redis-server 7.0.15: GET answered 9223372036854775808.
+        Keyspace keyspace = new Keyspace(TOKYO);
+        keyspace.incrementBy(b("k"), Long.MIN_VALUE, 1);
+        assertThat(keyspace.incrementByFloat(b("k"), b("1"), 2).reply()).isEqualTo(b("-9223372036854775807"));
+        assertThat(keyspace.incrementBy(b("k"), -1, 3).reply()).isEqualTo(Long.MIN_VALUE);
+        assertThat(keyspace.get(b("k"))).contains(b(MIN));
+        assertThatThrownBy(() -> keyspace.incrementBy(b("k"), -1, 4)).hasMessage(KeyspaceException.OVERFLOW);
+        assertThat(keyspace.get(b("k"))).contains(b(MIN));
+        keyspace.hashIncrementBy(b("h"), b("f"), Long.MIN_VALUE, 5);
+        keyspace.hashIncrementByFloat(b("h"), b("f"), b("1"), 6);
+        assertThat(keyspace.hashIncrementBy(b("h"), b("f"), -1, 7).reply()).isEqualTo(Long.MIN_VALUE);
+        assertThat(keyspace.hashGet(b("h"), b("f"))).contains(b(MIN));
+    }
+
+    @Test
     void hashFloatIncrementsInTwoRegions_addUp_andSetResetsWhatItSaw() throws Exception {
         Keyspace tokyo = new Keyspace(TOKYO);
         Keyspace virginia = new Keyspace(VIRGINIA);

@@ -154,6 +154,28 @@ final class LuaScripting {
                 return result;
             }
         });
+        // Lua 5.1 orders strings with strcoll, in the C locale Redis runs it in a comparison of unsigned bytes; LuaJ
+        // compares signed bytes, so table.sort put "\u00e9t\u00e9" (0xC3...) before "m". Scripts sort SMEMBERS
+        // replies to be deterministic, so table.sort without a comparator orders strings as Lua does.
+        LuaValue sort = globals.get("table").get("sort");
+        TwoArgFunction luaOrder = new TwoArgFunction() {
+            @Override
+            public LuaValue call(LuaValue left, LuaValue right) {
+                if (left.type() == LuaValue.TSTRING && right.type() == LuaValue.TSTRING) {
+                    return LuaValue.valueOf(compareUnsigned(left.checkstring(), right.checkstring()) < 0);
+                }
+                return LuaValue.valueOf(left.lt_b(right));
+            }
+        };
+        globals.get("table").rawset("sort", new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs args) {
+                if (args.narg() >= 2 && !args.arg(2).isnil()) {
+                    return sort.invoke(args);
+                }
+                return sort.invoke(LuaValue.varargsOf(args.arg1(), luaOrder));
+            }
+        });
         LuaValue rep = globals.get("string").get("rep");
         globals.get("string").rawset("rep", new TwoArgFunction() {
             @Override
@@ -460,6 +482,18 @@ final class LuaScripting {
                 return value ? LuaValue.valueOf(1) : LuaValue.FALSE;
             }
         });
+    }
+
+    /** Compares two Lua strings byte by byte, each byte unsigned, as strcmp does (and strcoll in the C locale). */
+    static int compareUnsigned(LuaString left, LuaString right) {
+        int length = Math.min(left.rawlen(), right.rawlen());
+        for (int index = 0; index < length; index++) {
+            int difference = left.luaByte(index) - right.luaByte(index);
+            if (difference != 0) {
+                return difference;
+            }
+        }
+        return left.rawlen() - right.rawlen();
     }
 
     /** NaN or an infinity when {@code text} is one as strtod reads it (any case, a sign, spaces around), else null. */

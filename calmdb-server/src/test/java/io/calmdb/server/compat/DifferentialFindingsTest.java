@@ -124,6 +124,15 @@ class DifferentialFindingsTest {
     }
 
     @Test
+    void tableSortWithoutAComparator_ordersStringsByUnsignedBytes_asLuaDoes() throws IOException {
+        assertThat(call("EVAL", "local t = {'\u00e9t\u00e9', 'm', '2', 'Z', 'a'}; table.sort(t); return t", "0"))
+                .isEqualTo("[\"2\", \"Z\", \"a\", \"m\", \"\u00e9t\u00e9\"]");
+        assertThat(call("EVAL", "local t = {'a', 'b'}; table.sort(t, function(x, y) return x > y end); return t",
+                "0")).isEqualTo("[\"b\", \"a\"]");
+        assertThat(call("EVAL", "local t = {3, 1, 2}; table.sort(t); return t", "0")).isEqualTo("[:1, :2, :3]");
+    }
+
+    @Test
     void aScriptThatDoesNotCompile_namesItsPositionAsRedisDoes() throws IOException {
         assertThat(call("EVAL", "return 1 +", "0"))
                 .startsWith("-ERR Error compiling script (new function): user_script:1: ");

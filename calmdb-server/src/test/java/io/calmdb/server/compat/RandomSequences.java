@@ -123,19 +123,19 @@ final class RandomSequences {
             case 9 -> join("STRLEN", key);
             case 10 -> join(random.nextBoolean() ? "GETRANGE" : "SUBSTR", key, pick(INTEGERS), pick(INTEGERS));
             case 11 -> join("SETRANGE", key, pick("0", "1", "3", "-1", "abc", "10"), pick(VALUES));
-            case 12 -> join("SETEX", key, pick("100", "0", "-1", "abc", "1000"), pick(VALUES));
-            case 13 -> join("PSETEX", key, pick("100000", "0", "-5", "x"), pick(VALUES));
-            case 14 -> join("GETEX", key, pick(NONE, "PERSIST", "EX\u0000100", "PX\u0000100000", "EX\u00000",
-                    "EX\u0000abc", "EXAT\u00004102444800", "PERSIST\u0000EX\u0000100", "BADOPT"));
+            case 12 -> join("SETEX", key, pick(seconds(), "0", "-1", "abc", seconds()), pick(VALUES));
+            case 13 -> join("PSETEX", key, pick(milliseconds(), "0", "-5", "x"), pick(VALUES));
+            case 14 -> join("GETEX", key, pick(NONE, "PERSIST", "EX\u0000" + seconds(), "PX\u0000" + milliseconds(), "EX\u00000",
+                    "EX\u0000abc", "EXAT\u00004102444800", "PERSIST\u0000EX\u00001000", "BADOPT"));
             default -> join("LCS", key, key(STRING_KEYS), pick(NONE, "LEN", "IDX", "IDX\u0000WITHMATCHLEN",
                     "IDX\u0000MINMATCHLEN\u00001", "BAD"));
         };
     }
 
     private String setOption() {
-        return pick(NONE, NONE, NONE, "XX", "GET", "EX\u0000100", "PX\u0000100000", "KEEPTTL", "EX\u00000", "EX\u0000-1",
+        return pick(NONE, NONE, NONE, "XX", "GET", "EX\u0000" + seconds(), "PX\u0000" + milliseconds(), "KEEPTTL", "EX\u00000", "EX\u0000-1",
                 "EX\u0000abc", "XX\u0000GET", "EXAT\u00004102444800", "PXAT\u00004102444800000", "EX\u0000100\u0000PX\u00001",
-                "KEEPTTL\u0000EX\u00001", "GET\u0000EX\u0000100", "BAD", "EX", "XX\u0000XX");
+                "KEEPTTL\u0000EX\u00001", "GET\u0000EX\u0000" + seconds(), "BAD", "EX", "XX\u0000XX");
     }
 
     private String counterCommand() {
@@ -220,15 +220,35 @@ final class RandomSequences {
     private String expiryCommand() {
         String key = anyKey();
         return switch (random.nextInt(9)) {
-            case 0, 1 -> join(pick("EXPIRE", "PEXPIRE"), key, pick("1000", "1000000", "0", "-5", "abc",
-                    "9223372036854775807"), pick(NONE, "", "NX", "XX", "GT", "LT", "NX\u0000XX", "BAD"));
+            case 0 -> join("EXPIRE", key, pick(seconds(), seconds(), "0", "-5", "abc", "9223372036854775807"),
+                    expiryCondition());
+            case 1 -> join("PEXPIRE", key, pick(milliseconds(), milliseconds(), "0", "-5", "abc",
+                    "9223372036854775807"), expiryCondition());
             case 2 -> join(pick("EXPIREAT", "PEXPIREAT"), key, pick("4102444800", "4102444800000", "1", "0",
                     "x"), pick(NONE, "NX", "XX", "GT", "LT"));
             case 3, 4 -> join(pick("TTL", "PTTL"), key);
             case 5, 6 -> join(pick("EXPIRETIME", "PEXPIRETIME"), key);
             case 7 -> join("PERSIST", key);
-            default -> join("SET", key(STRING_KEYS), pick(VALUES), "EX", pick("1000", "100000"));
+            default -> join("SET", key(STRING_KEYS), pick(VALUES), random.nextBoolean() ? "EX" : "PX",
+                    random.nextBoolean() ? seconds() : milliseconds());
         };
+    }
+
+    private String expiryCondition() {
+        return pick(NONE, NONE, "NX", "XX", "GT", "LT", "NX\u0000XX", "BAD");
+    }
+
+    /**
+     * A relative expiry in seconds that the test never reaches (over 1000 s), and different from the others by whole
+     * seconds, so that GT and LT compare the same way on both servers, which read their clocks a moment apart.
+     */
+    private String seconds() {
+        return Long.toString(1_000 + random.nextInt(1_000_000));
+    }
+
+    /** As {@link #seconds}, in milliseconds (whole seconds, so the comparisons still differ by at least one). */
+    private String milliseconds() {
+        return Long.toString((1_000 + random.nextInt(1_000_000)) * 1_000L);
     }
 
     private String bitCommand() {
