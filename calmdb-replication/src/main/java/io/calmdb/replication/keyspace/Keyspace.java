@@ -793,6 +793,7 @@ public final class Keyspace {
             return new Write<>(null, null);
         }
         touchWatchedPresentKeys();
+        removedUnlisted.addAll(state.keys());
         return new Write<>(null, state.clear());
     }
 
@@ -1544,6 +1545,29 @@ public final class Keyspace {
     // A FLUSHALL delta (local, or replicated from another region) removes keys through its causal context alone, so
     // its touchedKeys() is empty and changed() alone would miss them; Redis fails the EXEC of a transaction that
     // watched a key a flush removed. These walk the watched keys only, never the keyspace.
+
+    // A complete (non-partial) delta, such as a FLUSHALL's, removes every key its context has seen without naming it,
+    // so its touchedKeys() miss them, and so would the checkpoint: a flushed key kept its old checkpoint, and after
+    // the log was truncated a restart brought it back. The core marks these keys dirty too.
+    private final List<Bytes> removedUnlisted = new ArrayList<>();
+
+    /** The keys local writes removed without naming them in their deltas (FLUSHALL) since the last call. */
+    public List<Bytes> drainKeysRemovedUnlisted() {
+        if (removedUnlisted.isEmpty()) {
+            return List.of();
+        }
+        List<Bytes> drained = new ArrayList<>(removedUnlisted);
+        removedUnlisted.clear();
+        return drained;
+    }
+
+    /**
+     * Before {@code delta} is merged: the keys it may remove without naming them, every present key when it is a
+     * complete state (a FLUSHALL's delta), none for an ordinary partial delta. Its merge visits every key anyway.
+     */
+    public Set<Bytes> keysAnUnlistingDeltaMayRemove(OrMap<Bytes, KeyValue> delta) {
+        return delta.isPartial() ? Set.of() : state.keys();
+    }
 
     /** Bumps the change marker of every watched key that is present now (a local flush is about to remove it). */
     private void touchWatchedPresentKeys() {
