@@ -279,6 +279,7 @@ public final class Keyspace {
             throw new KeyspaceException(KeyspaceException.OVERFLOW);
         }
         if (amount == 0 && !creating) {
+            changed(List.of(key)); // no delta, but Redis counts it a write: a WATCH of the key sees it
             return new Write<>(next, null);
         }
         HlcTimestamp timestamp = creating ? clock.now(nowMillis) : null;
@@ -501,6 +502,7 @@ public final class Keyspace {
         StringValue fieldValue = creating ? null : value.hash().get(field);
         boolean fieldIsNew = fieldValue == null;
         if (amount == 0 && !fieldIsNew) {
+            changed(List.of(key)); // no delta, but Redis counts it a write: a WATCH of the key sees it
             return new Write<>(next, null);
         }
         HlcTimestamp timestamp = clock.now(nowMillis);
@@ -1330,10 +1332,13 @@ public final class Keyspace {
         FloatStep step = floatStep(currentText, increment, NOT_A_FLOAT);
         if (step.amount().signum() == 0) {
             if (!creating && currentText.isPresent() && currentText.get().equals(step.result())) {
+                changed(List.of(key)); // no delta, but Redis counts it a write: a WATCH of the key sees it
                 return new Write<>(step.result(), null);
             }
-            // The result only reformats the value ("1.50" + 0 is "1.5"): a rewrite, as Redis's is.
-            return new Write<>(step.result(), set(key, step.result(), nowMillis).delta());
+            // The result only reformats the value ("1.50" + 0 is "1.5"): a rewrite, as Redis's is, which keeps the
+            // key's TTL as Redis's overwrite does.
+            return new Write<>(step.result(), setString(key, step.result(), null, true, false, false, nowMillis)
+                    .delta());
         }
         HlcTimestamp timestamp = creating ? clock.now(nowMillis) : null;
         OrMap<Bytes, KeyValue> delta = state.update(key, kv -> {
@@ -1370,6 +1375,7 @@ public final class Keyspace {
         FloatStep step = floatStep(currentText, increment, HASH_NOT_A_FLOAT);
         if (step.amount().signum() == 0 && !fieldIsNew && currentText.isPresent()
                 && currentText.get().equals(step.result())) {
+            changed(List.of(key)); // no delta, but Redis counts it a write: a WATCH of the key sees it
             return new Write<>(step.result(), null);
         }
         HlcTimestamp timestamp = clock.now(nowMillis);

@@ -109,6 +109,13 @@ public final class StringValue implements Crdt<StringValue>, CausalValue<StringV
                 return null;
             }
         }
+        Long integerBase = written.isPresent() ? parseInteger(written.get()) : Long.valueOf(0);
+        if (integerBase != null) {
+            // Register plus counter modulo 2^64, as value() reads an integer string: the counter's net may have left
+            // the 64-bit range while the sum did not (SET k 7, INCRBY k -9223372036854775808, DECR k, DECR k), and
+            // adding the wrapped net exactly would be 2^64 off.
+            return BigDecimal.valueOf(integerBase + counter.value()).add(decimals.value());
+        }
         return base.add(BigDecimal.valueOf(counter.value())).add(decimals.value());
     }
 

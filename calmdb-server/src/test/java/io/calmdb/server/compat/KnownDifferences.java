@@ -51,6 +51,10 @@ final class KnownDifferences {
                     "LuaJ raises a comparison of mismatched types (table.sort of {1, 'a'}) with its own wording and "
                     + "the script's position; Lua 5.1 words it 'attempt to compare string with number' and, raised "
                     + "inside sort, gives no position; the refusal and the suffix agree"),
+            entry("WATCH sees a re-add", "EXEC ECHO watched-re-add", "\\*nil",
+                    "SADD of a member already present answers 0 but still writes a delta: the member gets a fresh dot, "
+                    + "so the add wins over an SREM another region makes concurrently (add-wins); a WATCH of the key "
+                    + "sees that write, where Redis, which changed nothing, does not fail the EXEC"),
             entry("OBJECT ENCODING", "OBJECT ENCODING .*", "\"(int|embstr|raw|intset|listpack|hashtable)\"",
                     "CalmDB has no encodings of its own and reports the one Redis would choose for the value as it is "
                     + "now; Redis's depends on the key's history (a string changed in place by APPEND, SETRANGE or "
