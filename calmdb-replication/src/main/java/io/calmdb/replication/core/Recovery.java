@@ -59,6 +59,7 @@ public final class Recovery {
     public void logRecord(ReplicaId origin, long originSequence, byte[] encodedDelta) throws CodecException {
         requireOpen();
         OrMap<Bytes, KeyValue> delta = Codecs.decode(Keyspace.CODEC, encodedDelta);
+        replayedKeys.addAll(keyspace.keysAnUnlistingDeltaMayRemove(delta));
         keyspace.apply(delta);
         replayedKeys.addAll(delta.touchedKeys());
         records++;

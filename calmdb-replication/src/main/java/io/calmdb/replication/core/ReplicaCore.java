@@ -206,6 +206,7 @@ public final class ReplicaCore {
         long sequence = ++lastLocalSequence;
         byte[] encoded = Codecs.encode(Keyspace.CODEC, delta);
         dirtyKeys.addAll(delta.touchedKeys());
+        dirtyKeys.addAll(keyspace.drainKeysRemovedUnlisted());
         keyspace.indexDeadlines(delta);
         keyspace.changed(delta.touchedKeys());
         awaitingDurability.addLast(new PendingLocal(sequence, encoded));
@@ -561,8 +562,10 @@ public final class ReplicaCore {
             effects.note("dropping delta " + id + " that does not decode: " + e.getMessage());
             return;
         }
+        Set<Bytes> unlisted = keyspace.keysAnUnlistingDeltaMayRemove(delta);
         keyspace.applyRemote(delta, currentNowMillis);
         dirtyKeys.addAll(delta.touchedKeys());
+        dirtyKeys.addAll(unlisted);
         keyspace.changed(delta.touchedKeys());
         remoteDeltasApplied++;
         effects.appendRemote(id, delta, payload);

@@ -74,7 +74,9 @@ public final class Keyspace {
      * applies: refusing a replicated delta would break convergence); {@link #clockDriftRejections()} counts them.
      */
     public void applyRemote(OrMap<Bytes, KeyValue> delta, long nowMillis) {
+        List<Bytes> watchedPresent = watchedPresentKeys();
         state.merge(delta);
+        touchWatchedKeysGone(watchedPresent);
         indexDeadlines(delta);
         HlcTimestamp newest = null;
         for (Bytes key : delta.touchedKeys()) {
@@ -277,6 +279,7 @@ public final class Keyspace {
             throw new KeyspaceException(KeyspaceException.OVERFLOW);
         }
         if (amount == 0 && !creating) {
+            changed(List.of(key)); // no delta, but Redis counts it a write: a WATCH of the key sees it
             return new Write<>(next, null);
         }
         HlcTimestamp timestamp = creating ? clock.now(nowMillis) : null;
@@ -499,6 +502,7 @@ public final class Keyspace {
         StringValue fieldValue = creating ? null : value.hash().get(field);
         boolean fieldIsNew = fieldValue == null;
         if (amount == 0 && !fieldIsNew) {
+            changed(List.of(key)); // no delta, but Redis counts it a write: a WATCH of the key sees it
             return new Write<>(next, null);
         }
         HlcTimestamp timestamp = clock.now(nowMillis);
@@ -797,10 +801,13 @@ public final class Keyspace {
         if (state.isEmpty()) {
             return new Write<>(null, null);
         }
+        touchWatchedPresentKeys();
         if (!holdsReserved()) {
+            removedUnlisted.addAll(state.keys());
             return new Write<>(null, state.clear());
         }
-        // Claim facts are the authority's decisions, not user data: a flush anywhere must not remove them.
+        // Claim facts are the authority's decisions, not user data: a flush anywhere must not remove them. Each key
+        // removed is named in the delta, so the checkpoint and WATCH see it without the unlisted-removal path.
         OrMap<Bytes, KeyValue> delta = null;
         for (Bytes key : new ArrayList<>(state.keys())) {
             if (!isReserved(key)) {
@@ -1343,10 +1350,13 @@ public final class Keyspace {
         FloatStep step = floatStep(currentText, increment, NOT_A_FLOAT);
         if (step.amount().signum() == 0) {
             if (!creating && currentText.isPresent() && currentText.get().equals(step.result())) {
+                changed(List.of(key)); // no delta, but Redis counts it a write: a WATCH of the key sees it
                 return new Write<>(step.result(), null);
             }
-            // The result only reformats the value ("1.50" + 0 is "1.5"): a rewrite, as Redis's is.
-            return new Write<>(step.result(), set(key, step.result(), nowMillis).delta());
+            // The result only reformats the value ("1.50" + 0 is "1.5"): a rewrite, as Redis's is, which keeps the
+            // key's TTL as Redis's overwrite does.
+            return new Write<>(step.result(), setString(key, step.result(), null, true, false, false, nowMillis)
+                    .delta());
         }
         HlcTimestamp timestamp = creating ? clock.now(nowMillis) : null;
         OrMap<Bytes, KeyValue> delta = state.update(key, kv -> {
@@ -1383,6 +1393,7 @@ public final class Keyspace {
         FloatStep step = floatStep(currentText, increment, HASH_NOT_A_FLOAT);
         if (step.amount().signum() == 0 && !fieldIsNew && currentText.isPresent()
                 && currentText.get().equals(step.result())) {
+            changed(List.of(key)); // no delta, but Redis counts it a write: a WATCH of the key sees it
             return new Write<>(step.result(), null);
         }
         HlcTimestamp timestamp = clock.now(nowMillis);
@@ -1621,5 +1632,67 @@ public final class Keyspace {
             }
         }
         return false;
+    }
+
+    // ---- DIFFERENTIAL (issue 9): WATCH sees keys removed by a delta that names no keys
+    //
+    // A FLUSHALL delta (local, or replicated from another region) removes keys through its causal context alone, so
+    // its touchedKeys() is empty and changed() alone would miss them; Redis fails the EXEC of a transaction that
+    // watched a key a flush removed. These walk the watched keys only, never the keyspace.
+
+    // A complete (non-partial) delta, such as a FLUSHALL's, removes every key its context has seen without naming it,
+    // so its touchedKeys() miss them, and so would the checkpoint: a flushed key kept its old checkpoint, and after
+    // the log was truncated a restart brought it back. The core marks these keys dirty too.
+    private final List<Bytes> removedUnlisted = new ArrayList<>();
+
+    /** The keys local writes removed without naming them in their deltas (FLUSHALL) since the last call. */
+    public List<Bytes> drainKeysRemovedUnlisted() {
+        if (removedUnlisted.isEmpty()) {
+            return List.of();
+        }
+        List<Bytes> drained = new ArrayList<>(removedUnlisted);
+        removedUnlisted.clear();
+        return drained;
+    }
+
+    /**
+     * Before {@code delta} is merged: the keys it may remove without naming them, every present key when it is a
+     * complete state (a FLUSHALL's delta), none for an ordinary partial delta. Its merge visits every key anyway.
+     */
+    public Set<Bytes> keysAnUnlistingDeltaMayRemove(OrMap<Bytes, KeyValue> delta) {
+        return delta.isPartial() ? Set.of() : state.keys();
+    }
+
+    /** Bumps the change marker of every watched key that is present now (a local flush is about to remove it). */
+    private void touchWatchedPresentKeys() {
+        for (Map.Entry<Bytes, ChangeMarker> entry : watched.entrySet()) {
+            if (lookup(entry.getKey()) != null) {
+                entry.getValue().changes++;
+            }
+        }
+    }
+
+    /** The watched keys present now, to compare with after a merge. */
+    private List<Bytes> watchedPresentKeys() {
+        if (watched.isEmpty()) {
+            return List.of();
+        }
+        List<Bytes> present = new ArrayList<>();
+        for (Bytes key : watched.keySet()) {
+            if (lookup(key) != null) {
+                present.add(key);
+            }
+        }
+        return present;
+    }
+
+    /** Bumps the change marker of each of {@code present} that a merge just removed. */
+    private void touchWatchedKeysGone(List<Bytes> present) {
+        for (Bytes key : present) {
+            ChangeMarker marker = watched.get(key);
+            if (marker != null && lookup(key) == null) {
+                marker.changes++;
+            }
+        }
     }
 }

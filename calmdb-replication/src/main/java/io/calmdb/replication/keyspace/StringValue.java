@@ -109,6 +109,13 @@ public final class StringValue implements Crdt<StringValue>, CausalValue<StringV
                 return null;
             }
         }
+        Long integerBase = written.isPresent() ? parseInteger(written.get()) : Long.valueOf(0);
+        if (integerBase != null) {
+            // Register plus counter modulo 2^64, as value() reads an integer string: the counter's net may have left
+            // the 64-bit range while the sum did not (SET k 7, INCRBY k -9223372036854775808, DECR k, DECR k), and
+            // adding the wrapped net exactly would be 2^64 off.
+            return BigDecimal.valueOf(integerBase + counter.value()).add(decimals.value());
+        }
         return base.add(BigDecimal.valueOf(counter.value())).add(decimals.value());
     }
 
@@ -125,8 +132,17 @@ public final class StringValue implements Crdt<StringValue>, CausalValue<StringV
         }
     }
 
-    /** Adds {@code amount} (non-zero) at {@code replica}; the caller has checked the value is an integer. */
+    /**
+     * Adds {@code amount} (non-zero) at {@code replica}; the caller has checked the value is an integer. On a string
+     * whose decimal slot holds entries the amount goes there, exactly: the integer counter is only known modulo
+     * 2^64, which is exact when the counter's own net is in range, but next to decimal sums the net may leave the
+     * range while the value stays in it ({@code INCRBY k -9223372036854775808}, {@code INCRBYFLOAT k 1},
+     * {@code DECR k} read 9223372036854775808 instead of -9223372036854775808).
+     */
     StringValue incrementBy(ReplicaId replica, long amount) {
+        if (!decimals.isBottom()) {
+            return incrementByDecimal(replica, BigDecimal.valueOf(amount));
+        }
         CausalCounter counterDelta = amount > 0 ? counter.increment(replica, amount)
                 : counter.decrement(replica, amount == Long.MIN_VALUE ? Long.MIN_VALUE : -amount);
         return delta(REGISTER.emptyDelta(new CausalContext()), counterDelta);

@@ -28,6 +28,8 @@ class ReplicaCoreWatchTest {
     private static final class Wire implements ReplicaEffects {
         final List<byte[]> sent = new ArrayList<>();
         final List<Long> appendedLocal = new ArrayList<>();
+        final java.util.Map<Bytes, byte[]> checkpointed = new java.util.HashMap<>();
+        int checkpointCommits;
 
         @Override
         public boolean send(ReplicaId peer, byte[] message) {
@@ -53,10 +55,14 @@ class ReplicaCoreWatchTest {
         public void checkpointBegin() {}
 
         @Override
-        public void checkpointState(Bytes key, byte[] encodedState) {}
+        public void checkpointState(Bytes key, byte[] encodedState) {
+            checkpointed.put(key, encodedState);
+        }
 
         @Override
-        public void checkpointCommit(CausalContext context, VersionVector delivered) {}
+        public void checkpointCommit(CausalContext context, VersionVector delivered) {
+            checkpointCommits++;
+        }
 
         @Override
         public void note(String message) {}
@@ -108,5 +114,76 @@ class ReplicaCoreWatchTest {
         coreA.commitLocal(keyspaceA.set(b("x"), b("1"), 1).delta());
         assertThat(keyspaceA.changedSince(b("x"), watchX)).isTrue();
         assertThat(keyspaceA.changedSince(b("y"), watchY)).isFalse();
+    }
+
+    @Test
+    void aLocalFlush_movesTheMarkerOfEveryWatchedKeyItRemoved_butNotOfAnAbsentOne() {
+        coreA.start(0);
+        coreA.commitLocal(keyspaceA.set(b("x"), b("1"), 1).delta());
+        long watchX = keyspaceA.watch(b("x"));
+        long watchAbsent = keyspaceA.watch(b("absent"));
+        coreA.commitLocal(keyspaceA.flushAll().delta());
+        assertThat(keyspaceA.exists(b("x"))).isFalse();
+        assertThat(keyspaceA.changedSince(b("x"), watchX)).isTrue();
+        assertThat(keyspaceA.changedSince(b("absent"), watchAbsent)).isFalse();
+    }
+
+    @Test
+    void aReplicatedFlush_whoseDeltaNamesNoKey_movesTheMarkerOfTheWatchedKeysItRemoved() {
+        coreA.start(0);
+        coreB.start(0);
+        coreA.commitLocal(keyspaceA.set(b("x"), b("1"), 1).delta());
+        coreA.onLocalDurable(1, 2);
+        coreB.onMessage(A, wireA.sent.get(wireA.sent.size() - 1), 3);
+        assertThat(keyspaceB.exists(b("x"))).isTrue();
+        long watchX = keyspaceB.watch(b("x"));
+        long watchAbsent = keyspaceB.watch(b("absent"));
+        wireA.sent.clear();
+        coreA.commitLocal(keyspaceA.flushAll().delta());
+        coreA.onLocalDurable(2, 4);
+        assertThat(wireA.sent).hasSize(1);
+        coreB.onMessage(A, wireA.sent.get(0), 5);
+        assertThat(keyspaceB.exists(b("x"))).isFalse();
+        assertThat(keyspaceB.changedSince(b("x"), watchX)).isTrue();
+        assertThat(keyspaceB.changedSince(b("absent"), watchAbsent)).isFalse();
+    }
+
+    /** Ticks until the next checkpoint has committed, acknowledging it as durable. */
+    private static void checkpoint(ReplicaCore core, Wire wire, long nowMillis) {
+        int before = wire.checkpointCommits;
+        for (int tick = 0; tick < 100 && wire.checkpointCommits == before; tick++) {
+            core.tick(nowMillis + tick);
+        }
+        assertThat(wire.checkpointCommits).as("checkpoints committed").isEqualTo(before + 1);
+        core.onCheckpointFinished(true);
+    }
+
+    @Test
+    void aFlushedKey_isCheckpointedAsAbsent_soARestartAfterTheLogIsTruncatedDoesNotBringItBack() {
+        coreA.start(0);
+        coreA.commitLocal(keyspaceA.set(b("x"), b("1"), 1).delta());
+        checkpoint(coreA, wireA, 10_000);
+        assertThat(wireA.checkpointed.get(b("x"))).isNotNull();
+        coreA.commitLocal(keyspaceA.flushAll().delta());
+        checkpoint(coreA, wireA, 20_000);
+        assertThat(wireA.checkpointed).containsEntry(b("x"), null);
+    }
+
+    @Test
+    void aKeyARemoteFlushRemoved_isCheckpointedAsAbsent() {
+        coreA.start(0);
+        coreB.start(0);
+        coreA.commitLocal(keyspaceA.set(b("x"), b("1"), 1).delta());
+        coreA.onLocalDurable(1, 2);
+        coreB.onMessage(A, wireA.sent.get(wireA.sent.size() - 1), 3);
+        checkpoint(coreB, wireB, 10_000);
+        assertThat(wireB.checkpointed.get(b("x"))).isNotNull();
+        wireA.sent.clear();
+        coreA.commitLocal(keyspaceA.flushAll().delta());
+        coreA.onLocalDurable(2, 4);
+        coreB.onMessage(A, wireA.sent.get(0), 5);
+        assertThat(keyspaceB.exists(b("x"))).isFalse();
+        checkpoint(coreB, wireB, 20_000);
+        assertThat(wireB.checkpointed).containsEntry(b("x"), null);
     }
 }

@@ -251,6 +251,65 @@ class DataCommandsKeyspaceTest {
     }
 
     @Test
+    void anIntegerIncrementAfterAFloatOne_isExact_whenTheCounterAloneWouldLeaveThe64BitRange() throws Exception {
+        // Found by the differential test against redis-server 7.0.15: GET answered 9223372036854775808.
+        Keyspace keyspace = new Keyspace(TOKYO);
+        keyspace.incrementBy(b("k"), Long.MIN_VALUE, 1);
+        assertThat(keyspace.incrementByFloat(b("k"), b("1"), 2).reply()).isEqualTo(b("-9223372036854775807"));
+        assertThat(keyspace.incrementBy(b("k"), -1, 3).reply()).isEqualTo(Long.MIN_VALUE);
+        assertThat(keyspace.get(b("k"))).contains(b(MIN));
+        assertThatThrownBy(() -> keyspace.incrementBy(b("k"), -1, 4)).hasMessage(KeyspaceException.OVERFLOW);
+        assertThat(keyspace.get(b("k"))).contains(b(MIN));
+        keyspace.hashIncrementBy(b("h"), b("f"), Long.MIN_VALUE, 5);
+        keyspace.hashIncrementByFloat(b("h"), b("f"), b("1"), 6);
+        assertThat(keyspace.hashIncrementBy(b("h"), b("f"), -1, 7).reply()).isEqualTo(Long.MIN_VALUE);
+        assertThat(keyspace.hashGet(b("h"), b("f"))).contains(b(MIN));
+    }
+
+    @Test
+    void aFloatIncrementOnAnIntegerWhoseCounterLeftThe64BitRange_storesWhatItAnswers() throws Exception {
+        // Found by the differential test against redis-server 7.0.15 (seed 10151): GET differed from INCRBYFLOAT's
+        // reply by 2^64.
+        Keyspace keyspace = new Keyspace(TOKYO);
+        keyspace.set(b("k"), b("7"), 1);
+        keyspace.incrementBy(b("k"), Long.MIN_VALUE, 2);
+        keyspace.incrementBy(b("k"), -1, 3);
+        keyspace.incrementBy(b("k"), -1, 4);
+        assertThat(keyspace.get(b("k"))).contains(b("-9223372036854775803"));
+        Bytes answered = keyspace.incrementByFloat(b("k"), b("1e30"), 5).reply();
+        assertThat(answered).isEqualTo(b("999999999990776627987841286144"));
+        assertThat(keyspace.get(b("k"))).contains(answered);
+    }
+
+    @Test
+    void anIncrementByZero_changesNothing_butAWatchOfTheKeySeesAWrite() throws Exception {
+        // Found by the differential test against redis-server 7.0.15: WATCH k, INCRBY k 0, MULTI, EXEC fails there.
+        Keyspace keyspace = new Keyspace(TOKYO);
+        keyspace.set(b("n"), b("10"), 1);
+        keyspace.hashSet(b("h"), java.util.Map.of(b("f"), b("1")), 1);
+        keyspace.set(b("x"), b("1.5"), 1);
+        long n = keyspace.watch(b("n"));
+        long h = keyspace.watch(b("h"));
+        long x = keyspace.watch(b("x"));
+        assertThat(keyspace.incrementBy(b("n"), 0, 2).delta()).isNull();
+        assertThat(keyspace.hashIncrementBy(b("h"), b("f"), 0, 2).delta()).isNull();
+        assertThat(keyspace.incrementByFloat(b("x"), b("0"), 2).delta()).isNull();
+        assertThat(keyspace.changedSince(b("n"), n)).isTrue();
+        assertThat(keyspace.changedSince(b("h"), h)).isTrue();
+        assertThat(keyspace.changedSince(b("x"), x)).isTrue();
+    }
+
+    @Test
+    void aFloatIncrementOfZeroThatReformatsTheValue_keepsTheKeysTtl() throws Exception {
+        // Found by the differential test against redis-server 7.0.15: SET a 1.6e1 EX 1000, INCRBYFLOAT a 0, TTL a.
+        Keyspace keyspace = new Keyspace(TOKYO);
+        keyspace.setString(b("a"), b("1.6e1"), 1_000_000L, false, false, false, 1);
+        assertThat(keyspace.incrementByFloat(b("a"), b("0"), 2).reply()).isEqualTo(b("16"));
+        assertThat(keyspace.get(b("a"))).contains(b("16"));
+        assertThat(keyspace.deadline(b("a"))).isEqualTo(1_000_000L);
+    }
+
+    @Test
     void hashFloatIncrementsInTwoRegions_addUp_andSetResetsWhatItSaw() throws Exception {
         Keyspace tokyo = new Keyspace(TOKYO);
         Keyspace virginia = new Keyspace(VIRGINIA);

@@ -88,8 +88,13 @@ final class HashCommands {
     /** {@code HSCAN key cursor [MATCH pattern] [COUNT count]} by field hash, as SCAN walks keys. */
     static Reply hashScan(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command)
             throws KeyspaceException {
-        ScanArguments arguments = ScanArguments.parse(command, 2, false);
+        // Redis reads the cursor, then the key (an absent key answers an empty page), and only then the options.
+        ScanArguments.cursor(command.argumentString(2));
         Map<Bytes, Bytes> all = keyspace.hashGetAll(KeyCommands.key(command, 1));
+        if (all.isEmpty()) {
+            return ScanArguments.emptyPage();
+        }
+        ScanArguments arguments = ScanArguments.parse(command, 2, false);
         ScanArguments.Page page = arguments.page(all.keySet());
         List<Reply> replies = new ArrayList<>();
         for (Bytes field : page.items()) {

@@ -180,12 +180,15 @@ final class KeyspaceCommands {
         return Reply.integer(commits.commit(keyspace.incrementBy(key(command, 1), integer(command, 2), now)));
     }
 
+    /** Redis's refusal of {@code DECRBY key -9223372036854775808}, whose negation does not fit. */
+    static final String DECREMENT_OVERFLOW = "ERR decrement would overflow";
+
     static Reply decrementBy(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command)
             throws KeyspaceException {
         long amount = integer(command, 2);
         if (amount == Long.MIN_VALUE) {
-            // Its negation does not exist in 64 bits, and Redis refuses it the same way.
-            throw new KeyspaceException(KeyspaceException.OVERFLOW);
+            // Its negation does not exist in 64 bits; Redis refuses it before reading the key, with this wording.
+            throw new KeyspaceException(DECREMENT_OVERFLOW);
         }
         return Reply.integer(commits.commit(keyspace.incrementBy(key(command, 1), -amount, now)));
     }

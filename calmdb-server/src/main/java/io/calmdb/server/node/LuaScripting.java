@@ -80,8 +80,11 @@ final class LuaScripting {
      * {@code pcall} then sees, as in Redis 7.0), and answered without a Lua position, as Redis answers it.
      */
     private static final class CallError extends LuaError {
+        final String text;
+
         CallError(String message) {
             super(LuaValue.valueOf(message));
+            this.text = message;
         }
     }
 
@@ -92,7 +95,9 @@ final class LuaScripting {
         }
     }
 
-    private static final Pattern POSITION = Pattern.compile("^" + CHUNK_NAME + ":(\\d+)[: ] ?");
+    /** LuaJ's position prefix: {@code user_script:1}, or {@code [string "user_script"]:1:} from its compiler. */
+    private static final Pattern POSITION = Pattern.compile("^(?:\\[string \"" + CHUNK_NAME + "\"\\]|" + CHUNK_NAME
+            + "):(\\d+)[: ] ?");
 
     /** Not final: {@code CONFIG SET busy-reply-threshold} changes the time limit of scripts started after it. */
     private volatile Limits limits;
@@ -131,6 +136,45 @@ final class LuaScripting {
                     return result;
                 }
                 return LuaValue.varargsOf(LuaValue.FALSE, LuaValue.valueOf(cleanMessage(result.arg(2).tojstring())));
+            }
+        });
+        // Lua 5.1 reads a number with the C library's strtod, which takes "nan", "inf" and "infinity" (any case,
+        // signed, space around); LuaJ's tonumber does not, so a script's tonumber(ARGV[1]) answered nil where
+        // Redis answers a number.
+        LuaValue toNumber = globals.get("tonumber");
+        globals.rawset("tonumber", new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs args) {
+                Varargs result = toNumber.invoke(args);
+                if (result.arg1().isnil() && args.narg() == 1 && args.arg1().type() == LuaValue.TSTRING) {
+                    Double special = strtodSpecial(args.arg1().tojstring());
+                    if (special != null) {
+                        return LuaValue.valueOf(special);
+                    }
+                }
+                return result;
+            }
+        });
+        // Lua 5.1 orders strings with strcoll, in the C locale Redis runs it in a comparison of unsigned bytes; LuaJ
+        // compares signed bytes, so table.sort put "\u00e9t\u00e9" (0xC3...) before "m". Scripts sort SMEMBERS
+        // replies to be deterministic, so table.sort without a comparator orders strings as Lua does.
+        LuaValue sort = globals.get("table").get("sort");
+        TwoArgFunction luaOrder = new TwoArgFunction() {
+            @Override
+            public LuaValue call(LuaValue left, LuaValue right) {
+                if (left.type() == LuaValue.TSTRING && right.type() == LuaValue.TSTRING) {
+                    return LuaValue.valueOf(compareUnsigned(left.checkstring(), right.checkstring()) < 0);
+                }
+                return LuaValue.valueOf(left.lt_b(right));
+            }
+        };
+        globals.get("table").rawset("sort", new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs args) {
+                if (args.narg() >= 2 && !args.arg(2).isnil()) {
+                    return sort.invoke(args);
+                }
+                return sort.invoke(LuaValue.varargsOf(args.arg1(), luaOrder));
             }
         });
         LuaValue rep = globals.get("string").get("rep");
@@ -231,7 +275,13 @@ final class LuaScripting {
         redis.rawset("pcall", new VarArgFunction() {
             @Override
             public Varargs invoke(Varargs args) {
-                return toLua(dispatch(args));
+                try {
+                    return toLua(dispatch(args));
+                } catch (CallError refused) {
+                    // Redis's pcall answers a bad call (no arguments, an argument that is not a string) as an
+                    // error table too, so the script sees it and no Lua position is added.
+                    return errorTable(refused.text);
+                }
             }
         });
         redis.rawset("error_reply", new OneArgFunction() {
@@ -435,6 +485,44 @@ final class LuaScripting {
         });
     }
 
+    /** Compares two Lua strings byte by byte, each byte unsigned, as strcmp does (and strcoll in the C locale). */
+    static int compareUnsigned(LuaString left, LuaString right) {
+        int length = Math.min(left.rawlen(), right.rawlen());
+        for (int index = 0; index < length; index++) {
+            int difference = left.luaByte(index) - right.luaByte(index);
+            if (difference != 0) {
+                return difference;
+            }
+        }
+        return left.rawlen() - right.rawlen();
+    }
+
+    /** NaN or an infinity when {@code text} is one as strtod reads it (any case, a sign, spaces around), else null. */
+    static Double strtodSpecial(String text) {
+        String word = text.strip().toLowerCase(java.util.Locale.ROOT);
+        boolean negative = word.startsWith("-");
+        if (negative || word.startsWith("+")) {
+            word = word.substring(1);
+        }
+        return switch (word) {
+            case "nan" -> Double.NaN;
+            case "inf", "infinity" -> negative ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+            default -> null;
+        };
+    }
+
+    /**
+     * A Lua number as Redis's {@code (long long)} cast turns it into an integer reply: truncated toward zero (3.99
+     * answers 3, -3.7 answers -3), and, where the C cast has no defined value (NaN, infinities, magnitudes past
+     * 2^63), the value x86-64 gives it, -9223372036854775808, rather than Java's saturation.
+     */
+    static long truncatedAsRedis(double value) {
+        if (Double.isNaN(value) || value >= 0x1p63 || value < -0x1p63) {
+            return Long.MIN_VALUE;
+        }
+        return (long) value;
+    }
+
     /** A Lua value as Redis turns a script's result into a reply. */
     static Reply fromLua(LuaValue value) {
         switch (value.type()) {
@@ -445,8 +533,7 @@ final class LuaScripting {
                 return Reply.bulk(bytes);
             }
             case LuaValue.TNUMBER -> {
-                // Redis truncates toward zero: 3.99 answers 3, -3.7 answers -3.
-                return Reply.integer((long) value.todouble());
+                return Reply.integer(truncatedAsRedis(value.todouble()));
             }
             case LuaValue.TBOOLEAN -> {
                 return value.toboolean() ? Reply.integer(1) : Reply.nil();

@@ -6,6 +6,7 @@ import io.calmdb.replication.keyspace.KeyspaceException;
 import io.calmdb.replication.keyspace.Kind;
 import io.calmdb.server.resp.Command;
 import io.calmdb.server.resp.CommandErrors;
+import io.calmdb.server.resp.Reply;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -67,6 +68,11 @@ record ScanArguments(long cursor, GlobPattern match, int count, boolean typeFilt
             }
         }
         return new ScanArguments(cursor, match, count, typeFilter, type);
+    }
+
+    /** The reply to a scan of an absent key: cursor 0 and no items. */
+    static Reply emptyPage() {
+        return Reply.array(Reply.bulk("0"), Reply.array(java.util.List.of()));
     }
 
     /** Whether a key of kind {@code kind} passes the TYPE filter. */

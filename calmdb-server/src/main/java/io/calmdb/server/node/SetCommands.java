@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -32,6 +33,10 @@ final class SetCommands {
             return popped.isEmpty() ? Reply.nil() : Reply.bulk(popped.get(0).toByteArray());
         }
         long count = positiveCount(command, 2);
+        // Redis reads the count, then the key (its type), and only then answers a count of 0.
+        if (keyspace.setSize(key) == 0) {
+            return Reply.set(List.of());
+        }
         return Reply.set(bulks(commits.commit(keyspace.setPop(key, count, ThreadLocalRandom.current()))));
     }
 
@@ -55,6 +60,10 @@ final class SetCommands {
 
     static Reply move(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command)
             throws KeyspaceException {
+        // Redis answers 0 for an absent source before it checks the destination's type.
+        if (keyspace.type(KeyCommands.key(command, 1)) == null) {
+            return Reply.integer(0);
+        }
         return Reply.integer(commits.commit(keyspace.setMove(KeyCommands.key(command, 1), KeyCommands.key(command, 2),
                 KeyCommands.key(command, 3), now)) ? 1 : 0);
     }
@@ -149,14 +158,26 @@ final class SetCommands {
     /** {@code SSCAN key cursor [MATCH pattern] [COUNT count]} by member hash, as SCAN walks keys. */
     static Reply scan(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command)
             throws KeyspaceException {
+        // Redis reads the cursor, then the key (an absent key answers an empty page), and only then the options.
+        ScanArguments.cursor(command.argumentString(2));
+        Set<Bytes> members = keyspace.setMembers(KeyCommands.key(command, 1));
+        if (members.isEmpty()) {
+            return ScanArguments.emptyPage();
+        }
         ScanArguments arguments = ScanArguments.parse(command, 2, false);
-        ScanArguments.Page page = arguments.page(keyspace.setMembers(KeyCommands.key(command, 1)));
+        ScanArguments.Page page = arguments.page(members);
         return Reply.array(Reply.bulk(page.cursor()), Reply.array(bulks(page.items())));
     }
 
     /** A count that must not be negative, with SPOP's wording. */
     private static long positiveCount(Command command, int index) throws KeyspaceException {
-        long count = KeyspaceCommands.integer(command, index);
+        // Redis's getPositiveLongFromObjectOrReply gives the same error for a non-integer as for a negative one.
+        long count;
+        try {
+            count = command.argumentLong(index);
+        } catch (NumberFormatException notAnInteger) {
+            count = -1;
+        }
         if (count < 0) {
             throw new KeyspaceException("ERR value is out of range, must be positive");
         }

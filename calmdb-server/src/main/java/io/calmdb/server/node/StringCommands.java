@@ -3,6 +3,7 @@ package io.calmdb.server.node;
 import io.calmdb.crdt.Bytes;
 import io.calmdb.replication.keyspace.Keyspace;
 import io.calmdb.replication.keyspace.KeyspaceException;
+import io.calmdb.replication.keyspace.Kind;
 import io.calmdb.server.resp.Command;
 import io.calmdb.server.resp.CommandErrors;
 import io.calmdb.server.resp.Reply;
@@ -73,7 +74,7 @@ final class StringCommands {
 
     static Reply setBit(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command)
             throws KeyspaceException {
-        long offset = bitOffset(command, 2);
+        long offset = bitOffset(command, 2); // Redis reads the offset before the bit
         String bit = command.argumentString(3);
         if (!bit.equals("0") && !bit.equals("1")) {
             throw new KeyspaceException("ERR bit is not an integer or out of range");
@@ -82,17 +83,38 @@ final class StringCommands {
                 bit.charAt(0) - '0', now)));
     }
 
+    /**
+     * The largest bit offset Redis parses, 2^32 - 1 (its 512 MB proto-max-bulk-len in bits): an offset beyond it is
+     * refused as it parses, before the bit value is read. The smaller CalmDB string bound applies later, in the
+     * keyspace.
+     */
+    static final long BIT_OFFSET_PARSED_MAX = (512L * 1024 * 1024 * 8) - 1;
+
     private static long bitOffset(Command command, int index) throws KeyspaceException {
+        long offset;
         try {
-            return command.argumentLong(index);
+            offset = command.argumentLong(index);
         } catch (NumberFormatException notAnInteger) {
             throw new KeyspaceException(Keyspace.BIT_OFFSET_INVALID);
         }
+        if (offset < 0 || offset > BIT_OFFSET_PARSED_MAX) {
+            throw new KeyspaceException(Keyspace.BIT_OFFSET_INVALID);
+        }
+        return offset;
     }
 
     /** {@code BITCOUNT key [start end [BYTE|BIT]]}. */
     static Reply bitCount(Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command)
             throws KeyspaceException {
+        // Redis looks the key up first: an absent key counts 0 and a key of another type is refused, whatever
+        // the range arguments say.
+        Kind kind = keyspace.type(KeyCommands.key(command, 1));
+        if (kind == null) {
+            return Reply.integer(0);
+        }
+        if (kind != Kind.STRING) {
+            throw new KeyspaceException(KeyspaceException.WRONG_TYPE);
+        }
         int arguments = command.argumentCount();
         if (arguments == 3 || arguments > 5) {
             throw new KeyspaceException(CommandErrors.SYNTAX);

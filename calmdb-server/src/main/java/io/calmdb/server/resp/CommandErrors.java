@@ -45,7 +45,9 @@ public final class CommandErrors {
     StringBuilder quoted = new StringBuilder();
     for (int index = 1; index < arguments.length && quoted.length() < QUOTED_ARGUMENTS_BYTES_MAX; index++) {
       String argument = new String(arguments[index], StandardCharsets.UTF_8);
-      quoted.append('\'').append(truncate(argument, QUOTED_ARGUMENTS_BYTES_MAX - quoted.length())).append("' ");
+      // Redis's "'%.*s' " takes the precision from the length before this argument's opening quote.
+      int lengthMax = QUOTED_ARGUMENTS_BYTES_MAX - quoted.length();
+      quoted.append('\'').append(truncate(argument, lengthMax)).append("' ");
     }
     return "ERR unknown command '" + truncate(new String(arguments[0], StandardCharsets.UTF_8),
         QUOTED_ARGUMENTS_BYTES_MAX) + "', with args beginning with: " + quoted;
