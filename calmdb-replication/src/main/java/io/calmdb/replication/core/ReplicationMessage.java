@@ -21,6 +21,9 @@ import io.calmdb.replication.broadcast.RelayMessage;
  *       context lacks what the sender had seen a round ago receives a state transfer.
  *   <li>{@link Chunk} and {@link End}: one state transfer, as a run of self-contained partial states followed by
  *       the context and delivered vector captured when the transfer began.
+ *   <li>{@link RightsRequest} (type 12, issue 8): a region short of bounded-counter rights asks a peer for some. The
+ *       rights themselves move as a replicated state change of the counter (a delta on the causal stream), never in
+ *       a message, so a request that is lost, duplicated or replayed can never create rights. Type 13 is reserved.
  * </ul>
  */
 sealed interface ReplicationMessage {
@@ -36,6 +39,8 @@ sealed interface ReplicationMessage {
     int TYPE_ACK_RANGE = 8;
     /** The most relay messages one {@link Batch} carries. */
     int BATCH_MESSAGES_MAX = 4096;
+    /** A request for bounded-counter rights (issue 8). */
+    int TYPE_RIGHTS_REQUEST = 12;
 
     record Broadcast(RelayMessage<byte[]> message) implements ReplicationMessage {}
 
@@ -62,6 +67,14 @@ sealed interface ReplicationMessage {
     record End(long transferId, CausalContext context, VersionVector delivered, long chunks, long chunksChecksum)
             implements ReplicationMessage {}
 
+    /**
+     * Asks the receiver for {@code amount} rights on bounded counter {@code key}. {@code seenFromYou} is the total the
+     * receiver has transferred to the sender as far as the sender knows, so the receiver does not give again what is
+     * still on its way. {@code urgent}: a client waits on it (the receiver may give all it holds); otherwise it is the
+     * background rebalancing (the receiver gives at most half of what it holds).
+     */
+    record RightsRequest(byte[] key, long amount, long seenFromYou, boolean urgent) implements ReplicationMessage {}
+
     static byte[] encode(ReplicationMessage message) {
         ByteWriter out = new ByteWriter();
         switch (message) {
@@ -86,6 +99,13 @@ sealed interface ReplicationMessage {
                 out.writeVarLong(end.chunks());
                 out.writeVarLong(end.chunksChecksum());
             }
+            case RightsRequest request -> {
+                out.writeByte(TYPE_RIGHTS_REQUEST);
+                out.writeBytes(request.key());
+                out.writeVarLong(request.amount());
+                out.writeVarLong(request.seenFromYou());
+                out.writeByte(request.urgent() ? 1 : 0);
+            }
         }
         return out.toByteArray();
     }
@@ -106,6 +126,9 @@ sealed interface ReplicationMessage {
                     in.readBytes(CodecLimits.VALUE_BYTES_MAX, "state chunk"));
             case TYPE_END -> new End(in.readVarLong(), readContext(in), readVector(in), in.readVarLong(),
                     in.readVarLong());
+            case TYPE_RIGHTS_REQUEST -> new RightsRequest(in.readBytes(CodecLimits.VALUE_BYTES_MAX, "key"),
+                    in.readVarLong(1, Long.MAX_VALUE, "rights amount"), in.readVarLong(0, Long.MAX_VALUE, "rights seen"),
+                    in.readVarLong(0, 1, "urgent flag") == 1);
             default -> throw in.fail("unknown replication message type " + type, 0);
         };
         in.expectEnd();
