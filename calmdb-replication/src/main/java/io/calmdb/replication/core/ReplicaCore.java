@@ -881,9 +881,7 @@ public final class ReplicaCore {
             if (!queuedBehind && tryBoundedDecrement(ticket, key, amount)) {
                 return;
             }
-            rightsDemand.remove(key);
-            rightsDemand.merge(key, amount, Long::sum);
-            trimDemand();
+            recordDemand(key, amount);
             if (timeoutMillis == 0 || rightsWaiters.size() >= RIGHTS_WAITERS_MAX) {
                 refuseForRights(ticket, key, amount, 0);
                 return;
@@ -920,9 +918,7 @@ public final class ReplicaCore {
         try {
             Keyspace.Write<Long> write = keyspace.boundedDecrement(key, amount);
             long sequence = commitLocal(write.delta());
-            rightsDemand.remove(key);
-            rightsDemand.merge(key, amount, Long::sum);
-            trimDemand();
+            recordDemand(key, amount);
             effects.boundedAnswered(ticket, sequence, write.reply(), null);
             return true;
         } catch (io.calmdb.replication.keyspace.KeyspaceException e) {
@@ -949,6 +945,14 @@ public final class ReplicaCore {
             }
         }
         return Math.max(0, wanted - keyspace.boundedLocalRights(key));
+    }
+
+    // Adds to the key's demand this interval and makes it the most recently used key.
+    private void recordDemand(Bytes key, long amount) {
+        Long earlier = rightsDemand.remove(key);
+        long total = earlier == null ? amount : earlier + amount;
+        rightsDemand.put(key, total < 0 ? Long.MAX_VALUE : total);
+        trimDemand();
     }
 
     private void trimDemand() {
