@@ -916,7 +916,7 @@ public final class ReplicaCore {
     // True when the decrement was answered (committed, or refused for a reason other than rights).
     private boolean tryBoundedDecrement(long ticket, Bytes key, long amount) {
         try {
-            Keyspace.Write<Long> write = keyspace.boundedDecrement(key, amount);
+            Keyspace.Write<Long> write = keyspace.boundedDecrement(key, amount, currentNowMillis);
             long sequence = commitLocal(write.delta());
             recordDemand(key, amount);
             effects.boundedAnswered(ticket, sequence, write.reply(), null);
@@ -1035,7 +1035,7 @@ public final class ReplicaCore {
         if (give <= 0) {
             return;
         }
-        Keyspace.Write<Long> transfer = keyspace.boundedTransfer(key, from, give);
+        Keyspace.Write<Long> transfer = keyspace.boundedTransfer(key, from, give, nowMillis);
         if (transfer.delta() != null) {
             commitLocal(transfer.delta());
             rightsTransfersGiven++;
@@ -1055,7 +1055,9 @@ public final class ReplicaCore {
                 continue;
             }
             keyspace.setTaskTime(currentNowMillis);
-            if (tryBoundedDecrement(waiter.ticket(), waiter.key(), waiter.amount())) {
+            // Checked first: this runs after every message, and a refused decrement costs an exception.
+            boolean enough = keyspace.boundedLocalRights(waiter.key()) >= waiter.amount();
+            if (enough && tryBoundedDecrement(waiter.ticket(), waiter.key(), waiter.amount())) {
                 it.remove();
             } else {
                 blocked.add(waiter.key());

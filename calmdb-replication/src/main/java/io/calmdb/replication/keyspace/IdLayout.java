@@ -6,7 +6,7 @@ package io.calmdb.replication.keyspace;
  *
  * <pre>
  *   bit 63      : 0 (IDs are positive, so every client language reads them as signed integers unchanged)
- *   bits 62..22 : milliseconds since {@link #EPOCH_MILLIS} (2026-01-01T00:00:00Z), {@value #TIME_BITS} bits
+ *   bits 62..22 : milliseconds since {@link #EPOCH_MILLIS} (2020-01-01T00:00:00Z), {@value #TIME_BITS} bits
  *   bits 21..12 : the region index, {@value #REGION_BITS} bits, so at most {@value #REGIONS_MAX} regions
  *   bits 11..0  : the sequence within the millisecond, {@value #SEQUENCE_BITS} bits, so {@value #SEQUENCES_PER_MILLI}
  *                 IDs per region per millisecond
@@ -15,7 +15,7 @@ package io.calmdb.replication.keyspace;
  * Two regions never issue the same ID because their region bits differ; one region never issues the same ID twice
  * because its (milliseconds, sequence) pair strictly increases from one ID to the next, and the pair last issued is
  * durable (replicated state of the namespace key) before any reply carries an ID above it. The time field runs out
- * at {@link #TIME_MILLIS_MAX} past the epoch, in September 2095.
+ * at {@link #TIME_MILLIS_MAX} past the epoch, in September 2089.
  *
  * <p>IDs sort by issue time to the millisecond across regions whose clocks agree; within one region they are strictly
  * increasing.
@@ -23,8 +23,8 @@ package io.calmdb.replication.keyspace;
 public final class IdLayout {
     private IdLayout() {}
 
-    /** The instant the time field counts from: 2026-01-01T00:00:00Z, in milliseconds since the Unix epoch. */
-    public static final long EPOCH_MILLIS = 1_767_225_600_000L;
+    /** The instant the time field counts from: 2020-01-01T00:00:00Z, in milliseconds since the Unix epoch. */
+    public static final long EPOCH_MILLIS = 1_577_836_800_000L;
     public static final int TIME_BITS = 41;
     public static final int REGION_BITS = 10;
     public static final int SEQUENCE_BITS = 12;
@@ -32,7 +32,7 @@ public final class IdLayout {
     public static final int REGIONS_MAX = 1 << REGION_BITS;
     /** IDs one region can issue in one millisecond of its time field. */
     public static final int SEQUENCES_PER_MILLI = 1 << SEQUENCE_BITS;
-    /** The largest time field: about 69.7 years after the epoch (2095-09-07T15:47:35.551Z). */
+    /** The largest time field: about 69.7 years after the epoch (2089-09-07T15:47:35.551Z). */
     public static final long TIME_MILLIS_MAX = (1L << TIME_BITS) - 1;
     /**
      * How far the time field may run ahead of the region's clock, in milliseconds. When a region uses up a

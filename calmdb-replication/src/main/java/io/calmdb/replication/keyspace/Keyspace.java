@@ -1543,7 +1543,9 @@ public final class Keyspace {
     // ---- COORDINATION: generated IDs and bounded counters (issue 8)
     //
     // Both live in a key's CoordinationSlot: dot-free state, joined by maximum, that a DEL leaves alone (see
-    // CoordinationSlot for why). The replica core drives the parts that need other regions (rights transfers).
+    // CoordinationSlot for why). Every coordination write also writes the key's kind register, which gives it a dot:
+    // the causal context then records it, so anti-entropy sees a replica that missed it and repairs it. The replica
+    // core drives the parts that need other regions (rights transfers).
 
     /** The most IDs one {@code ID.BATCH} leases: one millisecond's sequences, so a batch is one contiguous range. */
     public static final int ID_BATCH_SIZE_MAX = IdLayout.SEQUENCES_PER_MILLI;
@@ -1624,6 +1626,7 @@ public final class Keyspace {
             if (expired) {
                 value.clearInto(builder);
             }
+            builder.kind(value.kindSlot().write(replica, Kind.ID_NAMESPACE.code(), clock.now(nowMillis)));
             return builder.coordination(value.coordination().mark(replica, next)).build();
         });
         long first = IdLayout.compose(idMillis, regionIndex, sequence);
@@ -1637,7 +1640,7 @@ public final class Keyspace {
      * @throws KeyspaceException when the key already holds a bounded counter, when {@code value < floor}, on
      *     overflow, or {@code WRONGTYPE}
      */
-    public Write<Long> boundedInit(Bytes key, long value, long floor) throws KeyspaceException {
+    public Write<Long> boundedInit(Bytes key, long value, long floor, long nowMillis) throws KeyspaceException {
         KeyValue current = coordinationValue(key, Kind.BOUNDED_COUNTER);
         KeyValue raw = state.get(key);
         if (raw != null && raw.coordination().isBounded()) {
@@ -1659,13 +1662,14 @@ public final class Keyspace {
             if (expired) {
                 kv.clearInto(builder);
             }
+            builder.kind(kv.kindSlot().write(replica, Kind.BOUNDED_COUNTER.code(), clock.now(nowMillis)));
             return builder.coordination(kv.coordination().initBounded(replica, floor, rights)).build();
         });
         return new Write<>(boundedValueOf(state.get(key)), delta);
     }
 
     /** {@code BC.INCRBY key amount} ({@code amount > 0}): this region gains {@code amount} rights; returns the value. */
-    public Write<Long> boundedIncrement(Bytes key, long amount) throws KeyspaceException {
+    public Write<Long> boundedIncrement(Bytes key, long amount, long nowMillis) throws KeyspaceException {
         if (amount <= 0) {
             throw new KeyspaceException("ERR BC.INCRBY amount must be > 0 (BC.DECRBY decrements), got " + amount);
         }
@@ -1673,8 +1677,8 @@ public final class Keyspace {
         try {
             Math.addExact(boundedValueOf(current), amount);
             BoundedCounter counter = current.coordination().counter();
-            OrMap<Bytes, KeyValue> delta = state.update(key, kv -> new KeyValue.DeltaBuilder()
-                    .coordination(kv.coordination().boundedDelta(counter.increment(replica, amount))).build());
+            BoundedCounter counterDelta = counter.increment(replica, amount);
+            OrMap<Bytes, KeyValue> delta = boundedWrite(key, counterDelta, nowMillis);
             return new Write<>(boundedValueOf(current), delta);
         } catch (ArithmeticException e) {
             throw new KeyspaceException(KeyspaceException.OVERFLOW);
@@ -1686,14 +1690,14 @@ public final class Keyspace {
      *
      * @throws InsufficientRightsException when this region holds fewer than {@code amount} rights (nothing changed)
      */
-    public Write<Long> boundedDecrement(Bytes key, long amount) throws KeyspaceException, InsufficientRightsException {
+    public Write<Long> boundedDecrement(Bytes key, long amount, long nowMillis)
+            throws KeyspaceException, InsufficientRightsException {
         if (amount <= 0) {
             throw new KeyspaceException("ERR BC.DECRBY amount must be > 0 (BC.INCRBY increments), got " + amount);
         }
         KeyValue current = requireBounded(key);
         BoundedCounter counterDelta = current.coordination().counter().decrement(replica, amount);
-        OrMap<Bytes, KeyValue> delta = state.update(key, kv -> new KeyValue.DeltaBuilder()
-                .coordination(kv.coordination().boundedDelta(counterDelta)).build());
+        OrMap<Bytes, KeyValue> delta = boundedWrite(key, counterDelta, nowMillis);
         return new Write<>(boundedValueOf(current), delta);
     }
 
@@ -1702,7 +1706,7 @@ public final class Keyspace {
      * state change: it can be delivered any number of times and moves the rights once). Returns how many moved (0,
      * with no delta, when this region holds none or the key is not a bounded counter).
      */
-    public Write<Long> boundedTransfer(Bytes key, ReplicaId to, long amount) {
+    public Write<Long> boundedTransfer(Bytes key, ReplicaId to, long amount, long nowMillis) {
         KeyValue current = lookup(key);
         if (current == null || current.kind() != Kind.BOUNDED_COUNTER || amount <= 0) {
             return new Write<>(0L, null);
@@ -1717,9 +1721,7 @@ public final class Keyspace {
         } catch (InsufficientRightsException | ArithmeticException e) {
             return new Write<>(0L, null);
         }
-        OrMap<Bytes, KeyValue> delta = state.update(key, kv -> new KeyValue.DeltaBuilder()
-                .coordination(kv.coordination().boundedDelta(counterDelta)).build());
-        return new Write<>(moving, delta);
+        return new Write<>(moving, boundedWrite(key, counterDelta, nowMillis));
     }
 
     /** {@code BC.GET key}: the value as this region sees it, or null when the key holds no bounded counter. */
@@ -1755,6 +1757,14 @@ public final class Keyspace {
         }
         Map<ReplicaId, Long> row = current.coordination().counter().rightsMatrix().get(from);
         return row == null ? 0 : row.getOrDefault(to, 0L);
+    }
+
+    /** The key's delta for a bounded-counter change already made: the counter delta and a kind-register write. */
+    private OrMap<Bytes, KeyValue> boundedWrite(Bytes key, BoundedCounter counterDelta, long nowMillis) {
+        HlcTimestamp timestamp = clock.now(nowMillis);
+        return state.update(key, kv -> new KeyValue.DeltaBuilder()
+                .kind(kv.kindSlot().write(replica, Kind.BOUNDED_COUNTER.code(), timestamp))
+                .coordination(kv.coordination().boundedDelta(counterDelta)).build());
     }
 
     private KeyValue requireBounded(Bytes key) throws KeyspaceException {

@@ -149,7 +149,7 @@ class ReplicaCoreEscrowTest {
     @Test
     void aDecrementWithinLocalRights_isAnsweredAtOnce_withoutAnyRequest() throws KeyspaceException {
         start();
-        commit(A, node(A).keyspace.boundedInit(STOCK, 10, 0));
+        commit(A, node(A).keyspace.boundedInit(STOCK, 10, 0, 1));
         node(A).core.boundedDecrement(1, STOCK, 4, 500, now);
         assertThat(node(A).answers).containsEntry(1L, "value 6");
         assertThat(node(A).core.escrowStatus()).containsEntry("bc_rights_requests_sent", 0L);
@@ -160,7 +160,7 @@ class ReplicaCoreEscrowTest {
     @Test
     void aDecrementBeyondLocalRights_waitsForATransferFromThePeersThatHoldThem() throws KeyspaceException {
         start();
-        commit(A, node(A).keyspace.boundedInit(STOCK, 10, 0));
+        commit(A, node(A).keyspace.boundedInit(STOCK, 10, 0, 1));
         node(C).core.boundedDecrement(7, STOCK, 3, 500, now);
         assertThat(node(C).answers).isEmpty();
         settle();
@@ -175,9 +175,9 @@ class ReplicaCoreEscrowTest {
     @Test
     void aDecrementWhosePeersAreCutOff_failsAtItsDeadline_namingTheRightsHeld() throws KeyspaceException {
         start();
-        commit(A, node(A).keyspace.boundedInit(STOCK, 10, 0));
+        commit(A, node(A).keyspace.boundedInit(STOCK, 10, 0, 1));
         node(A).core.boundedDecrement(1, STOCK, 0, 500, now);
-        commit(A, node(A).keyspace.boundedTransfer(STOCK, C, 2));
+        commit(A, node(A).keyspace.boundedTransfer(STOCK, C, 2, 1));
         cutOff.add(C);
         node(C).core.boundedDecrement(2, STOCK, 5, 300, now);
         advance(280);
@@ -193,7 +193,7 @@ class ReplicaCoreEscrowTest {
     @Test
     void aRepeatedRequest_doesNotGiveAgainWhatIsStillOnItsWay() throws KeyspaceException {
         start();
-        commit(A, node(A).keyspace.boundedInit(STOCK, 10, 0));
+        commit(A, node(A).keyspace.boundedInit(STOCK, 10, 0, 1));
         byte[] request = ReplicationMessage.encode(new ReplicationMessage.RightsRequest(STOCK.toByteArray(), 3, 0, true));
         node(A).core.onMessage(C, request, now);
         node(A).core.onMessage(C, request, now);
@@ -205,8 +205,8 @@ class ReplicaCoreEscrowTest {
     @Test
     void rightsMoveInTheBackground_towardTheRegionThatUsesThem() throws KeyspaceException {
         start();
-        commit(A, node(A).keyspace.boundedInit(STOCK, 100, 0));
-        commit(A, node(A).keyspace.boundedTransfer(STOCK, B, 10));
+        commit(A, node(A).keyspace.boundedInit(STOCK, 100, 0, 1));
+        commit(A, node(A).keyspace.boundedTransfer(STOCK, B, 10, 1));
         for (int i = 0; i < 8; i++) {
             node(B).core.boundedDecrement(i, STOCK, 1, 0, now);
         }

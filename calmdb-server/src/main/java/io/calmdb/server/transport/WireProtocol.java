@@ -28,7 +28,7 @@ final class WireProtocol {
      * apart instead. Version 3: keyspace deltas and transferred states carry each key's expiry register, which a
      * version 2 peer cannot decode.
      */
-    static final int PROTOCOL_VERSION = 3;
+    static final int PROTOCOL_VERSION = 4;
     /** Bytes of the length prefix. */
     static final int LENGTH_FIELD_BYTES = 4;
     /** Bound on a frame body before the handshake completed, in bytes; strangers cannot make us allocate more. */
