@@ -134,6 +134,7 @@ public final class ReplicaCore {
             // write the log recovered, and a later WAIT would count it for writes it can never deliver.
             acknowledged.put(peer, new ContiguousAcks(0));
         }
+        keyspace.useIdRegionIndex(idRegionIndex());
         this.outbox = new Outbox<>() {
             @Override
             public void send(ReplicaId to, RelayMessage<byte[]> message) {

@@ -1550,6 +1550,37 @@ public final class Keyspace {
     /** The most IDs one {@code ID.BATCH} leases: one millisecond's sequences, so a batch is one contiguous range. */
     public static final int ID_BATCH_SIZE_MAX = IdLayout.SEQUENCES_PER_MILLI;
 
+    private int idRegionIndex = -1;
+
+    /**
+     * Sets the region index this replica puts in the IDs it generates (the replica core sets it from the cluster's
+     * membership; see {@code ReplicaCore.idRegionIndex}).
+     */
+    public void useIdRegionIndex(int regionIndex) {
+        if (regionIndex < 0 || regionIndex >= IdLayout.REGIONS_MAX) {
+            throw new IllegalArgumentException("regionIndex must be in [0, " + IdLayout.REGIONS_MAX + "), got "
+                    + regionIndex);
+        }
+        this.idRegionIndex = regionIndex;
+    }
+
+    /** {@link #idNext(Bytes, int, long)} with the region index set by {@link #useIdRegionIndex}. */
+    public Write<Long> idNext(Bytes namespace, long nowMillis) throws KeyspaceException {
+        return idNext(namespace, configuredIdRegionIndex(), nowMillis);
+    }
+
+    /** {@link #idBatch(Bytes, int, int, long)} with the region index set by {@link #useIdRegionIndex}. */
+    public Write<long[]> idBatch(Bytes namespace, int count, long nowMillis) throws KeyspaceException {
+        return idBatch(namespace, configuredIdRegionIndex(), count, nowMillis);
+    }
+
+    private int configuredIdRegionIndex() throws KeyspaceException {
+        if (idRegionIndex < 0) {
+            throw new KeyspaceException("ERR this replica has no ID region index (it is not part of a cluster)");
+        }
+        return idRegionIndex;
+    }
+
     /**
      * {@code ID.NEXT namespace}: the next ID of this region in {@code namespace} (see {@link IdLayout}), issued at
      * {@code nowMillis} by region index {@code regionIndex}. The delta records the new high-water mark; the caller
