@@ -393,7 +393,8 @@ final class CommandRegistry {
                 CoordinationCommands::incrementBy);
         commands.node(command("bc.decrby", -3, "coordination", "Subtracts from a bounded counter within this "
                 + "region's rights, asking peers for rights beyond them.").keys(1, 1, 1, READ_MODIFY_WRITE)
-                .flags(WRITE, FAST), CoordinationCommands::decrementBy);
+                // NOSCRIPT: it may wait for peers, and a script cannot wait.
+                .flags(WRITE, FAST, io.calmdb.server.resp.CommandFlag.NOSCRIPT), CoordinationCommands::decrementBy);
         commands.keyspace(command("bc.get", 2, "coordination", "Returns a bounded counter's value as this region "
                 + "sees it.").keys(1, 1, 1, READ).flags(READONLY, FAST), CoordinationCommands::get);
         commands.keyspace(command("bc.rights", 2, "coordination", "Returns the rights each region holds on a "
