@@ -121,7 +121,7 @@ public final class CoordinationSimulation {
             List<ReplicaId> peers = new ArrayList<>(ids);
             peers.remove(id);
             replicas.put(id, new SimReplica(id, peers, simulation, network, scenario.durability(),
-                    ClusterScenario.PlantedBug.NONE, random.nextLong(-250, 251), listener));
+                    scenario.plantedBug(), random.nextLong(-250, 251), listener));
         }
     }
 
