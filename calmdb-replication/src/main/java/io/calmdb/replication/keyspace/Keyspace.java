@@ -1616,15 +1616,18 @@ public final class Keyspace {
                     + " (" + IdLayout.EPOCH_MILLIS + " to " + (IdLayout.EPOCH_MILLIS + IdLayout.TIME_MILLIS_MAX) + ")");
         }
         CoordinationSlot.IdMark mark = null;
-        if (current != null) {
-            for (Map.Entry<ReplicaId, CoordinationSlot.IdMark> other : current.coordination().marks().entrySet()) {
+        // The marks are read from the raw state: an expired namespace key is absent to readers, but its marks are
+        // what keeps an ID from being issued twice.
+        KeyValue raw = state.get(namespace);
+        if (raw != null) {
+            for (Map.Entry<ReplicaId, CoordinationSlot.IdMark> other : raw.coordination().marks().entrySet()) {
                 if (!other.getKey().equals(replica) && other.getValue().region() == regionIndex) {
                     throw new KeyspaceException("ERR region index " + regionIndex + " is used by both " + replica
                             + " and " + other.getKey() + " in ID namespace '" + namespace.toUtf8()
                             + "': IDs would collide, so none is issued (give every region its own index)");
                 }
             }
-            mark = current.coordination().marks().get(replica);
+            mark = raw.coordination().marks().get(replica);
         }
         long idMillis = clockField;
         int sequence = 0;
@@ -1651,7 +1654,7 @@ public final class Keyspace {
         }
         CoordinationSlot.IdMark next = new CoordinationSlot.IdMark(regionIndex,
                 mark == null ? nowMillis : Math.max(mark.clockMillis(), nowMillis), idMillis, sequence + count - 1);
-        boolean expired = state.get(namespace) != null && current == null;
+        boolean expired = raw != null && current == null;
         OrMap<Bytes, KeyValue> delta = state.update(namespace, value -> {
             KeyValue.DeltaBuilder builder = new KeyValue.DeltaBuilder();
             if (expired) {

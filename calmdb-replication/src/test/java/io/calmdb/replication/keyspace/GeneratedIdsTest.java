@@ -118,6 +118,15 @@ class GeneratedIdsTest {
     }
 
     @Test
+    void anExpiredNamespace_stillKeepsItsMarks() throws KeyspaceException {
+        Keyspace keyspace = new Keyspace(A);
+        long first = keyspace.idNext(NS, 0, NOW).reply();
+        keyspace.expire(NS, NOW + 1, Keyspace.ExpiryCondition.ALWAYS, NOW);
+        keyspace.setTaskTime(NOW + 2);
+        assertThat(keyspace.idNext(NS, 0, NOW + 2).reply()).isGreaterThan(first);
+    }
+
+    @Test
     void anIdNamespaceOnAStringKey_isTheWrongType() {
         Keyspace keyspace = new Keyspace(A);
         keyspace.set(NS, Bytes.ofUtf8("x"), NOW);
