@@ -169,7 +169,15 @@ public final class OrMap<K, V extends Crdt<V>> implements Crdt<OrMap<K, V>>, Cau
             }
             causal(value).collectDots(delta.context);
             delta.context.settle();
-            delta.entries.put(key, valueType.empty(delta.context));
+            V removal = valueType.empty(delta.context);
+            delta.entries.put(key, removal);
+            // A value may hold state that no dot names (a bounded counter's rights): the removal leaves it, here as
+            // at every replica that joins the delta, so the local entry stays when something survives.
+            causal(value).joinStore(removal, context, delta.context);
+            if (!causal(value).isBottom()) {
+                entries.put(key, value);
+                presentCount++;
+            }
         }
         return delta;
     }
@@ -179,8 +187,17 @@ public final class OrMap<K, V extends Crdt<V>> implements Crdt<OrMap<K, V>>, Cau
         OrMap<K, V> delta = new OrMap<>(valueType, new CausalContext(), false);
         collectDots(delta.context);
         delta.context.settle();
-        entries.clear();
+        // As in remove: what no dot names survives the removal, here as at every replica that joins the delta.
+        V absent = valueType.empty(delta.context);
         presentCount = 0;
+        entries.values().removeIf(value -> {
+            causal(value).joinStore(absent, context, delta.context);
+            boolean survives = !causal(value).isBottom();
+            if (survives) {
+                presentCount++;
+            }
+            return !survives;
+        });
         return delta;
     }
 

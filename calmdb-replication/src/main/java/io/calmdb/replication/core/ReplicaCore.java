@@ -145,6 +145,7 @@ public final class ReplicaCore {
             // write the log recovered, and a later WAIT would count it for writes it can never deliver.
             acknowledged.put(peer, new ContiguousAcks(0));
         }
+        keyspace.useIdRegionIndex(idRegionIndex());
         this.outbox = new Outbox<>() {
             @Override
             public void send(ReplicaId to, RelayMessage<byte[]> message) {
@@ -335,6 +336,7 @@ public final class ReplicaCore {
     public void onMessage(ReplicaId from, byte[] bytes, long nowMillis) {
         try {
             message(from, bytes, nowMillis);
+            serveRightsWaiters();
         } finally {
             flushRelays();
         }
@@ -375,6 +377,7 @@ public final class ReplicaCore {
             case ReplicationMessage.Publish publish -> onPublish(from, publish);
             case ReplicationMessage.ReadRequest request -> onReadRequest(from, request);
             case ReplicationMessage.ReadResponse response -> onReadResponse(from, response);
+            case ReplicationMessage.RightsRequest request -> onRightsRequest(from, request, nowMillis);
         }
         claims.deliveredAdvanced();
     }
@@ -451,6 +454,7 @@ public final class ReplicaCore {
         advanceQuorumReads(nowMillis);
         expireDueKeys(nowMillis);
         advanceCheckpoint(nowMillis);
+        escrowTick(nowMillis);
     }
 
     // ------------------------------------------------------------------------------------------------------
@@ -1429,6 +1433,298 @@ public final class ReplicaCore {
         public void countMalformed(String note) {
             malformedMessages++;
             effects.note(note);
+        }
+    }
+
+    // ---- ESCROW AND GENERATED IDS (issue 8)
+    //
+    // Bounded counters: a decrement within this region's rights commits at once like any local write. Beyond them it
+    // waits (a RightsWaiter) while this core asks the peers that hold rights (RightsRequest, message type 12); a peer
+    // gives by committing a transfer, a replicated state change of the counter that reaches this region on the causal
+    // stream, after which the waiter is served. A request can be lost, duplicated or replayed without harm: only the
+    // giver's own committed transfer moves rights, and it moves them once however often it is delivered. At its
+    // deadline a waiter fails with an error naming the rights this region holds.
+    //
+    // Background policy: every RIGHTS_REBALANCE_INTERVAL_MILLIS, for each key this region decremented (or tried to)
+    // in the last interval, if the rights it holds are below what it used in that interval, it asks the richest peer
+    // for the difference, and the peer gives at most half of what it holds. Rights thus drift toward the regions that
+    // spend them, while a region never gives away what its own waiting clients need.
+
+    /** How often a decrement waiting for rights asks again, in milliseconds (a request or its transfer may be lost). */
+    public static final long RIGHTS_REQUEST_RETRY_MILLIS = 100;
+    /** The most bounded-counter decrements waiting for rights at once; beyond it a short decrement fails at once. */
+    public static final int RIGHTS_WAITERS_MAX = 1024;
+    /** The longest a decrement may wait for rights, in milliseconds. */
+    public static final long RIGHTS_WAIT_MILLIS_MAX = 60_000;
+    /** How often the background policy moves rights toward the regions that use them, in milliseconds. */
+    public static final long RIGHTS_REBALANCE_INTERVAL_MILLIS = 1_000;
+    /** The most keys one rebalancing round considers (the keys most recently used are kept). */
+    public static final int RIGHTS_REBALANCE_KEYS_MAX = 256;
+
+    private record RightsWaiter(long ticket, Bytes key, long amount, long requestedAtMillis, long deadlineMillis) {}
+
+    private final List<RightsWaiter> rightsWaiters = new ArrayList<>();
+    private final LinkedHashMap<Bytes, Long> rightsDemand = new LinkedHashMap<>();
+    private long nextRightsRequestAtMillis;
+    private long nextRebalanceAtMillis;
+    private int idRegionIndex = -1;
+    private long rightsRequestsSent;
+    private long rightsRequestsReceived;
+    private long rightsTransfersGiven;
+    private long rightsGiven;
+    private long boundedDecrementsWaited;
+    private long boundedDecrementsRefused;
+
+    /**
+     * This region's index in generated IDs ({@link io.calmdb.replication.keyspace.IdLayout}): its position among the
+     * cluster's replica ids (itself and its peers) in sorted order. Every region computes the same numbering from the
+     * same membership. A membership change that renumbers regions must not be made while IDs are issued; a clash is
+     * caught (the keyspace refuses when two regions' marks carry one index), and the index is in every ID.
+     */
+    public int idRegionIndex() {
+        if (idRegionIndex < 0) {
+            java.util.TreeSet<ReplicaId> everyone = new java.util.TreeSet<>(config.peers());
+            everyone.add(self);
+            if (everyone.size() > io.calmdb.replication.keyspace.IdLayout.REGIONS_MAX) {
+                throw new IllegalStateException("a cluster of " + everyone.size() + " regions exceeds the "
+                        + io.calmdb.replication.keyspace.IdLayout.REGIONS_MAX + " that generated IDs can tell apart");
+            }
+            idRegionIndex = everyone.headSet(self).size();
+        }
+        return idRegionIndex;
+    }
+
+    /**
+     * {@code BC.DECRBY key amount}: answered through {@link ReplicaEffects#boundedAnswered} with {@code ticket}. Within
+     * this region's rights the decrement commits now; beyond them it waits up to {@code timeoutMillis} (0: no wait)
+     * for peers to transfer rights, then fails with an error starting {@code RIGHTS} that names the rights held here.
+     */
+    public void boundedDecrement(long ticket, Bytes key, long amount, long timeoutMillis, long nowMillis) {
+        try {
+            currentNowMillis = nowMillis;
+            keyspace.setTaskTime(nowMillis);
+            if (timeoutMillis < 0 || timeoutMillis > RIGHTS_WAIT_MILLIS_MAX) {
+                effects.boundedAnswered(ticket, 0, 0, "ERR timeout must be between 0 and " + RIGHTS_WAIT_MILLIS_MAX
+                        + " ms (RIGHTS_WAIT_MILLIS_MAX), got " + timeoutMillis);
+                return;
+            }
+            boolean queuedBehind = false;
+            for (RightsWaiter waiter : rightsWaiters) {
+                queuedBehind |= waiter.key().equals(key);
+            }
+            if (!queuedBehind && tryBoundedDecrement(ticket, key, amount)) {
+                return;
+            }
+            recordDemand(key, amount);
+            if (timeoutMillis == 0 || rightsWaiters.size() >= RIGHTS_WAITERS_MAX) {
+                refuseForRights(ticket, key, amount, 0);
+                return;
+            }
+            boundedDecrementsWaited++;
+            rightsWaiters.add(new RightsWaiter(ticket, key, amount, nowMillis, nowMillis + timeoutMillis));
+            requestRights(key, neededFor(key), true);
+        } finally {
+            flushRelays();
+        }
+    }
+
+    /** Bounded-counter decrements waiting for rights now. */
+    public int rightsWaitersBlocked() {
+        return rightsWaiters.size();
+    }
+
+    /** Escrow counters by name, for {@code INFO}. */
+    public Map<String, Object> escrowStatus() {
+        Map<String, Object> status = new LinkedHashMap<>();
+        status.put("id_region_index", idRegionIndex());
+        status.put("bc_waiting_decrements", rightsWaiters.size());
+        status.put("bc_decrements_waited", boundedDecrementsWaited);
+        status.put("bc_decrements_refused", boundedDecrementsRefused);
+        status.put("bc_rights_requests_sent", rightsRequestsSent);
+        status.put("bc_rights_requests_received", rightsRequestsReceived);
+        status.put("bc_rights_transfers_given", rightsTransfersGiven);
+        status.put("bc_rights_given", rightsGiven);
+        return status;
+    }
+
+    // True when the decrement was answered (committed, or refused for a reason other than rights).
+    private boolean tryBoundedDecrement(long ticket, Bytes key, long amount) {
+        try {
+            Keyspace.Write<Long> write = keyspace.boundedDecrement(key, amount, currentNowMillis);
+            long sequence = commitLocal(write.delta());
+            recordDemand(key, amount);
+            effects.boundedAnswered(ticket, sequence, write.reply(), null);
+            return true;
+        } catch (io.calmdb.replication.keyspace.KeyspaceException e) {
+            effects.boundedAnswered(ticket, 0, 0, e.getMessage());
+            return true;
+        } catch (io.calmdb.crdt.InsufficientRightsException e) {
+            return false;
+        }
+    }
+
+    private void refuseForRights(long ticket, Bytes key, long amount, long waitedMillis) {
+        boundedDecrementsRefused++;
+        effects.boundedAnswered(ticket, 0, 0, "RIGHTS region " + self + " holds " + keyspace.boundedLocalRights(key)
+                + " rights on '" + key.toUtf8() + "', fewer than the " + amount + " this decrement needs"
+                + (waitedMillis > 0 ? ", and no peer transferred enough within " + waitedMillis + " ms" : ""));
+    }
+
+    // The rights the waiters on key need beyond what this region holds.
+    private long neededFor(Bytes key) {
+        long wanted = 0;
+        for (RightsWaiter waiter : rightsWaiters) {
+            if (waiter.key().equals(key)) {
+                wanted += waiter.amount();
+            }
+        }
+        return Math.max(0, wanted - keyspace.boundedLocalRights(key));
+    }
+
+    // Adds to the key's demand this interval and makes it the most recently used key.
+    private void recordDemand(Bytes key, long amount) {
+        Long earlier = rightsDemand.remove(key);
+        long total = earlier == null ? amount : earlier + amount;
+        rightsDemand.put(key, total < 0 ? Long.MAX_VALUE : total);
+        trimDemand();
+    }
+
+    private void trimDemand() {
+        Iterator<Bytes> oldest = rightsDemand.keySet().iterator();
+        while (rightsDemand.size() > RIGHTS_REBALANCE_KEYS_MAX) {
+            oldest.next();
+            oldest.remove();
+        }
+    }
+
+    /**
+     * Asks peers for {@code needed} rights on {@code key}: the peers this replica knows to hold rights, richest first,
+     * each for what it holds until the need is covered (what knowledge misses goes to the richest); every peer when
+     * none is known to hold any. Background requests go to the richest peer only.
+     */
+    private void requestRights(Bytes key, long needed, boolean urgent) {
+        if (needed <= 0) {
+            return;
+        }
+        Map<ReplicaId, Long> known;
+        try {
+            known = keyspace.boundedRights(key);
+        } catch (io.calmdb.replication.keyspace.KeyspaceException e) {
+            return;
+        }
+        List<ReplicaId> holders = new ArrayList<>();
+        for (ReplicaId peer : config.peers()) {
+            if (known.getOrDefault(peer, 0L) > 0) {
+                holders.add(peer);
+            }
+        }
+        holders.sort((a, b) -> Long.compare(known.get(b), known.get(a)));
+        Map<ReplicaId, Long> asks = new LinkedHashMap<>();
+        if (holders.isEmpty()) {
+            if (!urgent) {
+                return;
+            }
+            config.peers().forEach(peer -> asks.put(peer, needed));
+        } else if (!urgent) {
+            asks.put(holders.get(0), needed);
+        } else {
+            long left = needed;
+            for (ReplicaId holder : holders) {
+                long ask = Math.min(left, known.get(holder));
+                if (ask > 0) {
+                    asks.put(holder, ask);
+                    left -= ask;
+                }
+            }
+            if (left > 0) {
+                asks.merge(holders.get(0), left, Long::sum);
+            }
+        }
+        byte[] keyBytes = key.toByteArray();
+        asks.forEach((peer, ask) -> {
+            rightsRequestsSent++;
+            effects.send(peer, ReplicationMessage.encode(new ReplicationMessage.RightsRequest(keyBytes, ask,
+                    keyspace.boundedTransferred(key, peer, self), urgent)));
+        });
+    }
+
+    private void onRightsRequest(ReplicaId from, ReplicationMessage.RightsRequest request, long nowMillis) {
+        rightsRequestsReceived++;
+        Bytes key = Bytes.copyOf(request.key());
+        keyspace.setTaskTime(nowMillis);
+        long held = keyspace.boundedLocalRights(key);
+        long reserved = 0;
+        for (RightsWaiter waiter : rightsWaiters) {
+            if (waiter.key().equals(key)) {
+                reserved += waiter.amount();
+            }
+        }
+        // What this replica already gave the requester that the requester has not yet seen is on its way.
+        long inFlight = Math.max(0, keyspace.boundedTransferred(key, self, from) - request.seenFromYou());
+        long spare = Math.max(0, held - reserved);
+        long give = Math.min(spare, request.amount() - inFlight);
+        if (!request.urgent()) {
+            give = Math.min(give, spare / 2);
+        }
+        if (give <= 0) {
+            return;
+        }
+        Keyspace.Write<Long> transfer = keyspace.boundedTransfer(key, from, give, nowMillis);
+        if (transfer.delta() != null) {
+            commitLocal(transfer.delta());
+            rightsTransfersGiven++;
+            rightsGiven += transfer.reply();
+        }
+    }
+
+    /** Serves waiting decrements whose rights arrived, oldest first per key. */
+    private void serveRightsWaiters() {
+        if (rightsWaiters.isEmpty()) {
+            return;
+        }
+        java.util.Set<Bytes> blocked = new java.util.HashSet<>();
+        for (Iterator<RightsWaiter> it = rightsWaiters.iterator(); it.hasNext(); ) {
+            RightsWaiter waiter = it.next();
+            if (blocked.contains(waiter.key())) {
+                continue;
+            }
+            keyspace.setTaskTime(currentNowMillis);
+            // Checked first: this runs after every message, and a refused decrement costs an exception.
+            boolean enough = keyspace.boundedLocalRights(waiter.key()) >= waiter.amount();
+            if (enough && tryBoundedDecrement(waiter.ticket(), waiter.key(), waiter.amount())) {
+                it.remove();
+            } else {
+                blocked.add(waiter.key());
+            }
+        }
+    }
+
+    private void escrowTick(long nowMillis) {
+        serveRightsWaiters();
+        for (Iterator<RightsWaiter> it = rightsWaiters.iterator(); it.hasNext(); ) {
+            RightsWaiter waiter = it.next();
+            if (nowMillis >= waiter.deadlineMillis()) {
+                it.remove();
+                refuseForRights(waiter.ticket(), waiter.key(), waiter.amount(),
+                        waiter.deadlineMillis() - waiter.requestedAtMillis());
+            }
+        }
+        if (!rightsWaiters.isEmpty() && nowMillis >= nextRightsRequestAtMillis) {
+            nextRightsRequestAtMillis = nowMillis + RIGHTS_REQUEST_RETRY_MILLIS;
+            java.util.Set<Bytes> keys = new java.util.LinkedHashSet<>();
+            rightsWaiters.forEach(waiter -> keys.add(waiter.key()));
+            keys.forEach(key -> requestRights(key, neededFor(key), true));
+        }
+        if (nowMillis >= nextRebalanceAtMillis) {
+            nextRebalanceAtMillis = nowMillis + RIGHTS_REBALANCE_INTERVAL_MILLIS;
+            keyspace.setTaskTime(nowMillis);
+            rightsDemand.forEach((key, used) -> {
+                long held = keyspace.boundedLocalRights(key);
+                if (held < used) {
+                    requestRights(key, used - held, false);
+                }
+            });
+            rightsDemand.clear();
         }
     }
 }

@@ -73,6 +73,16 @@ public interface ReplicaEffects {
         throw new UnsupportedOperationException("this driver does not serve quorum reads");
     }
 
+    /**
+     * The bounded-counter decrement registered as {@code ticket} ({@link ReplicaCore#boundedDecrement}) has its answer:
+     * the value after it, or {@code error} (a Redis error line) when it was refused. When {@code sequence} is above 0
+     * the answer may go to the client only once local write {@code sequence} is durable ({@link #durableThrough}).
+     * Drivers that serve bounded counters override this; the default refuses loudly rather than lose a reply.
+     */
+    default void boundedAnswered(long ticket, long sequence, long value, String error) {
+        throw new UnsupportedOperationException("this driver does not serve bounded-counter decrements");
+    }
+
     /** Something an operator should see in the log (a transfer started, a malformed message dropped). */
     void note(String message);
 

@@ -27,6 +27,9 @@ import io.calmdb.replication.broadcast.RelayMessage;
  *   <li>{@link Publish}: consecutive pub/sub messages, sent once to each peer and never stored, logged or resent.
  *   <li>{@link ReadRequest} and {@link ReadResponse}: a quorum read of one key, and its answer (or, unasked, a
  *       read repair) carrying the key's state.
+ *   <li>{@link RightsRequest} (type 12, issue 8): a region short of bounded-counter rights asks a peer for some. The
+ *       rights themselves move as a replicated state change of the counter (a delta on the causal stream), never in
+ *       a message, so a request that is lost, duplicated or replayed can never create rights. Type 13 is reserved.
  * </ul>
  */
 sealed interface ReplicationMessage {
@@ -59,6 +62,8 @@ sealed interface ReplicationMessage {
     int TYPE_READ_RESPONSE = 15;
     /** The most relay messages one {@link Batch} carries. */
     int BATCH_MESSAGES_MAX = 4096;
+    /** A request for bounded-counter rights (issue 8). */
+    int TYPE_RIGHTS_REQUEST = 12;
 
     record Broadcast(RelayMessage<byte[]> message) implements ReplicationMessage {}
 
@@ -140,6 +145,14 @@ sealed interface ReplicationMessage {
         static final long REPAIR = 0;
     }
 
+    /**
+     * Asks the receiver for {@code amount} rights on bounded counter {@code key}. {@code seenFromYou} is the total the
+     * receiver has transferred to the sender as far as the sender knows, so the receiver does not give again what is
+     * still on its way. {@code urgent}: a client waits on it (the receiver may give all it holds); otherwise it is the
+     * background rebalancing (the receiver gives at most half of what it holds).
+     */
+    record RightsRequest(byte[] key, long amount, long seenFromYou, boolean urgent) implements ReplicationMessage {}
+
     static byte[] encode(ReplicationMessage message) {
         ByteWriter out = new ByteWriter();
         switch (message) {
@@ -198,6 +211,13 @@ sealed interface ReplicationMessage {
             case ClaimRequestMessage claim -> ClaimCodec.writeRequest(out.writeByte(TYPE_CLAIM_REQUEST), claim);
             case ClaimDecisionMessage decision -> ClaimCodec.writeDecision(out.writeByte(TYPE_CLAIM_DECISION),
                     decision);
+            case RightsRequest request -> {
+                out.writeByte(TYPE_RIGHTS_REQUEST);
+                out.writeBytes(request.key());
+                out.writeVarLong(request.amount());
+                out.writeVarLong(request.seenFromYou());
+                out.writeByte(request.urgent() ? 1 : 0);
+            }
         }
         return out.toByteArray();
     }
@@ -224,6 +244,9 @@ sealed interface ReplicationMessage {
             case TYPE_READ_REQUEST -> new ReadRequest(in.readVarLong(),
                     in.readBytes(CodecLimits.VALUE_BYTES_MAX, "quorum read key"), readContext(in));
             case TYPE_READ_RESPONSE -> readResponse(in);
+            case TYPE_RIGHTS_REQUEST -> new RightsRequest(in.readBytes(CodecLimits.VALUE_BYTES_MAX, "key"),
+                    in.readVarLong(1, Long.MAX_VALUE, "rights amount"), in.readVarLong(0, Long.MAX_VALUE, "rights seen"),
+                    in.readVarLong(0, 1, "urgent flag") == 1);
             default -> throw in.fail("unknown replication message type " + type, 0);
         };
         in.expectEnd();

@@ -50,9 +50,16 @@ public final class KeyValue implements Crdt<KeyValue>, CausalValue<KeyValue> {
     private final MvRegister<Long> expiry;
     private final CausalContext context;
     private boolean partial;
+    /** Bounded counter or ID namespace state (issue 8): dot-free, joined by maximum, untouched by removals. */
+    private final CoordinationSlot coordination;
 
     private KeyValue(MvRegister<Long> kind, StringValue string, OrSet<Bytes> set, OrMap<Bytes, StringValue> hash,
                      MvRegister<Long> expiry, CausalContext context, boolean partial) {
+        this(kind, string, set, hash, expiry, context, partial, CoordinationSlot.empty());
+    }
+
+    private KeyValue(MvRegister<Long> kind, StringValue string, OrSet<Bytes> set, OrMap<Bytes, StringValue> hash,
+                     MvRegister<Long> expiry, CausalContext context, boolean partial, CoordinationSlot coordination) {
         this.kind = kind;
         this.string = string;
         this.set = set;
@@ -60,11 +67,17 @@ public final class KeyValue implements Crdt<KeyValue>, CausalValue<KeyValue> {
         this.expiry = expiry;
         this.context = context;
         this.partial = partial;
+        this.coordination = coordination;
     }
 
     static KeyValue empty(CausalContext context) {
         return new KeyValue(KIND.empty(context), STRING.empty(context), SET.empty(context), HASH.empty(context),
                 EXPIRY.empty(context), context, false);
+    }
+
+    /** The coordination slot (bounded counter, ID marks), changed in place by the keyspace's coordination writes. */
+    CoordinationSlot coordination() {
+        return coordination;
     }
 
     /**
@@ -119,7 +132,7 @@ public final class KeyValue implements Crdt<KeyValue>, CausalValue<KeyValue> {
         if (newest != null) {
             return newest;
         }
-        for (Kind candidate : new Kind[] {Kind.STRING, Kind.HASH, Kind.SET}) {
+        for (Kind candidate : new Kind[] {Kind.STRING, Kind.HASH, Kind.SET, Kind.BOUNDED_COUNTER, Kind.ID_NAMESPACE}) {
             if (!slotIsEmpty(candidate)) {
                 return candidate;
             }
@@ -132,6 +145,8 @@ public final class KeyValue implements Crdt<KeyValue>, CausalValue<KeyValue> {
             case STRING -> string.isBottom();
             case SET -> set.isEmpty();
             case HASH -> hash.isEmpty();
+            case BOUNDED_COUNTER -> !coordination.isBounded();
+            case ID_NAMESPACE -> !coordination.hasMarks();
         };
     }
 
@@ -191,6 +206,11 @@ public final class KeyValue implements Crdt<KeyValue>, CausalValue<KeyValue> {
             return this;
         }
 
+        DeltaBuilder coordination(CoordinationSlot coordinationDelta) {
+            delta.coordination.join(coordinationDelta);
+            return this;
+        }
+
         DeltaBuilder expiry(MvRegister<Long> expiryDelta) {
             delta.expiry.joinStore(expiryDelta, context, expiryDelta.context());
             context.merge(expiryDelta.context());
@@ -229,7 +249,7 @@ public final class KeyValue implements Crdt<KeyValue>, CausalValue<KeyValue> {
 
     /** Whether the key holds data in any typed slot (the kind and expiry registers do not count). */
     boolean holdsData() {
-        return !string.isBottom() || !set.isEmpty() || !hash.isEmpty();
+        return !string.isBottom() || !set.isEmpty() || !hash.isEmpty() || !coordination.isEmpty();
     }
 
     // ------------------------------------------------------------------------------------------------------
@@ -247,7 +267,8 @@ public final class KeyValue implements Crdt<KeyValue>, CausalValue<KeyValue> {
 
     @Override
     public boolean isBottom() {
-        return kind.isBottom() && string.isBottom() && set.isBottom() && hash.isBottom() && expiry.isBottom();
+        return kind.isBottom() && string.isBottom() && set.isBottom() && hash.isBottom() && expiry.isBottom()
+                && coordination.isEmpty();
     }
 
     @Override
@@ -257,6 +278,7 @@ public final class KeyValue implements Crdt<KeyValue>, CausalValue<KeyValue> {
         set.joinStore(other.set, thisContext, otherContext);
         hash.joinStore(other.hash, thisContext, otherContext);
         expiry.joinStore(other.expiry, thisContext, otherContext);
+        coordination.join(other.coordination);
         partial = partial && other.partial;
     }
 
@@ -272,7 +294,7 @@ public final class KeyValue implements Crdt<KeyValue>, CausalValue<KeyValue> {
     @Override
     public KeyValue copyWith(CausalContext sharedContext) {
         return new KeyValue(kind.copyWith(sharedContext), string.copyWith(sharedContext), set.copyWith(sharedContext),
-                hash.copyWith(sharedContext), expiry.copyWith(sharedContext), sharedContext, partial);
+                hash.copyWith(sharedContext), expiry.copyWith(sharedContext), sharedContext, partial, coordination.copy());
     }
 
     @Override
@@ -293,7 +315,7 @@ public final class KeyValue implements Crdt<KeyValue>, CausalValue<KeyValue> {
     public boolean equals(Object o) {
         return o instanceof KeyValue other && partial == other.partial && kind.equals(other.kind)
                 && string.equals(other.string) && set.equals(other.set) && hash.equals(other.hash)
-                && expiry.equals(other.expiry);
+                && expiry.equals(other.expiry) && coordination.equals(other.coordination);
     }
 
     @Override
@@ -336,7 +358,11 @@ public final class KeyValue implements Crdt<KeyValue>, CausalValue<KeyValue> {
             Composite.writeNested(out, STRING, value.string);
             Composite.writeNested(out, SET, value.set);
             Composite.writeNested(out, HASH, value.hash);
-            Composite.writeNested(out, EXPIRY, value.expiry);
+            // The expiry's flag byte also announces the coordination slot (bits CoordinationSlot.BOUNDED_FOLLOWS and
+            // MARKS_FOLLOW), which follows the expiry: a key without one encodes exactly as before the slot existed.
+            out.writeByte((value.expiry.isPartial() ? 1 : 0) | value.coordination.flags());
+            EXPIRY.writeStore(out, value.expiry);
+            value.coordination.write(out);
         }
 
         @Override
@@ -346,14 +372,20 @@ public final class KeyValue implements Crdt<KeyValue>, CausalValue<KeyValue> {
             StringValue string = Composite.readNested(in, STRING, context, depth);
             OrSet<Bytes> set = Composite.readNested(in, SET, context, depth);
             OrMap<Bytes, StringValue> hash = Composite.readNested(in, HASH, context, depth);
-            MvRegister<Long> expiry = Composite.readNested(in, EXPIRY, context, depth);
+            int flagAt = in.position();
+            int expiryFlags = in.readByte();
+            if ((expiryFlags & ~(1 | CoordinationSlot.BOUNDED_FOLLOWS | CoordinationSlot.MARKS_FOLLOW)) != 0) {
+                throw in.fail("invalid expiry flag " + expiryFlags, flagAt);
+            }
+            MvRegister<Long> expiry = EXPIRY.readStore(in, context, (expiryFlags & 1) == 1, depth + 1);
+            CoordinationSlot coordination = CoordinationSlot.read(in, expiryFlags);
             for (var write : expiry.writes()) {
                 long deadline = write.getValue().value();
                 if (deadline < 0 && deadline != NO_DEADLINE) {
                     throw in.fail("invalid expiry deadline " + deadline, in.position());
                 }
             }
-            return new KeyValue(kind, string, set, hash, expiry, context, partial);
+            return new KeyValue(kind, string, set, hash, expiry, context, partial, coordination);
         }
     };
 }

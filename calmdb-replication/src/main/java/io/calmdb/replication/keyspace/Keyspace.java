@@ -1,9 +1,11 @@
 package io.calmdb.replication.keyspace;
 
+import io.calmdb.crdt.BoundedCounter;
 import io.calmdb.crdt.Bytes;
 import io.calmdb.crdt.CausalContext;
 import io.calmdb.crdt.HlcTimestamp;
 import io.calmdb.crdt.HybridLogicalClock;
+import io.calmdb.crdt.InsufficientRightsException;
 import io.calmdb.crdt.OrMap;
 import io.calmdb.crdt.OrSet;
 import io.calmdb.crdt.ReplicaId;
@@ -954,6 +956,8 @@ public final class Keyspace {
                 }
                 yield integers ? "intset" : "hashtable";
             }
+            case BOUNDED_COUNTER -> "escrow";
+            case ID_NAMESPACE -> "snowflake";
         });
     }
 
@@ -1694,5 +1698,288 @@ public final class Keyspace {
                 marker.changes++;
             }
         }
+    }
+
+    // ---- COORDINATION: generated IDs and bounded counters (issue 8)
+    //
+    // Both live in a key's CoordinationSlot: dot-free state, joined by maximum, that a DEL leaves alone (see
+    // CoordinationSlot for why). Every coordination write also writes the key's kind register, which gives it a dot:
+    // the causal context then records it, so anti-entropy sees a replica that missed it and repairs it. The replica
+    // core drives the parts that need other regions (rights transfers).
+
+    /** The most IDs one {@code ID.BATCH} leases: one millisecond's sequences, so a batch is one contiguous range. */
+    public static final int ID_BATCH_SIZE_MAX = IdLayout.SEQUENCES_PER_MILLI;
+
+    private int idRegionIndex = -1;
+
+    /**
+     * Sets the region index this replica puts in the IDs it generates (the replica core sets it from the cluster's
+     * membership; see {@code ReplicaCore.idRegionIndex}).
+     */
+    public void useIdRegionIndex(int regionIndex) {
+        if (regionIndex < 0 || regionIndex >= IdLayout.REGIONS_MAX) {
+            throw new IllegalArgumentException("regionIndex must be in [0, " + IdLayout.REGIONS_MAX + "), got "
+                    + regionIndex);
+        }
+        this.idRegionIndex = regionIndex;
+    }
+
+    /** {@link #idNext(Bytes, int, long)} with the region index set by {@link #useIdRegionIndex}. */
+    public Write<Long> idNext(Bytes namespace, long nowMillis) throws KeyspaceException {
+        return idNext(namespace, configuredIdRegionIndex(), nowMillis);
+    }
+
+    /** {@link #idBatch(Bytes, int, int, long)} with the region index set by {@link #useIdRegionIndex}. */
+    public Write<long[]> idBatch(Bytes namespace, int count, long nowMillis) throws KeyspaceException {
+        return idBatch(namespace, configuredIdRegionIndex(), count, nowMillis);
+    }
+
+    private int configuredIdRegionIndex() throws KeyspaceException {
+        if (idRegionIndex < 0) {
+            throw new KeyspaceException("ERR this replica has no ID region index (it is not part of a cluster)");
+        }
+        return idRegionIndex;
+    }
+
+    /**
+     * {@code ID.NEXT namespace}: the next ID of this region in {@code namespace} (see {@link IdLayout}), issued at
+     * {@code nowMillis} by region index {@code regionIndex}. The delta records the new high-water mark; the caller
+     * must make it durable before replying, so a restart never issues the ID again.
+     *
+     * @throws KeyspaceException when the clock reads earlier than the last ID issued in the namespace (the error
+     *     names the gap), when the time field would run more than {@link IdLayout#LEAD_MILLIS_MAX} ahead of the
+     *     clock ({@code TRYAGAIN}), when another region uses the same region index, or {@code WRONGTYPE}
+     */
+    public Write<Long> idNext(Bytes namespace, int regionIndex, long nowMillis) throws KeyspaceException {
+        Write<long[]> batch = idBatch(namespace, regionIndex, 1, nowMillis);
+        return new Write<>(batch.reply()[0], batch.delta());
+    }
+
+    /**
+     * {@code ID.BATCH namespace count}: {@code count} consecutive IDs {@code [first, last]} leased to this region, all
+     * in one millisecond of the time field (so at most {@link #ID_BATCH_SIZE_MAX}); they are never issued again, by
+     * this region or any other. Refuses as {@link #idNext} does.
+     */
+    public Write<long[]> idBatch(Bytes namespace, int regionIndex, int count, long nowMillis) throws KeyspaceException {
+        if (count < 1 || count > ID_BATCH_SIZE_MAX) {
+            throw new KeyspaceException("ERR ID.BATCH count must be between 1 and " + ID_BATCH_SIZE_MAX
+                    + " (ID_BATCH_SIZE_MAX: one millisecond's sequences), got " + count);
+        }
+        if (regionIndex < 0 || regionIndex >= IdLayout.REGIONS_MAX) {
+            throw new IllegalArgumentException("regionIndex must be in [0, " + IdLayout.REGIONS_MAX + "), got "
+                    + regionIndex);
+        }
+        KeyValue current = coordinationValue(namespace, Kind.ID_NAMESPACE);
+        long clockField = nowMillis - IdLayout.EPOCH_MILLIS;
+        if (clockField < 0 || clockField > IdLayout.TIME_MILLIS_MAX) {
+            throw new KeyspaceException("ERR the clock reads " + nowMillis + " ms since 1970, outside the ID time range"
+                    + " (" + IdLayout.EPOCH_MILLIS + " to " + (IdLayout.EPOCH_MILLIS + IdLayout.TIME_MILLIS_MAX) + ")");
+        }
+        CoordinationSlot.IdMark mark = null;
+        // The marks are read from the raw state: an expired namespace key is absent to readers, but its marks are
+        // what keeps an ID from being issued twice.
+        KeyValue raw = state.get(namespace);
+        if (raw != null) {
+            for (Map.Entry<ReplicaId, CoordinationSlot.IdMark> other : raw.coordination().marks().entrySet()) {
+                if (!other.getKey().equals(replica) && other.getValue().region() == regionIndex) {
+                    throw new KeyspaceException("ERR region index " + regionIndex + " is used by both " + replica
+                            + " and " + other.getKey() + " in ID namespace '" + namespace.toUtf8()
+                            + "': IDs would collide, so none is issued (give every region its own index)");
+                }
+            }
+            mark = raw.coordination().marks().get(replica);
+        }
+        long idMillis = clockField;
+        int sequence = 0;
+        if (mark != null) {
+            if (nowMillis < mark.clockMillis()) {
+                throw new KeyspaceException("ERR clock went backwards: it reads " + (mark.clockMillis() - nowMillis)
+                        + " ms earlier than when this region last issued an ID in namespace '" + namespace.toUtf8()
+                        + "'; IDs are refused until the clock passes " + mark.clockMillis());
+            }
+            if (mark.idMillis() >= clockField) {
+                idMillis = mark.idMillis();
+                sequence = mark.sequence() + 1;
+                if (sequence + count > IdLayout.SEQUENCES_PER_MILLI) {
+                    // The millisecond is used up: move on to the next one without waiting for the clock.
+                    idMillis++;
+                    sequence = 0;
+                }
+            }
+        }
+        if (idMillis - clockField > IdLayout.LEAD_MILLIS_MAX || idMillis > IdLayout.TIME_MILLIS_MAX) {
+            throw new KeyspaceException("TRYAGAIN ID namespace '" + namespace.toUtf8() + "' used up "
+                    + IdLayout.SEQUENCES_PER_MILLI + " IDs per millisecond for " + IdLayout.LEAD_MILLIS_MAX
+                    + " ms ahead of the clock (LEAD_MILLIS_MAX); retry in a millisecond");
+        }
+        CoordinationSlot.IdMark next = new CoordinationSlot.IdMark(regionIndex,
+                mark == null ? nowMillis : Math.max(mark.clockMillis(), nowMillis), idMillis, sequence + count - 1);
+        boolean expired = raw != null && current == null;
+        OrMap<Bytes, KeyValue> delta = state.update(namespace, value -> {
+            KeyValue.DeltaBuilder builder = new KeyValue.DeltaBuilder();
+            if (expired) {
+                value.clearInto(builder);
+            }
+            builder.kind(value.kindSlot().write(replica, Kind.ID_NAMESPACE.code(), clock.now(nowMillis)));
+            return builder.coordination(value.coordination().mark(replica, next)).build();
+        });
+        long first = IdLayout.compose(idMillis, regionIndex, sequence);
+        return new Write<>(new long[] {first, first + count - 1}, delta);
+    }
+
+    /**
+     * {@code BC.INIT key value [MIN floor]}: a new bounded counter holding {@code value}, never to go below
+     * {@code floor}; this region holds all {@code value - floor} rights at first. Returns the value.
+     *
+     * @throws KeyspaceException when the key already holds a bounded counter, when {@code value < floor}, on
+     *     overflow, or {@code WRONGTYPE}
+     */
+    public Write<Long> boundedInit(Bytes key, long value, long floor, long nowMillis) throws KeyspaceException {
+        KeyValue current = coordinationValue(key, Kind.BOUNDED_COUNTER);
+        KeyValue raw = state.get(key);
+        if (raw != null && raw.coordination().isBounded()) {
+            throw new KeyspaceException("ERR bounded counter '" + key.toUtf8() + "' already exists (value "
+                    + boundedValueOf(raw) + ", MIN " + raw.coordination().floor() + "); use BC.INCRBY to add to it");
+        }
+        if (value < floor) {
+            throw new KeyspaceException("ERR value " + value + " is below MIN " + floor);
+        }
+        long rights;
+        try {
+            rights = Math.subtractExact(value, floor);
+        } catch (ArithmeticException e) {
+            throw new KeyspaceException(KeyspaceException.OVERFLOW);
+        }
+        boolean expired = raw != null && current == null;
+        OrMap<Bytes, KeyValue> delta = state.update(key, kv -> {
+            KeyValue.DeltaBuilder builder = new KeyValue.DeltaBuilder();
+            if (expired) {
+                kv.clearInto(builder);
+            }
+            builder.kind(kv.kindSlot().write(replica, Kind.BOUNDED_COUNTER.code(), clock.now(nowMillis)));
+            return builder.coordination(kv.coordination().initBounded(replica, floor, rights)).build();
+        });
+        return new Write<>(boundedValueOf(state.get(key)), delta);
+    }
+
+    /** {@code BC.INCRBY key amount} ({@code amount > 0}): this region gains {@code amount} rights; returns the value. */
+    public Write<Long> boundedIncrement(Bytes key, long amount, long nowMillis) throws KeyspaceException {
+        if (amount <= 0) {
+            throw new KeyspaceException("ERR BC.INCRBY amount must be > 0 (BC.DECRBY decrements), got " + amount);
+        }
+        KeyValue current = requireBounded(key);
+        try {
+            Math.addExact(boundedValueOf(current), amount);
+            BoundedCounter counter = current.coordination().counter();
+            BoundedCounter counterDelta = counter.increment(replica, amount);
+            OrMap<Bytes, KeyValue> delta = boundedWrite(key, counterDelta, nowMillis);
+            return new Write<>(boundedValueOf(current), delta);
+        } catch (ArithmeticException e) {
+            throw new KeyspaceException(KeyspaceException.OVERFLOW);
+        }
+    }
+
+    /**
+     * {@code BC.DECRBY key amount} ({@code amount > 0}) within this region's rights: spends them and returns the value.
+     *
+     * @throws InsufficientRightsException when this region holds fewer than {@code amount} rights (nothing changed)
+     */
+    public Write<Long> boundedDecrement(Bytes key, long amount, long nowMillis)
+            throws KeyspaceException, InsufficientRightsException {
+        if (amount <= 0) {
+            throw new KeyspaceException("ERR BC.DECRBY amount must be > 0 (BC.INCRBY increments), got " + amount);
+        }
+        KeyValue current = requireBounded(key);
+        BoundedCounter counterDelta = current.coordination().counter().decrement(replica, amount);
+        OrMap<Bytes, KeyValue> delta = boundedWrite(key, counterDelta, nowMillis);
+        return new Write<>(boundedValueOf(current), delta);
+    }
+
+    /**
+     * Gives up to {@code amount} of this region's rights on {@code key} to {@code to} (a rights transfer, a replicated
+     * state change: it can be delivered any number of times and moves the rights once). Returns how many moved (0,
+     * with no delta, when this region holds none or the key is not a bounded counter).
+     */
+    public Write<Long> boundedTransfer(Bytes key, ReplicaId to, long amount, long nowMillis) {
+        KeyValue current = lookup(key);
+        if (current == null || current.kind() != Kind.BOUNDED_COUNTER || amount <= 0) {
+            return new Write<>(0L, null);
+        }
+        long moving = Math.min(amount, current.coordination().counter().rights(replica));
+        if (moving <= 0) {
+            return new Write<>(0L, null);
+        }
+        BoundedCounter counterDelta;
+        try {
+            counterDelta = current.coordination().counter().transfer(replica, to, moving);
+        } catch (InsufficientRightsException | ArithmeticException e) {
+            return new Write<>(0L, null);
+        }
+        return new Write<>(moving, boundedWrite(key, counterDelta, nowMillis));
+    }
+
+    /** {@code BC.GET key}: the value as this region sees it, or null when the key holds no bounded counter. */
+    public Long boundedGet(Bytes key) throws KeyspaceException {
+        KeyValue current = coordinationValue(key, Kind.BOUNDED_COUNTER);
+        return current == null ? null : boundedValueOf(current);
+    }
+
+    /** The floor ({@code MIN}) of the bounded counter at {@code key}, or null when there is none. */
+    public Long boundedFloor(Bytes key) throws KeyspaceException {
+        KeyValue current = coordinationValue(key, Kind.BOUNDED_COUNTER);
+        return current == null ? null : current.coordination().floor();
+    }
+
+    /** {@code BC.RIGHTS key}: the rights of every region this replica knows of (its own exact, others' lagging). */
+    public Map<ReplicaId, Long> boundedRights(Bytes key) throws KeyspaceException {
+        KeyValue current = coordinationValue(key, Kind.BOUNDED_COUNTER);
+        return current == null ? Map.of() : current.coordination().counter().rightsByReplica();
+    }
+
+    /** The rights this region holds on {@code key} (0 when it is not a bounded counter). */
+    public long boundedLocalRights(Bytes key) {
+        KeyValue current = lookup(key);
+        return current == null || current.kind() != Kind.BOUNDED_COUNTER ? 0
+                : current.coordination().counter().rights(replica);
+    }
+
+    /** The rights {@code from} has transferred to {@code to} on {@code key} in total, as this replica knows. */
+    public long boundedTransferred(Bytes key, ReplicaId from, ReplicaId to) {
+        KeyValue current = lookup(key);
+        if (current == null || current.kind() != Kind.BOUNDED_COUNTER) {
+            return 0;
+        }
+        Map<ReplicaId, Long> row = current.coordination().counter().rightsMatrix().get(from);
+        return row == null ? 0 : row.getOrDefault(to, 0L);
+    }
+
+    /** The key's delta for a bounded-counter change already made: the counter delta and a kind-register write. */
+    private OrMap<Bytes, KeyValue> boundedWrite(Bytes key, BoundedCounter counterDelta, long nowMillis) {
+        HlcTimestamp timestamp = clock.now(nowMillis);
+        return state.update(key, kv -> new KeyValue.DeltaBuilder()
+                .kind(kv.kindSlot().write(replica, Kind.BOUNDED_COUNTER.code(), timestamp))
+                .coordination(kv.coordination().boundedDelta(counterDelta)).build());
+    }
+
+    private KeyValue requireBounded(Bytes key) throws KeyspaceException {
+        KeyValue current = coordinationValue(key, Kind.BOUNDED_COUNTER);
+        if (current == null) {
+            throw new KeyspaceException("ERR no bounded counter at '" + key.toUtf8() + "'; create it with BC.INIT");
+        }
+        return current;
+    }
+
+    /** The key's value when it is of {@code kind}, null when absent; {@code WRONGTYPE} when of another kind. */
+    private KeyValue coordinationValue(Bytes key, Kind kind) throws KeyspaceException {
+        KeyValue value = lookup(key);
+        if (value == null || value.kind() == null) {
+            return null;
+        }
+        requireKind(value, kind);
+        return value;
+    }
+
+    private static long boundedValueOf(KeyValue value) {
+        return value.coordination().floor() + value.coordination().counter().value();
     }
 }

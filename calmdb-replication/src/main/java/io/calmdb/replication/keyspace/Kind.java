@@ -4,7 +4,11 @@ package io.calmdb.replication.keyspace;
 public enum Kind {
     STRING(1, "string"),
     SET(2, "set"),
-    HASH(3, "hash");
+    HASH(3, "hash"),
+    /** A bounded counter ({@code BC.*}, issue 8). */
+    BOUNDED_COUNTER(4, "bounded-counter"),
+    /** An ID namespace ({@code ID.*}, issue 8). */
+    ID_NAMESPACE(5, "id-namespace");
 
     private final long code;
     private final String redisName;

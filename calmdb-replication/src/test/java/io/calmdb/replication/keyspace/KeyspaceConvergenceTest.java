@@ -101,6 +101,8 @@ class KeyspaceConvergenceTest {
                 case STRING -> "string " + keyspace.get(k);
                 case SET -> "set " + new java.util.TreeSet<>(keyspace.setMembers(k));
                 case HASH -> "hash " + new java.util.TreeMap<>(keyspace.hashGetAll(k));
+                case BOUNDED_COUNTER -> "bounded counter " + keyspace.boundedGet(k);
+                case ID_NAMESPACE -> "id namespace";
             } + " ttl " + keyspace.timeToLiveMillis(k);
         } catch (KeyspaceException e) {
             return "error " + e.getMessage();

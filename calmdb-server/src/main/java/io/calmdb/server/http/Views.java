@@ -50,6 +50,8 @@ final class Views {
                         fields.put(encoding.encode(field), encoding.encode(value)));
                 yield fields;
             }
+            case BOUNDED_COUNTER -> keyspace.boundedGet(key);
+            case ID_NAMESPACE -> null;
         });
         return view;
     }

@@ -326,6 +326,11 @@ public final class CalmNode implements AutoCloseable {
         }
 
         @Override
+        public void boundedAnswered(long ticket, long sequence, long value, String error) {
+            boundedDecrementAnswered(ticket, sequence, value, error);
+        }
+
+        @Override
         public void checkpointBegin() {
             checkpoint = durable.beginCheckpoint();
         }
@@ -570,6 +575,7 @@ public final class CalmNode implements AutoCloseable {
         replication.put("remote_deltas_applied", core.remoteDeltasApplied());
         core.status().forEach(replication::put);
         core.publishStatus().forEach(replication::put);
+        core.escrowStatus().forEach(replication::put);
         TransportSnapshot links = transport.snapshot();
         replication.put("peers", links.links().size());
         replication.put("one_way_links", links.links().stream().filter(LinkSnapshot::oneWay).count());
@@ -1014,5 +1020,40 @@ public final class CalmNode implements AutoCloseable {
         quorum.put("quorum_majority", "WAIT " + majorityWait + " + QUORUM R " + (regions - majorityWait)
                 + (majorityWait + 1 + regions - majorityWait > regions ? ": W+R>N holds" : ": W+R>N does not hold"));
         return quorum;
+    }
+
+    // ---- ESCROW (issue 8): BC.DECRBY waits in the core for rights; its reply is released here
+
+    /** Decrements waiting for the core's answer, by ticket, with their connection (keyspace thread only). */
+    private final Map<Long, Object[]> boundedDecrements = new HashMap<>();
+    private long nextBoundedTicket = 1;
+
+    /** {@code BC.DECRBY}: hands the decrement to the core; completes with the value or the core's error. */
+    CompletionStage<Reply> boundedDecrement(Connection connection, Bytes key, long amount, long timeoutMillis) {
+        CompletableFuture<Reply> reply = new CompletableFuture<>();
+        thread.execute(() -> {
+            long ticket = nextBoundedTicket++;
+            boundedDecrements.put(ticket, new Object[] {reply, connection});
+            drive(() -> core.boundedDecrement(ticket, key, amount, timeoutMillis, clock.getAsLong()));
+        });
+        return reply.exceptionally(error -> Reply.error(KeyspaceCommands.NOT_DURABLE + rootMessage(error)));
+    }
+
+    private void boundedDecrementAnswered(long ticket, long sequence, long value, String error) {
+        Object[] waiting = boundedDecrements.remove(ticket);
+        if (waiting == null) {
+            return;
+        }
+        @SuppressWarnings("unchecked")
+        CompletableFuture<Reply> reply = (CompletableFuture<Reply>) waiting[0];
+        if (error != null) {
+            answeredWaits.add(() -> reply.complete(Reply.error(error)));
+            return;
+        }
+        if (waiting[1] instanceof Connection connection) {
+            ConnectionState.of(connection).lastWriteSequence.accumulateAndGet(sequence, Math::max);
+        }
+        // Released with the other replies once the decrement's log record is durable (see drive).
+        pendingReplies.addLast(new PendingReply(sequence, reply, Reply.integer(value)));
     }
 }

@@ -240,6 +240,7 @@ final class CommandRegistry {
         declarePubSub(commands);
         declareServer(commands);
         declareQuorum(commands);
+        declareEscrow(commands);
         return new CommandRegistry(commands.byName);
     }
 
@@ -434,6 +435,29 @@ final class CommandRegistry {
         commands.node(command("config", -2, "server", "CONFIG GET, SET, RESETSTAT: the node's settings and "
                 + "statistics.").since("2.0.0").flags(ADMIN, io.calmdb.server.resp.CommandFlag.NOSCRIPT, LOADING,
                 STALE), ServerCommands::config);
+    }
+
+    /** Generated IDs and bounded counters (issue 8); handlers in {@link CoordinationCommands}. */
+    private static void declareEscrow(Declarations commands) {
+        commands.keyspace(command("id.next", 2, "coordination", "Returns an ID unique across regions (time, region, "
+                + "sequence), without coordination.").keys(1, 1, 1, READ_MODIFY_WRITE).flags(WRITE, FAST),
+                CoordinationCommands::idNext);
+        commands.keyspace(command("id.batch", 3, "coordination", "Leases a contiguous range of IDs to this region.")
+                .keys(1, 1, 1, READ_MODIFY_WRITE).flags(WRITE, FAST), CoordinationCommands::idBatch);
+        commands.keyspace(command("bc.init", -3, "coordination", "Creates a bounded counter with a value and a "
+                + "floor (MIN, default 0).").keys(1, 1, 1, INSERT).flags(WRITE, DENYOOM, FAST),
+                CoordinationCommands::init);
+        commands.keyspace(command("bc.incrby", 3, "coordination", "Adds to a bounded counter; this region gains "
+                + "the rights.").keys(1, 1, 1, READ_MODIFY_WRITE).flags(WRITE, DENYOOM, FAST),
+                CoordinationCommands::incrementBy);
+        commands.node(command("bc.decrby", -3, "coordination", "Subtracts from a bounded counter within this "
+                + "region's rights, asking peers for rights beyond them.").keys(1, 1, 1, READ_MODIFY_WRITE)
+                // NOSCRIPT: it may wait for peers, and a script cannot wait.
+                .flags(WRITE, FAST, io.calmdb.server.resp.CommandFlag.NOSCRIPT), CoordinationCommands::decrementBy);
+        commands.keyspace(command("bc.get", 2, "coordination", "Returns a bounded counter's value as this region "
+                + "sees it.").keys(1, 1, 1, READ).flags(READONLY, FAST), CoordinationCommands::get);
+        commands.keyspace(command("bc.rights", 2, "coordination", "Returns the rights each region holds on a "
+                + "bounded counter.").keys(1, 1, 1, READ).flags(READONLY, FAST), CoordinationCommands::rights);
     }
 
     private static CommandSpec.Builder command(String name, int arity, String group, String summary) {

@@ -62,7 +62,18 @@ final class SimReplica {
 
         /** A pub/sub message from {@code origin} reached {@code node}'s core (issue 9). */
         default void published(ReplicaId node, ReplicaId origin, byte[] channel, byte[] message) {}
+
+        /**
+         * A bounded-counter decrement ({@link #boundedDecrement}) was answered: the value after it, or the error;
+         * a success is reported only once the decrement is durable.
+         */
+        default void boundedAnswered(ReplicaId node, long ticket, long value, String error) {
+            throw new UnsupportedOperationException("this simulation does not decrement bounded counters");
+        }
     }
+
+    /** What a durable bounded-counter decrement's pending reply carries. */
+    private record BoundedReply(long ticket, long value) {}
 
     private record PendingReply(long sequence, Object write) {}
 
@@ -74,7 +85,7 @@ final class SimReplica {
     private final SimNetwork<byte[]> network;
     private final Durability durability;
     private final ClusterScenario.PlantedBug bug;
-    private final long clockSkewMillis;
+    private long clockSkewMillis;
     private final Listener listener;
     private final SimDisk<DiskRecord> disk = new SimDisk<>();
     private final ArrayDeque<PendingReply> pendingReplies = new ArrayDeque<>();
@@ -267,6 +278,22 @@ final class SimReplica {
         committedAtMillis.put(sequence, simulation.nowMillis());
     }
 
+    /**
+     * Moves this node's clock by {@code millis} (negative: backwards), as an operator or NTP step would; the next
+     * restart keeps the new reading.
+     */
+    void stepClock(long millis) {
+        clockSkewMillis += millis;
+    }
+
+    /**
+     * A client's {@code BC.DECRBY key amount} with a wait of {@code timeoutMillis}, answered to the listener with
+     * {@code ticket} (the caller's own numbering).
+     */
+    void boundedDecrement(long ticket, Bytes key, long amount, long timeoutMillis) {
+        core.boundedDecrement(ticket, key, amount, timeoutMillis, now());
+    }
+
     /** A client's {@code WAIT replicas timeout} after its newest acknowledged write {@code sequence}. */
     void await(long sequence, int replicas, long timeoutMillis) {
         long ticket = nextTicket++;
@@ -372,7 +399,12 @@ final class SimReplica {
         @Override
         public void durableThrough(long sequence) {
             while (!pendingReplies.isEmpty() && pendingReplies.peekFirst().sequence() <= sequence) {
-                listener.acknowledged(id, pendingReplies.pollFirst().write());
+                Object write = pendingReplies.pollFirst().write();
+                if (write instanceof BoundedReply reply) {
+                    listener.boundedAnswered(id, reply.ticket(), reply.value(), null);
+                } else {
+                    listener.acknowledged(id, write);
+                }
             }
         }
 
@@ -395,6 +427,15 @@ final class SimReplica {
                         answer.accept(outcome);
                     }
                 });
+            }
+        }
+
+        @Override
+        public void boundedAnswered(long ticket, long sequence, long value, String error) {
+            if (sequence == 0) {
+                listener.boundedAnswered(id, ticket, value, error);
+            } else {
+                pendingReplies.addLast(new PendingReply(sequence, new BoundedReply(ticket, value)));
             }
         }
 

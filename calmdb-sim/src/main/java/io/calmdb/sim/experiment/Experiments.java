@@ -7,7 +7,7 @@ import java.util.Optional;
 public final class Experiments {
     private static final List<Experiment> ALL = List.of(new GossipExperiment(), new BroadcastExperiment(),
             new CausalExperiment(), new EfficientBroadcastExperiment(), new CoordinationTaxExperiment(),
-            new ClusterExperiment(), new ClaimsExperiment());
+            new ClusterExperiment(), new ClaimsExperiment(), new CoordinationExperiment());
 
     private Experiments() {}
 

@@ -87,6 +87,6 @@ class ExperimentsTest {
     @Test
     void experiments_areRegisteredUnderTheirCommandLineNames() {
         assertThat(Experiments.all()).extracting(Experiment::name).containsExactly("gossip", "broadcast", "causal",
-                "efficient-broadcast", "coordination-tax", "cluster", "claims");
+                "efficient-broadcast", "coordination-tax", "cluster", "claims", "coordination");
     }
 }
