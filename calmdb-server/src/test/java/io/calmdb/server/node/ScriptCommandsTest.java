@@ -157,10 +157,17 @@ print('\\n'.join(bad) if bad else 'ok')
 
     @Test
     void aRunawayScript_isStoppedWithAClearError_andTheNodeKeepsServing() {
-        try (Jedis virginia = new Jedis("127.0.0.1", port(VIRGINIA), 30_000)) {
-            assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> virginia.eval(
-                    "local ok = pcall(function() while true do end end) return 1")))
-                    .hasMessageContaining("SCRIPT_INSTRUCTIONS_MAX").hasMessageContaining("was stopped");
+        try (Jedis virginia = new Jedis("127.0.0.1", port(VIRGINIA), 300_000)) {
+            // The time limit is raised for this script, so the instruction bound stops it however loaded the machine
+            // is (under load the 5 s default came first); the engine's own tests check the time bound.
+            assertThat(virginia.configSet("lua-time-limit", "300000")).isEqualTo("OK");
+            try {
+                assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> virginia.eval(
+                        "local ok = pcall(function() while true do end end) return 1")))
+                        .hasMessageContaining("SCRIPT_INSTRUCTIONS_MAX").hasMessageContaining("was stopped");
+            } finally {
+                virginia.configSet("lua-time-limit", Long.toString(LuaScripting.SCRIPT_TIME_LIMIT_MILLIS));
+            }
             assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> virginia.eval(
                     "return string.rep('x', 1024 * 1024 * 1024)")))
                     .hasMessageContaining("SCRIPT_STRING_BYTES_MAX");
