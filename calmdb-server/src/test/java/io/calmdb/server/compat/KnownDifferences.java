@@ -25,16 +25,10 @@ final class KnownDifferences {
         }
     }
 
-    private static final String PENDING_CLAIMS = "pending issue 8: writing only when a key or field is absent "
-            + "needs to know it is absent in every region, which a replica cannot know without coordination; "
-            + "CalmDB refuses instead of answering from its local view, and points to CLAIM";
-
     static final List<Entry> ENTRIES = List.of(
-            entry("SET ... NX", "SET .* NX( .*)?", "-ERR SET \\.\\.\\. NX needs to know the key is absent.*",
-                    PENDING_CLAIMS),
-            entry("SETNX", "SETNX .*", "-ERR SETNX needs to know the key is absent.*", PENDING_CLAIMS),
-            entry("MSETNX", "MSETNX .*", "-ERR MSETNX needs to know the key is absent.*", PENDING_CLAIMS),
-            entry("HSETNX", "HSETNX .*", "-ERR HSETNX needs to know the key is absent.*", PENDING_CLAIMS),
+            entry("SET NX GET", "SET .* NX( .*)?", "-ERR SET with both NX and GET is not supported by CalmDB.*",
+                    "SET NX is a claim decided by the key's authority region, whose decision says whether it wrote "
+                    + "the key, not what the key held; Redis 7.0's old value would be a guess from the local view"),
             entry("strings past 16 MiB", "(SETRANGE|SETBIT|APPEND) .*",
                     "-ERR (string exceeds maximum allowed size \\(proto-max-bulk-len\\)|bit offset is not an "
                     + "integer or out of range)",
