@@ -98,6 +98,10 @@ public final class BenchMain {
     private BenchMain() {}
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("coordination")) {
+            CoordinationBench.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         boolean quick = false;
         Pattern only = null;
         String suite = null;
@@ -188,8 +192,11 @@ public final class BenchMain {
                 usage: ./calmdb bench crdt [--quick] [--only REGEX]
                        ./calmdb bench cost [--quick] [--commands LIST] [--members LIST] [--forks N] [--warmups N]
                                            [--iterations N] [--seconds N]
+                       ./calmdb bench coordination [--port-base N] [--samples N] [--timeout MS] [--host HOST]
                   crdt          CalmDB's CRDTs against Apache Pekko Distributed Data, side by side (about 8 minutes)
                   cost          writes per second on one key as it grows from 10^3 to 10^6 members (about 6 minutes)
+                  coordination  p50/p99 of local and coordinated operations from each region of a running demo
+                                (./calmdb demo [--wan]); see ./calmdb bench coordination --help
                   --quick       smoke run: fewer iterations and smaller sizes (figures not for the record)
                   --only REGEX  run only the benchmarks whose name (for example OrSetAddBenchmark.pekkoAdd) matches
                   --commands    cost: comma-separated, of HSET,HDEL,HINCRBY,SADD,SREM (default: all)
