@@ -200,7 +200,11 @@ public final class CalmNode implements AutoCloseable {
                 .host(config.resp().host()).port(config.resp().port())
                 .bulkBytesMax(config.limits().bulkBytesMax())
                 .threadNamePrefix("calmdb-resp-" + config.replica())
+                .accessControl(accessControl(config))
+                .protectedMode(config.security().protectedMode())
+                .queryBuffersBytesMax(config.security().clientQueryBuffersBytesMax())
                 .build();
+        warnWhenExposed(config);
         CommandRegistry commands = CommandRegistry.standard();
         resp = RespServer.start(respConfig, commands.table(), metrics.instrument(commands.handler(this)), thread.group());
         thread.call(() -> {
@@ -915,6 +919,46 @@ public final class CalmNode implements AutoCloseable {
     // ---- TIME, CONFIG and INFO (issue 9)
 
     /** The front door's settings, for {@code CONFIG GET maxclients}. */
+    // ---- SECURITY (issue 11)
+
+    /** The node's users: the default user with {@code requirepass}, then the ACL file's users when it exists. */
+    private static io.calmdb.server.resp.AccessControl accessControl(NodeConfig config) {
+        NodeConfig.Security security = config.security();
+        io.calmdb.server.resp.AccessControl access = new io.calmdb.server.resp.AccessControl(security.requirepass(),
+                security.aclFile());
+        if (security.aclFile() != null && java.nio.file.Files.exists(security.aclFile())) {
+            String error = access.load();
+            if (error != null) {
+                throw new IllegalStateException("cannot load the ACL file " + security.aclFile() + ": " + error);
+            }
+            if (security.requirepass() != null) {
+                access.requirepass(security.requirepass());
+            }
+        }
+        return access;
+    }
+
+    /** Logs loudly when a port listens beyond loopback while the node takes clients without a password. */
+    private static void warnWhenExposed(NodeConfig config) {
+        NodeConfig.Security security = config.security();
+        boolean exposed = !isLoopbackHost(config.resp().host()) || !isLoopbackHost(config.http().host());
+        if (exposed && security.requirepass() == null && security.aclFile() == null) {
+            LOG.warn("WARNING: node {} listens for clients on {} (RESP) and {} (HTTP), beyond loopback, with no "
+                    + "password: {}. Set 'requirepass' (and 'httpToken') in its YAML, and TLS; see docs/security.md",
+                    config.replica(), config.resp().host(), config.http().host(), security.protectedMode()
+                    ? "protected mode refuses every client that is not on loopback"
+                    : "PROTECTED MODE IS OFF, SO ANYONE WHO CAN REACH THE PORT CAN READ AND WRITE EVERY KEY");
+        }
+        if (exposed && security.httpToken() == null) {
+            LOG.warn("WARNING: node {} serves HTTP on {} without 'httpToken': HTTP writes are refused from clients "
+                    + "not on loopback; see docs/security.md", config.replica(), config.http().host());
+        }
+    }
+
+    private static boolean isLoopbackHost(String host) {
+        return host.equals("127.0.0.1") || host.equals("::1") || host.equals("localhost") || host.startsWith("127.");
+    }
+
     io.calmdb.server.resp.RespServerConfig respConfig() {
         return resp.config();
     }

@@ -32,6 +32,9 @@ import java.util.Set;
  * resp:        { host: 0.0.0.0, port: 6379 }
  * http:        { host: 0.0.0.0, port: 7080 }
  * replication: { host: 0.0.0.0, port: 7379 }
+ * requirepass: a-long-random-password   # the default user's password (see docs/security.md)
+ * aclFile: users.acl                    # optional: Redis ACL users, ACL LOAD / ACL SAVE
+ * httpToken: another-long-random-token  # bearer token the HTTP API needs for writes and admin
  * peers:
  *   - { replica: virginia,  host: 10.0.1.10, port: 7379 }
  *   - { replica: frankfurt, host: 10.0.2.10, port: 7379 }
@@ -46,7 +49,31 @@ public record NodeConfig(
         Endpoint http,
         Endpoint replication,
         List<Peer> peers,
-        Limits limits) {
+        Limits limits,
+        Security security) {
+
+    /**
+     * Who may use the node (issue 11).
+     *
+     * @param requirepass the default user's password, or null for a default user without one (then protected mode
+     *     admits loopback clients only)
+     * @param protectedMode whether a node without a password refuses clients that are not on loopback (default true)
+     * @param aclFile Redis-format ACL file for {@code ACL LOAD}/{@code ACL SAVE}, read at start when it exists, or null
+     * @param httpToken bearer token the HTTP API requires for writes and admin requests, or null for none
+     * @param clientQueryBuffersBytesMax node-wide budget for clients' partly received commands, in bytes
+     */
+    public record Security(String requirepass, boolean protectedMode, Path aclFile, String httpToken,
+                           long clientQueryBuffersBytesMax) {
+        public static Security defaults() {
+            return new Security(null, true, null, null, io.calmdb.server.resp.RespServerConfig.QUERY_BUFFERS_BYTES_MAX_DEFAULT);
+        }
+    }
+
+    /** A configuration with the default security settings. */
+    public NodeConfig(String cluster, ReplicaId replica, Path dataDirectory, FsyncPolicy fsync, Endpoint resp,
+                      Endpoint http, Endpoint replication, List<Peer> peers, Limits limits) {
+        this(cluster, replica, dataDirectory, fsync, resp, http, replication, peers, limits, Security.defaults());
+    }
 
     /** A listen address. */
     public record Endpoint(String host, int port) {
@@ -78,6 +105,7 @@ public record NodeConfig(
         peers = peers == null ? List.of() : List.copyOf(peers);
         limits = limits == null ? Limits.defaults() : limits;
         fsync = fsync == null ? FsyncPolicy.EVERYSEC : fsync;
+        security = security == null ? Security.defaults() : security;
     }
 
     /** Checks every field; the message names the field and says what is wrong. */
@@ -104,6 +132,11 @@ public record NodeConfig(
         require(limits.keyspaceQueueTasksMax() > 0, "limits.keyspaceQueueTasksMax", "must be > 0");
         require(limits.checkpointIntervalMillis() > 0, "limits.checkpointIntervalMillis", "must be > 0");
         require(limits.antiEntropyIntervalMillis() > 0, "limits.antiEntropyIntervalMillis", "must be > 0");
+        require(security.requirepass() == null || !security.requirepass().isEmpty(), "requirepass",
+                "must not be empty (leave it out for no password)");
+        require(security.httpToken() == null || security.httpToken().length() >= 16, "httpToken",
+                "must be at least 16 characters");
+        require(security.clientQueryBuffersBytesMax() > 0, "clientQueryBuffersBytesMax", "must be > 0");
         return this;
     }
 
@@ -138,7 +171,11 @@ public record NodeConfig(
                               @JsonProperty("dataDirectory") String dataDirectory, @JsonProperty("fsync") String fsync,
                               @JsonProperty("resp") FileEndpoint resp, @JsonProperty("http") FileEndpoint http,
                               @JsonProperty("replication") FileEndpoint replication,
-                              @JsonProperty("peers") List<FilePeer> peers, @JsonProperty("limits") FileLimits limits) {}
+                              @JsonProperty("peers") List<FilePeer> peers, @JsonProperty("limits") FileLimits limits,
+                              @JsonProperty("requirepass") String requirepass,
+                              @JsonProperty("protectedMode") Boolean protectedMode,
+                              @JsonProperty("aclFile") String aclFile, @JsonProperty("httpToken") String httpToken,
+                              @JsonProperty("clientQueryBuffersBytesMax") Long clientQueryBuffersBytesMax) {}
 
     /**
      * Reads and validates a YAML configuration file. Unknown keys are errors (a misspelt key must not be silently
@@ -205,7 +242,11 @@ public record NodeConfig(
         }
         return new NodeConfig(raw.cluster(), replicaId(raw.replica(), "replica"), base.resolve(raw.dataDirectory()),
                 fsync, endpoint(raw.resp(), "resp"), endpoint(raw.http(), "http"),
-                endpoint(raw.replication(), "replication"), peers, limits);
+                endpoint(raw.replication(), "replication"), peers, limits, new Security(raw.requirepass(),
+                raw.protectedMode() == null || raw.protectedMode(),
+                raw.aclFile() == null ? null : base.resolve(raw.aclFile()), raw.httpToken(),
+                raw.clientQueryBuffersBytesMax() == null ? Security.defaults().clientQueryBuffersBytesMax()
+                        : raw.clientQueryBuffersBytesMax()));
     }
 
     private static ReplicaId replicaId(String name, String field) {
@@ -245,6 +286,7 @@ public record NodeConfig(
         private Endpoint replication = new Endpoint("127.0.0.1", 0);
         private final List<Peer> peers = new ArrayList<>();
         private Limits limits = Limits.defaults();
+        private Security security = Security.defaults();
 
         private Builder(String cluster, ReplicaId replica, Path dataDirectory) {
             this.cluster = cluster;
@@ -282,9 +324,14 @@ public record NodeConfig(
             return this;
         }
 
+        public Builder security(Security value) {
+            security = value;
+            return this;
+        }
+
         public NodeConfig build() {
-            return new NodeConfig(cluster, replica, dataDirectory, fsync, resp, http, replication, peers, limits)
-                    .validate();
+            return new NodeConfig(cluster, replica, dataDirectory, fsync, resp, http, replication, peers, limits,
+                    security).validate();
         }
     }
 }

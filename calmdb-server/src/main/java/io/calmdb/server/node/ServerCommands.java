@@ -76,6 +76,21 @@ final class ServerCommands {
             immutable("client-output-buffer-limit", node -> "normal 0 0 0 slave 0 0 0 pubsub "
                     + PubSubHub.OUTPUT_BYTES_MAX_DEFAULT + " 0 0"),
             immutable("timeout", node -> "0"),
+            new Parameter("requirepass", node -> node.respConfig().accessControl().requirepassDescription(),
+                    new Setter() {
+                        @Override
+                        public String check(String value) {
+                            return null;
+                        }
+
+                        @Override
+                        public void apply(CalmNode node, String value) {
+                            node.respConfig().accessControl().requirepass(value);
+                        }
+                    }),
+            immutable("protected-mode", node -> node.respConfig().protectedMode() ? "yes" : "no"),
+            immutable("aclfile", node -> node.config().security().aclFile() == null ? ""
+                    : node.config().security().aclFile().toString()),
             new Parameter("busy-reply-threshold", node -> Long.toString(node.scripting().timeLimitMillis()),
                     SCRIPT_TIME_LIMIT),
             new Parameter("lua-time-limit", node -> Long.toString(node.scripting().timeLimitMillis()),

@@ -62,6 +62,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
   private boolean registered;
 
   private volatile int protocolVersion = RespReplies.PROTOCOL_2;
+  /** The user this connection authenticated as, or null before it has (issue 11). */
+  private volatile String userName;
+  /** This connection's share of the node-wide query buffer budget, in bytes, as last accounted. */
+  private long queryBytesAccounted;
   private volatile String name;
   private volatile String libraryName;
   private volatile String libraryVersion;
@@ -135,6 +139,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
   /** Restores the state of a new connection, for {@code RESET}. */
   void reset() {
     server.pubSub().unsubscribeAll(this);
+    authenticateAs(server.config().accessControl().defaultUserNeedsNoPassword() ? AccessControl.DEFAULT_USER : null);
     protocolVersion = RespReplies.PROTOCOL_2;
     name = null;
     endTransaction();
@@ -163,7 +168,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         + (currentName == null ? "" : currentName) + " age=" + (nowNanos - createdNanos) / 1_000_000_000L
         + " idle=" + (nowNanos - lastCommandNanos) / 1_000_000_000L + " flags=" + (channels + patterns > 0 ? "P" : "N") + " db=0 sub=" + channels + " psub=" + patterns
         + " ssub=0 multi=-1"
-        + " cmd=" + lastCommandName + " user=default resp=" + protocolVersion + " lib-name="
+        + " cmd=" + lastCommandName + " user=" + (userName == null ? "default" : userName) + " resp=" + protocolVersion + " lib-name="
         + (libraryName == null ? "" : libraryName) + " lib-ver=" + (libraryVersion == null ? "" : libraryVersion)
         + "\n";
   }
@@ -207,6 +212,14 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
       return;
     }
     registered = true;
+    AccessControl access = server.config().accessControl();
+    if (server.config().protectedMode() && access.defaultUserNeedsNoPassword()
+        && !isLoopback(handlerContext.channel().remoteAddress())) {
+      server.countProtectedModeRefusal();
+      closeAfterRaw(handlerContext, PROTECTED_MODE_DENIED);
+      return;
+    }
+    authenticateAs(access.defaultUserNeedsNoPassword() ? AccessControl.DEFAULT_USER : null);
     handlerContext.fireChannelActive();
   }
 
@@ -220,7 +233,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     }
     cumulation = ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(handlerContext.alloc(),
         cumulation == null ? handlerContext.alloc().buffer(0) : cumulation, input);
+    if (!accountQueryBytes()) {
+      return;
+    }
     decodeAvailable();
+    accountQueryBytes();
   }
 
   @Override
@@ -250,6 +267,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     closing = true;
     waiting.clear();
     releaseBuffers();
+    server.queryBytes(-queryBytesAccounted);
+    queryBytesAccounted = 0;
     endTransaction();
     server.pubSub().unsubscribeAll(this);
     if (registered) {
@@ -334,6 +353,24 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
   private void dispatch(byte[][] arguments) {
     server.countCommand();
     lastCommandNanos = System.nanoTime();
+    if (looksLikeHttp(arguments)) {
+      server.countSecurityAttack();
+      LOG.warn("Possible SECURITY ATTACK detected: connection {} from {} sent an HTTP request ('{}') to the RESP "
+          + "port, as a browser made to reach it by a web page would; connection closed without a reply",
+          id, remoteAddressText(), new String(arguments[0], java.nio.charset.StandardCharsets.ISO_8859_1));
+      closing = true;
+      context.close();
+      return;
+    }
+    Reply accessRefused = accessRefusal(arguments);
+    if (accessRefused != null) {
+      if (transaction != null) {
+        transaction.fail();
+      }
+      server.commandStatistics().error(accessRefused);
+      enqueue(accessRefused);
+      return;
+    }
     if (transaction != null && !TransactionQueue.runsAtOnce(arguments[0])) {
       enqueue(transaction.queue(server.table(), arguments));
       return;
@@ -404,6 +441,161 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         completeLater(new Completion(slot, spec, reply, failure));
       }
     });
+  }
+
+  // ---- ACCESS CONTROL (issue 11)
+
+  /** Redis's protected-mode refusal, worded for CalmDB's configuration file. */
+  static final String PROTECTED_MODE_DENIED = "-DENIED CalmDB is running in protected mode because protected mode is "
+      + "enabled and no password is set for the default user. In this mode connections are only accepted from the "
+      + "loopback interface. If you want to connect from external computers to CalmDB you may adopt one of the "
+      + "following solutions: 1) Set up an authentication password for the default user ('requirepass: PASSWORD' in "
+      + "the node's YAML, or 'CONFIG SET requirepass PASSWORD' from the loopback interface), and use TLS. "
+      + "2) Alternatively disable protected mode by setting 'protectedMode: false' in the node's YAML and restarting "
+      + "the node, but MAKE SURE the node is not reachable from the internet if you do so. NOTE: You only need to do "
+      + "one of the above things in order for the node to start accepting connections from the outside.\r\n";
+  /** The first word of requests that only a browser or an HTTP client sends, lower case. */
+  private static final java.util.Set<String> HTTP_WORDS = java.util.Set.of("post", "host:", "put", "options",
+      "connect", "patch", "delete", "head", "user-agent:", "origin:", "content-type:");
+
+  /** Authenticates this connection as {@code user}, or makes it unauthenticated with null. */
+  void authenticateAs(String user) {
+    userName = user;
+    RespServerConfig config = server.config();
+    if (user == null) {
+      decoder.unauthenticatedBounds(config.preAuthBulkBytesMax(), config.preAuthArgumentsMax());
+    } else {
+      decoder.unauthenticatedBounds(0, 0);
+    }
+  }
+
+  /** The user this connection authenticated as, or null. */
+  String userName() {
+    return userName;
+  }
+
+  private static boolean isLoopback(SocketAddress address) {
+    if (address instanceof java.net.InetSocketAddress inet) {
+      return inet.getAddress() != null && inet.getAddress().isLoopbackAddress();
+    }
+    // Local channels (in-JVM, Unix sockets) are not reachable from another machine.
+    return true;
+  }
+
+  private static boolean looksLikeHttp(byte[][] arguments) {
+    if (arguments[0].length > 16) {
+      return false;
+    }
+    String word = new String(arguments[0], java.nio.charset.StandardCharsets.ISO_8859_1).toLowerCase(java.util.Locale.ROOT);
+    if (HTTP_WORDS.contains(word)) {
+      return true;
+    }
+    // "GET /path HTTP/1.1" as an inline command: GET with a request line's shape.
+    if (arguments.length == 3 && word.equals("get") && arguments[1].length > 0 && arguments[1][0] == '/') {
+      String version = new String(arguments[2], java.nio.charset.StandardCharsets.ISO_8859_1);
+      return version.startsWith("HTTP/");
+    }
+    return false;
+  }
+
+  /** Writes a raw line and closes, for refusals sent before any command is read. */
+  private void closeAfterRaw(ChannelHandlerContext handlerContext, String line) {
+    closing = true;
+    handlerContext.writeAndFlush(handlerContext.alloc().buffer().writeBytes(
+        line.getBytes(java.nio.charset.StandardCharsets.US_ASCII))).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  /**
+   * Accounts this connection's buffered request bytes against the node-wide budget; returns false (after answering
+   * with an error and closing) when the growth would pass it.
+   */
+  private boolean accountQueryBytes() {
+    long held = (cumulation == null ? 0 : cumulation.readableBytes()) + decoder.argumentBytesHeld();
+    long delta = held - queryBytesAccounted;
+    if (delta == 0) {
+      return true;
+    }
+    long total = server.queryBytes(delta);
+    queryBytesAccounted = held;
+    if (delta > 0 && total > server.config().queryBuffersBytesMax() && !closing) {
+      server.countQueryBudgetDisconnection();
+      LOG.warn("client {} from {} disconnected: the node's client query buffers would hold {} bytes, more than "
+          + "queryBuffersBytesMax = {} bytes", id, remoteAddressText(), total, server.config().queryBuffersBytesMax());
+      closeAfter(Reply.error("ERR the node's budget for partly received commands (queryBuffersBytesMax = "
+          + server.config().queryBuffersBytesMax() + " bytes) is used up; closing this connection"));
+      server.queryBytes(-queryBytesAccounted);
+      queryBytesAccounted = 0;
+      return false;
+    }
+    return true;
+  }
+
+  /** The refusal of a command this connection may not run yet or at all, or null when it may. */
+  private Reply accessRefusal(byte[][] arguments) {
+    CommandSpec spec = server.table().lookup(arguments[0]);
+    if (spec == null || !spec.acceptsArgumentCount(arguments.length)) {
+      return null;
+    }
+    String user = userName;
+    if (user == null) {
+      return spec.flags().contains(CommandFlag.NO_AUTH) ? null : Reply.error("NOAUTH Authentication required.");
+    }
+    AccessControl.User current = server.config().accessControl().user(user);
+    if (current == null || !current.enabled()) {
+      // The user was deleted or disabled since this connection authenticated: Redis disconnects such clients.
+      authenticateAs(null);
+      return Reply.error("NOAUTH Authentication required.");
+    }
+    if (current.unrestricted()) {
+      return null;
+    }
+    String subcommand = CONTAINERS.contains(spec.name()) && arguments.length > 1
+        ? new String(arguments[1], java.nio.charset.StandardCharsets.UTF_8).toLowerCase(java.util.Locale.ROOT) : null;
+    if (!current.mayRun(spec, subcommand)) {
+      return Reply.error("NOPERM this user has no permissions to run the '" + fullName(spec, arguments)
+          + "' command");
+    }
+    if (spec.hasKeys()) {
+      boolean write = !spec.flags().contains(CommandFlag.READONLY);
+      int last = spec.lastKey() < 0 ? arguments.length + spec.lastKey() : Math.min(spec.lastKey(), arguments.length - 1);
+      for (int index = spec.firstKey(); index <= last; index += spec.keyStep()) {
+        if (!current.mayAccessKey(arguments[index], write)) {
+          return Reply.error("NOPERM this user has no permissions to access one of the keys used as arguments");
+        }
+      }
+    }
+    Reply channels = channelRefusal(current, spec.name(), arguments);
+    return channels;
+  }
+
+  private static Reply channelRefusal(AccessControl.User user, String name, byte[][] arguments) {
+    int first;
+    int last;
+    boolean patterns = false;
+    switch (name) {
+      case "publish", "spublish" -> {
+        first = 1;
+        last = 1;
+      }
+      case "subscribe", "ssubscribe" -> {
+        first = 1;
+        last = arguments.length - 1;
+      }
+      case "psubscribe" -> {
+        first = 1;
+        last = arguments.length - 1;
+        patterns = true;
+      }
+      default -> {
+        return null;
+      }
+    }
+    for (int index = first; index <= last; index++) {
+      if (!user.mayUseChannel(arguments[index], patterns)) {
+        return Reply.error("NOPERM this user has no permissions to access one of the channels used as arguments");
+      }
+    }
+    return null;
   }
 
   // Pub/sub (issue 9).

@@ -39,6 +39,12 @@ final class ConnectionCommands {
       new Entry(CommandSpec.builder("command", -1).group("server").since("2.8.13")
           .summary("Returns detailed information about all commands.").flags(LOADING, STALE).build(),
           (connection, server, arguments) -> Outcome.of(command(server.table(), arguments))),
+      new Entry(connection("auth", -2, "Authenticates the connection.", NOSCRIPT, LOADING, STALE, FAST, NO_AUTH),
+          (connection, server, arguments) -> Outcome.of(auth(connection, server, arguments))),
+      new Entry(CommandSpec.builder("acl", -2).group("server").since("6.0.0")
+          .summary("ACL SETUSER, GETUSER, DELUSER, LIST, USERS, WHOAMI, CAT, LOAD, SAVE: users and permissions.")
+          .flags(NOSCRIPT, LOADING, STALE).build(),
+          (connection, server, arguments) -> Outcome.of(acl(connection, server, arguments))),
       new Entry(connection("reset", 1, "Resets the connection.", NOSCRIPT, LOADING, STALE, FAST, NO_AUTH),
           (connection, server, arguments) -> {
             connection.reset();
@@ -337,6 +343,133 @@ final class ConnectionCommands {
     return true;
   }
 
+  // ---- AUTH and ACL (issue 11)
+
+  static final String WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled.";
+
+  private static Reply auth(ClientConnection connection, NettyRespServer server, byte[][] arguments) {
+    if (arguments.length > 3) {
+      return Reply.error(CommandErrors.SYNTAX);
+    }
+    AccessControl access = server.config().accessControl();
+    String user = arguments.length == 3 ? new String(arguments[1], StandardCharsets.UTF_8) : AccessControl.DEFAULT_USER;
+    byte[] password = arguments[arguments.length - 1];
+    if (arguments.length == 2 && access.defaultUserNeedsNoPassword()) {
+      return Reply.error("ERR AUTH <password> called without any password configured for the default user. Are you "
+          + "sure your configuration is correct?");
+    }
+    if (access.authenticate(user, password) == null) {
+      server.countAuthFailure();
+      return Reply.error(WRONGPASS);
+    }
+    connection.authenticateAs(user);
+    return Reply.ok();
+  }
+
+  private static Reply acl(ClientConnection connection, NettyRespServer server, byte[][] arguments) {
+    AccessControl access = server.config().accessControl();
+    String subcommand = lower(arguments[1]);
+    switch (subcommand) {
+      case "whoami" -> {
+        if (arguments.length != 2) {
+          return Reply.error("ERR wrong number of arguments for 'acl|whoami' command");
+        }
+        String user = connection.userName();
+        return Reply.bulk(user == null ? AccessControl.DEFAULT_USER : user);
+      }
+      case "users" -> {
+        return Reply.array(access.userNames().stream().map(Reply::bulk).toList());
+      }
+      case "list" -> {
+        return Reply.array(access.describeAll().stream().map(Reply::bulk).toList());
+      }
+      case "setuser" -> {
+        if (arguments.length < 3) {
+          return Reply.error("ERR wrong number of arguments for 'acl|setuser' command");
+        }
+        List<String> rules = new ArrayList<>();
+        for (int index = 3; index < arguments.length; index++) {
+          rules.add(new String(arguments[index], StandardCharsets.UTF_8));
+        }
+        String error = access.setUser(new String(arguments[2], StandardCharsets.UTF_8), rules);
+        return error == null ? Reply.ok() : Reply.error(error);
+      }
+      case "deluser" -> {
+        if (arguments.length < 3) {
+          return Reply.error("ERR wrong number of arguments for 'acl|deluser' command");
+        }
+        List<String> names = new ArrayList<>();
+        for (int index = 2; index < arguments.length; index++) {
+          String name = new String(arguments[index], StandardCharsets.UTF_8);
+          if (name.equals(AccessControl.DEFAULT_USER)) {
+            return Reply.error("ERR The 'default' user cannot be removed");
+          }
+          names.add(name);
+        }
+        return Reply.integer(access.deleteUsers(names));
+      }
+      case "getuser" -> {
+        if (arguments.length != 3) {
+          return Reply.error("ERR wrong number of arguments for 'acl|getuser' command");
+        }
+        AccessControl.User user = access.user(new String(arguments[2], StandardCharsets.UTF_8));
+        if (user == null) {
+          return Reply.nilArray();
+        }
+        StringBuilder keys = new StringBuilder();
+        for (AccessControl.KeyPattern pattern : user.keyPatterns()) {
+          keys.append(keys.isEmpty() ? "" : " ").append(pattern.describe());
+        }
+        StringBuilder channels = new StringBuilder(user.allChannels() ? "&*" : "");
+        for (String pattern : user.channelPatterns()) {
+          channels.append(channels.isEmpty() ? "" : " ").append('&').append(pattern);
+        }
+        return Reply.mapOfPairs(List.of(
+            Reply.bulk("flags"), Reply.array(user.flags().stream().map(Reply::bulk).toList()),
+            Reply.bulk("passwords"), Reply.array(user.passwordDigests().stream().sorted().map(Reply::bulk).toList()),
+            Reply.bulk("commands"), Reply.bulk(String.join(" ", user.commandRules())),
+            Reply.bulk("keys"), Reply.bulk(keys.toString()),
+            Reply.bulk("channels"), Reply.bulk(channels.toString()),
+            Reply.bulk("selectors"), Reply.array(List.of())));
+      }
+      case "cat" -> {
+        if (arguments.length == 2) {
+          return Reply.array(AccessControl.CATEGORIES.stream().map(Reply::bulk).toList());
+        }
+        String category = lower(arguments[2]);
+        if (!AccessControl.CATEGORIES.contains(category)) {
+          return Reply.error("ERR Unknown category '" + category + "'");
+        }
+        List<Reply> names = new ArrayList<>();
+        for (CommandSpec spec : server.table().all()) {
+          if (AccessControl.categories(spec).contains(category)) {
+            names.add(Reply.bulk(spec.name()));
+          }
+        }
+        return Reply.array(names);
+      }
+      case "load" -> {
+        String error = access.load();
+        return error == null ? Reply.ok() : Reply.error(error);
+      }
+      case "save" -> {
+        String error = access.save();
+        return error == null ? Reply.ok() : Reply.error(error);
+      }
+      case "help" -> {
+        return Reply.array(List.of(Reply.simple("ACL <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"),
+            Reply.simple("CAT [<category>]"), Reply.simple("DELUSER <username> [<username> ...]"),
+            Reply.simple("GETUSER <username>"), Reply.simple("LIST"), Reply.simple("LOAD"), Reply.simple("SAVE"),
+            Reply.simple("SETUSER <username> <attribute> [<attribute> ...]"), Reply.simple("USERS"),
+            Reply.simple("WHOAMI"), Reply.simple("HELP")));
+      }
+      default -> {
+        return Reply.error("ERR unknown subcommand '" + new String(arguments[1], StandardCharsets.UTF_8)
+            + "'. Try ACL HELP.");
+      }
+    }
+  }
+
   // HELLO
 
   private static Reply hello(ClientConnection connection, NettyRespServer server, byte[][] arguments) {
@@ -356,14 +489,14 @@ final class ConnectionCommands {
     }
     String newName = null;
     boolean setName = false;
+    String authUser = null;
+    byte[] authPassword = null;
     for (int index = next; index < arguments.length; index++) {
       int remaining = arguments.length - 1 - index;
       String option = lower(arguments[index]);
       if (option.equals("auth") && remaining >= 2) {
-        // No password is configured: like Redis's "nopass" default user, the default user accepts any password.
-        if (!lower(arguments[index + 1]).equals("default")) {
-          return Reply.error("WRONGPASS invalid username-password pair or user is disabled.");
-        }
+        authUser = new String(arguments[index + 1], StandardCharsets.UTF_8);
+        authPassword = arguments[index + 2];
         index += 2;
       } else if (option.equals("setname") && remaining >= 1) {
         byte[] name = arguments[index + 1];
@@ -379,6 +512,17 @@ final class ConnectionCommands {
       }
     }
     // Options are all validated before any takes effect, as in Redis.
+    if (authUser != null) {
+      if (server.config().accessControl().authenticate(authUser, authPassword) == null) {
+        server.countAuthFailure();
+        return Reply.error(WRONGPASS);
+      }
+      connection.authenticateAs(authUser);
+    } else if (connection.userName() == null) {
+      return Reply.error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
+          + "<proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol "
+          + "version at the same time");
+    }
     if (setName) {
       connection.name(newName);
     }

@@ -39,6 +39,11 @@ final class NettyRespServer implements RespServer {
   private final LongAdder connectionsRejected = new LongAdder();
   private final LongAdder commandsProcessed = new LongAdder();
   private final LongAdder protocolErrors = new LongAdder();
+  private final AtomicLong queryBytes = new AtomicLong();
+  private final LongAdder queryBudgetDisconnections = new LongAdder();
+  private final LongAdder securityAttacks = new LongAdder();
+  private final LongAdder authFailures = new LongAdder();
+  private final LongAdder protectedModeRefusals = new LongAdder();
   private final PubSubHub pubSub = new PubSubHub(PubSubHub.OUTPUT_BYTES_MAX_DEFAULT);
   private final CommandStatistics commandStatistics = new CommandStatistics();
   private volatile Channel serverChannel;
@@ -184,6 +189,33 @@ final class NettyRespServer implements RespServer {
 
   void countProtocolError() {
     protocolErrors.increment();
+  }
+
+  /** Adds {@code delta} bytes to the node-wide total of buffered partial commands and returns the new total. */
+  long queryBytes(long delta) {
+    return queryBytes.addAndGet(delta);
+  }
+
+  void countQueryBudgetDisconnection() {
+    queryBudgetDisconnections.increment();
+  }
+
+  void countAuthFailure() {
+    authFailures.increment();
+  }
+
+  void countSecurityAttack() {
+    securityAttacks.increment();
+  }
+
+  void countProtectedModeRefusal() {
+    protectedModeRefusals.increment();
+  }
+
+  @Override
+  public SecurityStatistics securityStatistics() {
+    return new SecurityStatistics(queryBytes.get(), queryBudgetDisconnections.sum(), securityAttacks.sum(),
+        protectedModeRefusals.sum(), authFailures.sum());
   }
 
   @Override

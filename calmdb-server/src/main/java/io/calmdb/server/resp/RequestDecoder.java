@@ -38,12 +38,31 @@ final class RequestDecoder {
   private long bulkLengthPending = -1;
   private long commandBytes;
   private ArrayList<byte[]> arguments;
+  /** Bytes of the arguments of the current, incomplete command decoded so far. */
+  private long argumentBytesHeld;
+  /** The tighter bounds of a connection that has not authenticated, or 0 when it has. */
+  private int unauthenticatedBulkBytesMax;
+  private int unauthenticatedArgumentsMax;
 
   RequestDecoder(int bulkBytesMax, int multibulkArgumentsMax, int inlineBytesMax, long commandBytesMax) {
     this.bulkBytesMax = bulkBytesMax;
     this.multibulkArgumentsMax = multibulkArgumentsMax;
     this.inlineBytesMax = inlineBytesMax;
     this.commandBytesMax = commandBytesMax;
+  }
+
+  /**
+   * Applies Redis 7's bounds for clients that have not authenticated ({@code bulkBytes}, {@code argumentCount}), or
+   * lifts them when both are 0.
+   */
+  void unauthenticatedBounds(int bulkBytes, int argumentCount) {
+    unauthenticatedBulkBytesMax = bulkBytes;
+    unauthenticatedArgumentsMax = argumentCount;
+  }
+
+  /** The bytes of the arguments of a partly received command that this decoder holds. */
+  long argumentBytesHeld() {
+    return argumentBytesHeld;
   }
 
   static RequestDecoder of(RespServerConfig config) {
@@ -82,6 +101,9 @@ final class RequestDecoder {
         if (count < -1 || count > multibulkArgumentsMax) {
           throw new RespProtocolException("invalid multibulk length");
         }
+        if (unauthenticatedArgumentsMax > 0 && count > unauthenticatedArgumentsMax) {
+          throw new RespProtocolException("unauthenticated multibulk length");
+        }
         if (count <= 0) {
           continue;
         }
@@ -105,6 +127,9 @@ final class RequestDecoder {
           if (length < 0 || length > bulkBytesMax) {
             throw new RespProtocolException("invalid bulk length");
           }
+          if (unauthenticatedBulkBytesMax > 0 && length > unauthenticatedBulkBytesMax) {
+            throw new RespProtocolException("unauthenticated bulk length");
+          }
           commandBytes += length;
           if (commandBytes > commandBytesMax) {
             throw new RespProtocolException("command exceeds " + commandBytesMax + " bytes");
@@ -121,11 +146,13 @@ final class RequestDecoder {
           throw new RespProtocolException("expected CRLF after bulk string of " + bulkLengthPending + " bytes");
         }
         arguments.add(argument);
+        argumentBytesHeld += argument.length;
         bulkLengthPending = -1;
       }
       byte[][] complete = arguments.toArray(new byte[0][]);
       arguments = null;
       argumentsExpected = -1;
+      argumentBytesHeld = 0;
       return complete;
     }
   }

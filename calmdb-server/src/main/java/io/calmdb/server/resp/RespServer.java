@@ -59,6 +59,16 @@ public interface RespServer extends AutoCloseable {
   /** Per-command calls, times and errors, and the bytes read and written, for {@code INFO}. */
   CommandStatistics commandStatistics();
 
+  /**
+   * The front door's security counters: bytes of partial commands buffered now, connections closed for the query
+   * buffer budget, HTTP requests dropped, clients refused by protected mode, and failed AUTH/HELLO passwords.
+   */
+  record SecurityStatistics(long queryBufferBytes, long queryBudgetDisconnections, long securityAttacks,
+      long protectedModeRefusals, long authFailures) {}
+
+  /** See {@link SecurityStatistics}. */
+  SecurityStatistics securityStatistics();
+
   /** Counters since start; cheap, for {@code INFO} and metrics. */
   RespServerStatistics statistics();
 

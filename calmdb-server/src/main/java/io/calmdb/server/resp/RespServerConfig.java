@@ -30,11 +30,20 @@ import java.util.Objects;
  * @param nativeTransport whether to use Linux epoll when available (NIO otherwise)
  * @param threadNamePrefix prefix of the names of the server's threads, for thread dumps and profiles
  * @param stopTimeoutMillis longest {@link RespServer#stop()} waits for connections and threads to end
+ * @param accessControl the users, passwords and permissions connections are checked against (mutable state the
+ *     server shares with {@code ACL}, {@code CONFIG SET requirepass} and the node)
+ * @param protectedMode whether a node whose default user has no password refuses clients not on loopback
+ * @param preAuthBulkBytesMax largest bulk string accepted before the connection authenticates, Redis's 16 KiB
+ * @param preAuthArgumentsMax most arguments in one request before the connection authenticates, Redis's 10
+ * @param queryBuffersBytesMax node-wide budget for the bytes of all connections' partly received commands (the
+ *     input buffer plus the arguments decoded so far); a connection whose growth would pass it gets an error and is
+ *     closed, so a crowd of slow or partial senders cannot exhaust memory
  */
 public record RespServerConfig(String host, int port, int ioThreads, int bulkBytesMax, int multibulkArgumentsMax,
     int inlineBytesMax, long commandBytesMax, int pipelineCommandsMax, int replyBacklogBytesMax, int connectionsMax,
     String serverName, String serverVersion, boolean nativeTransport, String threadNamePrefix,
-    long stopTimeoutMillis) {
+    long stopTimeoutMillis, AccessControl accessControl, boolean protectedMode, int preAuthBulkBytesMax,
+    int preAuthArgumentsMax, long queryBuffersBytesMax) {
 
   /** Loopback: exposing a node to the network is a deployment decision, made in its configuration. */
   public static final String HOST_DEFAULT = "127.0.0.1";
@@ -66,6 +75,16 @@ public record RespServerConfig(String host, int port, int ioThreads, int bulkByt
   public static final String SERVER_VERSION_DEFAULT = "7.2.0";
   /** Five seconds for a clean stop. */
   public static final long STOP_TIMEOUT_MILLIS_DEFAULT = 5_000;
+  /** Redis 7's bound on a bulk string from a client that has not authenticated: 16 KiB. */
+  public static final int PRE_AUTH_BULK_BYTES_MAX_DEFAULT = 16 * 1024;
+  /** Redis 7's bound on the arguments of a request from a client that has not authenticated. */
+  public static final int PRE_AUTH_ARGUMENTS_MAX_DEFAULT = 10;
+  /**
+   * A quarter of the JVM's largest heap, at least 32 MiB: room for several maximal commands in flight at once, and
+   * far from an {@code OutOfMemoryError}.
+   */
+  public static final long QUERY_BUFFERS_BYTES_MAX_DEFAULT = Math.max(32L * 1024 * 1024,
+      Runtime.getRuntime().maxMemory() / 4);
 
   /** Validates every field, naming the offending one. */
   public RespServerConfig {
@@ -83,6 +102,10 @@ public record RespServerConfig(String host, int port, int ioThreads, int bulkByt
     requireRange("replyBacklogBytesMax", replyBacklogBytesMax, 2, Integer.MAX_VALUE);
     requireRange("connectionsMax", connectionsMax, 1, Integer.MAX_VALUE);
     requireRange("stopTimeoutMillis", stopTimeoutMillis, 1, Long.MAX_VALUE);
+    Objects.requireNonNull(accessControl, "accessControl");
+    requireRange("preAuthBulkBytesMax", preAuthBulkBytesMax, 1, bulkBytesMax);
+    requireRange("preAuthArgumentsMax", preAuthArgumentsMax, 2, multibulkArgumentsMax);
+    requireRange("queryBuffersBytesMax", queryBuffersBytesMax, 1, Long.MAX_VALUE);
   }
 
   /** A builder holding the defaults. */
@@ -118,6 +141,11 @@ public record RespServerConfig(String host, int port, int ioThreads, int bulkByt
     private boolean nativeTransport = true;
     private String threadNamePrefix = "calmdb-resp";
     private long stopTimeoutMillis = STOP_TIMEOUT_MILLIS_DEFAULT;
+    private AccessControl accessControl;
+    private boolean protectedMode = true;
+    private int preAuthBulkBytesMax = PRE_AUTH_BULK_BYTES_MAX_DEFAULT;
+    private int preAuthArgumentsMax = PRE_AUTH_ARGUMENTS_MAX_DEFAULT;
+    private long queryBuffersBytesMax = QUERY_BUFFERS_BYTES_MAX_DEFAULT;
 
     private Builder() {}
 
@@ -211,11 +239,44 @@ public record RespServerConfig(String host, int port, int ioThreads, int bulkByt
       return this;
     }
 
+    /** See {@link RespServerConfig#accessControl()}; an open one (nopass default user) when not set. */
+    public Builder accessControl(AccessControl value) {
+      accessControl = value;
+      return this;
+    }
+
+    /** See {@link RespServerConfig#protectedMode()}. */
+    public Builder protectedMode(boolean value) {
+      protectedMode = value;
+      return this;
+    }
+
+    /** See {@link RespServerConfig#preAuthBulkBytesMax()}. */
+    public Builder preAuthBulkBytesMax(int value) {
+      preAuthBulkBytesMax = value;
+      return this;
+    }
+
+    /** See {@link RespServerConfig#preAuthArgumentsMax()}. */
+    public Builder preAuthArgumentsMax(int value) {
+      preAuthArgumentsMax = value;
+      return this;
+    }
+
+    /** See {@link RespServerConfig#queryBuffersBytesMax()}. */
+    public Builder queryBuffersBytesMax(long value) {
+      queryBuffersBytesMax = value;
+      return this;
+    }
+
     /** The validated configuration. */
     public RespServerConfig build() {
       return new RespServerConfig(host, port, ioThreads, bulkBytesMax, multibulkArgumentsMax, inlineBytesMax,
           commandBytesMax, pipelineCommandsMax, replyBacklogBytesMax, connectionsMax, serverName, serverVersion,
-          nativeTransport, threadNamePrefix, stopTimeoutMillis);
+          nativeTransport, threadNamePrefix, stopTimeoutMillis,
+          accessControl == null ? AccessControl.open() : accessControl, protectedMode,
+          Math.min(preAuthBulkBytesMax, bulkBytesMax), Math.min(preAuthArgumentsMax, multibulkArgumentsMax),
+          queryBuffersBytesMax);
     }
   }
 }

@@ -88,6 +88,11 @@ final class TransactionQueue {
     return Reply.simple("QUEUED");
   }
 
+  /** Marks the transaction failed: a command was refused before it could be queued (NOAUTH, NOPERM). */
+  void fail() {
+    failed = true;
+  }
+
   boolean failed() {
     return failed;
   }

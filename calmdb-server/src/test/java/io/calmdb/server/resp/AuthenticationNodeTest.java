@@ -1,0 +1,216 @@
+package io.calmdb.server.resp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.calmdb.crdt.ReplicaId;
+import io.calmdb.server.node.CalmNode;
+import io.calmdb.server.node.NodeConfig;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisAccessControlException;
+
+/**
+ * A node with {@code requirepass} and an ACL file, used through redis-cli, redis-py, Jedis and raw sockets: the
+ * replies and error lines are redis-server 7.0.15's.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class AuthenticationNodeTest {
+  private static final String PASSWORD = "correct horse battery staple";
+  private CalmNode node;
+  private int port;
+  private Path aclFile;
+
+  @BeforeAll
+  void start(@TempDir Path directory) throws IOException {
+    aclFile = directory.resolve("users.acl");
+    Files.writeString(aclFile, "user reader on >readpw ~public:* resetchannels -@all +@read +ping\n"
+        + "user app on #" + AccessControl.digest("apppw".getBytes(StandardCharsets.UTF_8))
+        + " ~app:* &app.* -@all +@read +@write +@connection +@transaction +publish +subscribe -@dangerous\n");
+    NodeConfig config = NodeConfig.builder("auth-test", ReplicaId.of("virginia"), directory.resolve("data"))
+        .security(new NodeConfig.Security(PASSWORD, true, aclFile, null,
+            RespServerConfig.QUERY_BUFFERS_BYTES_MAX_DEFAULT))
+        .build();
+    node = CalmNode.start(config);
+    port = node.respPort();
+  }
+
+  @AfterAll
+  void stop() {
+    node.close();
+  }
+
+  @Test
+  void redisCliWithoutAPasswordGetsNoauth_andWithTheRightOneWorks() throws Exception {
+    assertThat(RedisCli.run(port, "GET", "x")).isEqualTo("NOAUTH Authentication required.");
+    assertThat(RedisCli.run(port, "-a", PASSWORD, "--no-auth-warning", "SET", "x", "1")).isEqualTo("OK");
+    assertThat(RedisCli.run(port, "-a", PASSWORD, "--no-auth-warning", "GET", "x")).isEqualTo("1");
+    assertThat(RedisCli.run(port, "-a", "wrong", "--no-auth-warning", "GET", "x"))
+        .contains("WRONGPASS invalid username-password pair or user is disabled.");
+  }
+
+  @Test
+  void helloWithAWrongPasswordIsRefused_andWithTheRightOneAuthenticates() throws IOException {
+    try (RawRespClient raw = new RawRespClient(port)) {
+      raw.command("HELLO", "3", "AUTH", "default", "wrong");
+      assertThat(raw.readReply()).isEqualTo("-WRONGPASS invalid username-password pair or user is disabled.");
+      raw.command("HELLO", "2");
+      assertThat(raw.readReply()).startsWith("-NOAUTH HELLO must be called with the client already authenticated");
+      raw.command("GET", "x");
+      assertThat(raw.readReply()).isEqualTo("-NOAUTH Authentication required.");
+      raw.command("AUTH", PASSWORD);
+      assertThat(raw.readReply()).isEqualTo("+OK");
+      raw.command("ACL", "WHOAMI");
+      assertThat(raw.readReply()).isEqualTo("$default");
+    }
+  }
+
+  @Test
+  void redisPyAndJedisConnectWithAPasswordAndAnAclUser() throws Exception {
+    String output = RedisPy.run("""
+        import os, redis
+        r = redis.Redis(port=int(os.environ['PORT']), password=%s)
+        r.set('py:k', 'v')
+        print(r.get('py:k').decode())
+        u = redis.Redis(port=int(os.environ['PORT']), username='app', password='apppw')
+        u.set('app:1', 'one')
+        print(u.get('app:1').decode())
+        try:
+            u.set('other', 'x')
+        except redis.exceptions.NoPermissionError as e:
+            print('refused', e)
+        try:
+            redis.Redis(port=int(os.environ['PORT']), password='wrong').ping()
+        except (redis.exceptions.AuthenticationError, redis.exceptions.ResponseError) as e:
+            print('wrong', e)
+        """.formatted("'" + PASSWORD + "'"), port);
+    assertThat(output.lines()).containsExactly("v", "one",
+        "refused this user has no permissions to access one of the keys used as arguments",
+        "wrong WRONGPASS invalid username-password pair or user is disabled.");
+
+    try (Jedis jedis = new Jedis(new HostAndPort("127.0.0.1", port),
+        DefaultJedisClientConfig.builder().password(PASSWORD).timeoutMillis(10_000).build())) {
+      assertThat(jedis.set("jedis:k", "v")).isEqualTo("OK");
+      assertThat(jedis.get("jedis:k")).isEqualTo("v");
+    }
+    assertThatThrownBy(() -> {
+      try (Jedis jedis = new Jedis(new HostAndPort("127.0.0.1", port),
+          DefaultJedisClientConfig.builder().password("wrong").timeoutMillis(10_000).build())) {
+        jedis.ping();
+      }
+    }).isInstanceOf(JedisAccessControlException.class).hasMessageContaining("WRONGPASS");
+  }
+
+  @Test
+  void anAclUserIsHeldToItsCommandsKeysAndChannels() throws IOException {
+    try (RawRespClient raw = new RawRespClient(port)) {
+      raw.command("AUTH", "reader", "readpw");
+      assertThat(raw.readReply()).isEqualTo("+OK");
+      raw.command("GET", "public:a");
+      assertThat(raw.readReply()).isEqualTo("$nil");
+      raw.command("GET", "private:a");
+      assertThat(raw.readReply())
+          .isEqualTo("-NOPERM this user has no permissions to access one of the keys used as arguments");
+      raw.command("SET", "public:a", "1");
+      assertThat(raw.readReply()).isEqualTo("-NOPERM this user has no permissions to run the 'set' command");
+      raw.command("FLUSHALL");
+      assertThat(raw.readReply()).isEqualTo("-NOPERM this user has no permissions to run the 'flushall' command");
+      raw.command("CONFIG", "SET", "requirepass", "");
+      assertThat(raw.readReply())
+          .isEqualTo("-NOPERM this user has no permissions to run the 'config|set' command");
+      raw.command("CLUSTER", "PARTITION", "frankfurt");
+      assertThat(raw.readReply())
+          .isEqualTo("-NOPERM this user has no permissions to run the 'cluster|partition' command");
+    }
+    try (RawRespClient raw = new RawRespClient(port)) {
+      raw.command("AUTH", "app", "apppw");
+      assertThat(raw.readReply()).isEqualTo("+OK");
+      raw.command("PUBLISH", "other", "m");
+      assertThat(raw.readReply())
+          .isEqualTo("-NOPERM this user has no permissions to access one of the channels used as arguments");
+      raw.command("PUBLISH", "app.news", "m");
+      assertThat(raw.readReply()).isEqualTo(":0");
+      raw.command("MULTI");
+      assertThat(raw.readReply()).isEqualTo("+OK");
+      raw.command("SET", "app:t", "1");
+      assertThat(raw.readReply()).isEqualTo("+QUEUED");
+      raw.command("SET", "elsewhere", "1");
+      assertThat(raw.readReply()).startsWith("-NOPERM");
+      raw.command("EXEC");
+      assertThat(raw.readReply()).isEqualTo("-EXECABORT Transaction discarded because of previous errors.");
+      raw.command("GET", "app:t");
+      assertThat(raw.readReply()).as("a failed transaction runs nothing").isEqualTo("$nil");
+    }
+  }
+
+  @Test
+  void aclSetuserGetuserListDeluserAndSaveWorkAsInRedis() throws IOException {
+    try (RawRespClient raw = new RawRespClient(port)) {
+      raw.command("AUTH", PASSWORD);
+      assertThat(raw.readReply()).isEqualTo("+OK");
+      raw.command("ACL", "SETUSER", "bob", "on", ">pw", "~bob:*", "+@read");
+      assertThat(raw.readReply()).isEqualTo("+OK");
+      raw.command("ACL", "SETUSER", "bob", "bogus");
+      assertThat(raw.readReply()).isEqualTo("-ERR Error in ACL SETUSER modifier 'bogus': Syntax error");
+      raw.command("ACL", "LIST");
+      String list = raw.readReply();
+      assertThat(list).contains("user bob on #" + AccessControl.digest("pw".getBytes(StandardCharsets.UTF_8))
+          + " ~bob:* resetchannels -@all +@read");
+      assertThat(list).contains("user default on #" + AccessControl.digest(PASSWORD.getBytes(StandardCharsets.UTF_8))
+          + " ~* &* +@all");
+      raw.command("ACL", "SAVE");
+      assertThat(raw.readReply()).isEqualTo("+OK");
+      assertThat(Files.readString(aclFile)).contains("user bob on #").doesNotContain(">pw").doesNotContain("readpw");
+      raw.command("ACL", "DELUSER", "bob", "nobody");
+      assertThat(raw.readReply()).isEqualTo(":1");
+      raw.command("ACL", "DELUSER", "default");
+      assertThat(raw.readReply()).isEqualTo("-ERR The 'default' user cannot be removed");
+      raw.command("ACL", "LOAD");
+      assertThat(raw.readReply()).isEqualTo("+OK");
+      raw.command("ACL", "USERS");
+      assertThat(raw.readReply()).contains("bob").contains("reader").contains("app").contains("default");
+      raw.command("ACL", "CAT");
+      assertThat(raw.readReply()).contains("dangerous").contains("keyspace");
+    }
+  }
+
+  @Test
+  void anUnauthenticatedClientMaySendOnlySmallRequests() throws IOException {
+    try (RawRespClient raw = new RawRespClient(port)) {
+      raw.send("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$" + (RespServerConfig.PRE_AUTH_BULK_BYTES_MAX_DEFAULT + 1) + "\r\n");
+      assertThat(raw.readReply()).isEqualTo("-ERR Protocol error: unauthenticated bulk length");
+      assertThat(raw.closedByServer()).isTrue();
+    }
+    try (RawRespClient raw = new RawRespClient(port)) {
+      raw.send("*11\r\n");
+      assertThat(raw.readReply()).isEqualTo("-ERR Protocol error: unauthenticated multibulk length");
+      assertThat(raw.closedByServer()).isTrue();
+    }
+  }
+
+  @Test
+  void anHttpPostToTheRespPortIsDroppedWithoutRunningIt() throws IOException {
+    try (RawRespClient raw = new RawRespClient(port)) {
+      raw.send("POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 9\r\n\r\nSET pwn 1");
+      assertThat(raw.closedByServer()).isTrue();
+    }
+    try (RawRespClient raw = new RawRespClient(port)) {
+      raw.command("AUTH", PASSWORD);
+      assertThat(raw.readReply()).isEqualTo("+OK");
+      raw.command("EXISTS", "pwn");
+      assertThat(raw.readReply()).isEqualTo(":0");
+      raw.command("CONFIG", "GET", "protected-mode");
+      assertThat(raw.readReply()).contains("yes");
+    }
+  }
+}
