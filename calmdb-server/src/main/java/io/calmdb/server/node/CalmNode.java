@@ -572,6 +572,14 @@ public final class CalmNode implements AutoCloseable {
                 commandStatistics.inputBytes(), commandStatistics.outputBytes(), front.connectionsRejected(),
                 core.keysExpired(), resp.pubSub().activeChannels(null).size(), resp.pubSub().patternCount(),
                 commandStatistics.errorReplies(), resp.pubSub().outputLimitDisconnections()));
+        Map<String, Object> stats = sections.get("stats");
+        io.calmdb.server.resp.RespServer.SecurityStatistics security = resp.securityStatistics();
+        stats.put("client_query_buffers_bytes", security.queryBufferBytes());
+        stats.put("client_query_buffers_bytes_max", resp.config().queryBuffersBytesMax());
+        stats.put("client_query_budget_disconnections", security.queryBudgetDisconnections());
+        stats.put("security_attack_connections_dropped", security.securityAttacks());
+        stats.put("protected_mode_refusals", security.protectedModeRefusals());
+        stats.put("acl_access_denied_auth", security.authFailures());
         Map<String, Object> replication = new LinkedHashMap<>();
         replication.put("role", "active-active");
         replication.put("replica_id", config.replica().name());

@@ -213,8 +213,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     }
     registered = true;
     AccessControl access = server.config().accessControl();
-    if (server.config().protectedMode() && access.defaultUserNeedsNoPassword()
-        && !isLoopback(handlerContext.channel().remoteAddress())) {
+    if (refusedByProtectedMode(server.config(), handlerContext.channel().remoteAddress())) {
       server.countProtectedModeRefusal();
       closeAfterRaw(handlerContext, PROTECTED_MODE_DENIED);
       return;
@@ -472,6 +471,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
   /** The user this connection authenticated as, or null. */
   String userName() {
     return userName;
+  }
+
+  /** Whether protected mode refuses a client from {@code remote}: no password, and not on loopback. */
+  static boolean refusedByProtectedMode(RespServerConfig config, SocketAddress remote) {
+    return config.protectedMode() && config.accessControl().defaultUserNeedsNoPassword() && !isLoopback(remote);
   }
 
   private static boolean isLoopback(SocketAddress address) {

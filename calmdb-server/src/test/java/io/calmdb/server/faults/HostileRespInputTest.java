@@ -119,6 +119,62 @@ class HostileRespInputTest {
         assertThat(node.answersPing()).isTrue();
     }
 
+    /** Connections of the crowd test, each sending 40 MiB of a 48 MiB command and never the end of it. */
+    static final int CROWD_CONNECTIONS = 12;
+    /** The value size of the crowd's MSET arguments: the node's 16 MiB bulk bound. */
+    static final int CROWD_VALUE_BYTES = 16 * 1024 * 1024;
+
+    @Test
+    void aCrowdOfPartialCommands_getsErrorsAndDisconnects_neverOutOfMemory() throws Exception {
+        // Before the query buffer budget, nine such connections drove a node with a 256 MB heap to OutOfMemoryError.
+        ProcessCluster cluster = clusters.start(directory, List.of("crowd"), "always");
+        NodeProcess node = cluster.node("crowd");
+        try (Jedis bystander = node.client()) {
+            bystander.set("kept", "safe");
+            byte[] value = new byte[CROWD_VALUE_BYTES];
+            java.util.Arrays.fill(value, (byte) 'x');
+            List<Socket> crowd = new ArrayList<>();
+            int refused = 0;
+            try {
+                for (int i = 0; i < CROWD_CONNECTIONS; i++) {
+                    Socket socket = connect(node);
+                    crowd.add(socket);
+                    try {
+                        java.io.OutputStream out = socket.getOutputStream();
+                        // Two whole values and half of a third: 40 MiB, under the 64 MiB bound of one command.
+                        out.write(ascii("*7\r\n$4\r\nMSET\r\n"));
+                        for (int argument = 0; argument < 2; argument++) {
+                            out.write(ascii("$5\r\nkey:" + argument + "\r\n$" + CROWD_VALUE_BYTES + "\r\n"));
+                            out.write(value);
+                            out.write(ascii("\r\n"));
+                        }
+                        out.write(ascii("$5\r\nkey:2\r\n$" + CROWD_VALUE_BYTES + "\r\n"));
+                        out.write(value, 0, CROWD_VALUE_BYTES / 2);
+                        out.flush();
+                    } catch (IOException closedByTheNode) {
+                        refused++;
+                    }
+                }
+                assertThat(bystander.get("kept")).as("a client connected throughout is served").isEqualTo("safe");
+            } finally {
+                for (Socket socket : crowd) {
+                    socket.close();
+                }
+            }
+            String stats = bystander.info("stats");
+            System.out.println("HostileRespInputTest crowd: " + refused + " of " + CROWD_CONNECTIONS
+                    + " writers saw their connection closed; " + stats.lines()
+                    .filter(line -> line.startsWith("client_query")).toList());
+            assertThat(stats).as("INFO stats counts the disconnections")
+                    .doesNotContain("client_query_budget_disconnections:0\r\n");
+            assertThat(node.alive()).as("the node process is alive").isTrue();
+            assertThat(bystander.exists("key:0")).as("no partial command ran").isFalse();
+            assertThat(bystander.set("after", "ok")).isEqualTo("OK");
+            assertThat(bystander.get("kept")).isEqualTo("safe");
+        }
+        assertThat(node.logs()).doesNotContain("OutOfMemoryError");
+    }
+
     private static Socket connect(NodeProcess node) throws IOException {
         Socket socket = new Socket();
         socket.connect(new InetSocketAddress("127.0.0.1", node.respPort()), READ_TIMEOUT_MILLIS);

@@ -160,4 +160,35 @@ class RespServerHostileInputTest {
     assertServerStillAnswers();
     assertThat(handler.invocations()).as("seed %d: garbage never reached the data handler", seed).isZero();
   }
+
+  @Test
+  void httpRequestsToTheRespPort_areDroppedWithoutAReplyAndNeverReachTheHandler() throws IOException {
+    // A web page can make a browser POST to any port; Redis drops such connections ("Possible SECURITY ATTACK").
+    for (String request : new String[] {
+        "POST / HTTP/1.1\r\nHost: 127.0.0.1:6379\r\nContent-Type: text/plain\r\nContent-Length: 9\r\n\r\nSET pwn 1\r\n",
+        "GET / HTTP/1.1\r\nHost: 127.0.0.1:6379\r\n\r\n",
+        "Host: 127.0.0.1\r\nSET pwn 1\r\n"}) {
+      try (RawRespClient raw = new RawRespClient(server.port())) {
+        raw.send(request);
+        assertThat(raw.closedByServer()).as("connection closed after %s", printable(request)).isTrue();
+      }
+    }
+    assertThat(handler.invocations()).as("no line of an HTTP request ran as a command").isZero();
+    assertServerStillAnswers();
+  }
+
+  @Test
+  void protectedMode_refusesOnlyClientsBeyondLoopback_whileTheDefaultUserHasNoPassword() {
+    RespServerConfig open = RespServerConfig.defaults();
+    java.net.InetSocketAddress remote = new java.net.InetSocketAddress("10.1.2.3", 40000);
+    java.net.InetSocketAddress loopback = new java.net.InetSocketAddress("127.0.0.1", 40000);
+    assertThat(ClientConnection.refusedByProtectedMode(open, remote)).isTrue();
+    assertThat(ClientConnection.refusedByProtectedMode(open, loopback)).isFalse();
+    RespServerConfig withPassword = RespServerConfig.builder()
+        .accessControl(new AccessControl("secret", null)).build();
+    assertThat(ClientConnection.refusedByProtectedMode(withPassword, remote)).isFalse();
+    RespServerConfig optedOut = RespServerConfig.builder().protectedMode(false).build();
+    assertThat(ClientConnection.refusedByProtectedMode(optedOut, remote)).isFalse();
+    assertThat(ClientConnection.PROTECTED_MODE_DENIED).startsWith("-DENIED ").endsWith("\r\n");
+  }
 }
