@@ -122,6 +122,8 @@ public final class HttpApi implements AutoCloseable {
     // Routes
 
     private void routes() {
+        HttpGuard guard = new HttpGuard(node.config().security().httpToken());
+        app.before(guard::check);
         app.get("/health", ctx -> answer(ctx, "health", node.status().thenApply(status -> {
             metrics.observe(status);
             return Views.health(status, ONE_WAY_GRACE_MILLIS);
