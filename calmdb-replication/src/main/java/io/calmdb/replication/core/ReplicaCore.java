@@ -118,6 +118,8 @@ public final class ReplicaCore {
     private long transfersResumed;
     private long transfersAbandoned;
     private long malformedMessages;
+    /** Deltas a peer sent in another region's name, dropped (issue 11). */
+    private long forgedOriginMessages;
     private long remoteDeltasApplied;
 
     /**
@@ -383,6 +385,14 @@ public final class ReplicaCore {
     }
 
     private void receiveRelay(ReplicaId from, RelayMessage<byte[]> relay, long nowMillis) {
+        if (relay instanceof RelayMessage.Data<byte[]> data && !data.id().replica().equals(from)) {
+            // The causal stream does not relay: a peer sends only its own writes, so a delta in another region's
+            // name on this link is forged (issue 11). Dropped unapplied and unacknowledged, and counted.
+            forgedOriginMessages++;
+            effects.note("dropping a delta from " + from + " that claims to be " + data.id() + " of "
+                    + data.id().replica() + ": a peer may send only its own writes");
+            return;
+        }
         if (relay instanceof RelayMessage.Ack<byte[]> ack && ack.id().replica().equals(self)) {
             acknowledged.get(from).add(ack.id().counter());
         }
@@ -775,6 +785,7 @@ public final class ReplicaCore {
         status.put("transfersResumed", transfersResumed);
         status.put("transfersAbandoned", transfersAbandoned);
         status.put("malformedMessages", malformedMessages);
+        status.put("forgedOriginMessages", forgedOriginMessages);
         status.put("localWritesAwaitingLog", awaitingDurability.size());
         status.put("dirtyKeys", dirtyKeys.size());
         status.put("checkpointsCommitted", checkpointsCommitted);
@@ -788,6 +799,11 @@ public final class ReplicaCore {
 
     public long remoteDeltasApplied() {
         return remoteDeltasApplied;
+    }
+
+    /** Deltas dropped because a peer sent them in another region's name. */
+    public long forgedOriginMessages() {
+        return forgedOriginMessages;
     }
 
     public long malformedMessages() {

@@ -118,6 +118,32 @@ class ReplicaCoreTest {
     }
 
     @Test
+    void aDeltaAPeerSendsInAnotherRegionsName_isDroppedUnappliedAndCounted() {
+        ReplicaId c = ReplicaId.of("c");
+        Keyspace mine = new Keyspace(A);
+        ReplicaCore three = new ReplicaCore(ReplicaCoreConfig.of(A, List.of(B, c), 1_000, 5_000), mine,
+                VersionVector.empty(), new Recorder());
+        three.start(0);
+        // b sends a write that claims to be c's first: the stream does not relay, so it is forged.
+        Keyspace cs = new Keyspace(c);
+        byte[] forged = io.calmdb.crdt.Codecs.encode(Keyspace.CODEC,
+                cs.set(Bytes.ofUtf8("forged"), Bytes.ofUtf8("x"), 1).delta());
+        three.onMessage(B, ReplicationMessage.encode(new ReplicationMessage.Broadcast(
+                new io.calmdb.replication.broadcast.RelayMessage.Data<>(Dot.of(c, 1), VersionVector.empty(),
+                        forged))), 2);
+        assertThat(three.forgedOriginMessages()).isEqualTo(1);
+        assertThat(mine.exists(Bytes.ofUtf8("forged"))).as("the forged write was not applied").isFalse();
+        assertThat(three.status()).containsEntry("forgedOriginMessages", 1L);
+
+        // The same delivery from c itself is applied.
+        three.onMessage(c, ReplicationMessage.encode(new ReplicationMessage.Broadcast(
+                new io.calmdb.replication.broadcast.RelayMessage.Data<>(Dot.of(c, 1), VersionVector.empty(),
+                        forged))), 3);
+        assertThat(mine.exists(Bytes.ofUtf8("forged"))).isTrue();
+        assertThat(three.forgedOriginMessages()).isEqualTo(1);
+    }
+
+    @Test
     void wait_isAnsweredWhenThePeerAcknowledges_orAtItsDeadline() {
         core.start(0);
         write("k", 1);

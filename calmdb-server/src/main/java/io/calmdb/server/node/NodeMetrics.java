@@ -137,6 +137,8 @@ public final class NodeMetrics {
                 null, status -> number(status.replicationGauges().get(Broadcasts.GAUGE_HOLD_BACK_MESSAGES)));
         gauge("calmdb.replication.unacknowledged", "messages", "Own deltas not yet acknowledged by every peer",
                 null, status -> number(status.replicationGauges().get(Broadcasts.GAUGE_UNACKNOWLEDGED_MESSAGES)));
+        gauge("calmdb.replication.forged.origin", "messages", "Deltas a peer sent in another region's name, dropped",
+                null, status -> number(status.replicationGauges().get("forgedOriginMessages")));
         gauge("calmdb.replication.own.sequence", null, "The sequence of this node's latest delta", null,
                 NodeStatus::ownSequence);
         for (NodeConfig.Peer peer : node.config().peers()) {
