@@ -170,7 +170,14 @@ public final class CalmNode implements AutoCloseable {
 
     private void startNetworking() {
         TransportConfig.Builder links = TransportConfig.builder(config.replica(), config.cluster())
-                .listen(config.replication().host(), config.replication().port());
+                .listen(config.replication().host(), config.replication().port())
+                .clusterSecret(config.security().clusterSecret() == null ? null
+                        : config.security().clusterSecret().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        if (config.security().clusterSecret() == null && !isLoopbackHost(config.replication().host())) {
+            LOG.warn("WARNING: node {} accepts replication links on {} with no clusterSecret (and no TLS): anyone "
+                    + "who can reach the port can join as a region and write; set clusterSecret (docs/security.md)",
+                    config.replica(), config.replication().host());
+        }
         for (NodeConfig.Peer peer : config.peers()) {
             PeerConfig peerConfig = PeerConfig.of(peer.replica(), peer.host(), peer.port());
             if (peer.oneWayLatency() != null && !peer.oneWayLatency().isZero()) {

@@ -35,6 +35,7 @@ import java.util.Set;
  * requirepass: a-long-random-password   # the default user's password (see docs/security.md)
  * aclFile: users.acl                    # optional: Redis ACL users, ACL LOAD / ACL SAVE
  * httpToken: another-long-random-token  # bearer token the HTTP API needs for writes and admin
+ * clusterSecret: a-third-random-secret  # every region proves it when a replication link opens
  * peers:
  *   - { replica: virginia,  host: 10.0.1.10, port: 7379 }
  *   - { replica: frankfurt, host: 10.0.2.10, port: 7379 }
@@ -61,11 +62,19 @@ public record NodeConfig(
      * @param aclFile Redis-format ACL file for {@code ACL LOAD}/{@code ACL SAVE}, read at start when it exists, or null
      * @param httpToken bearer token the HTTP API requires for writes and admin requests, or null for none
      * @param clientQueryBuffersBytesMax node-wide budget for clients' partly received commands, in bytes
+     * @param clusterSecret the secret every region's node proves it knows when a replication link opens (HMAC
+     *     challenge and response), or null for none; the same on every node of the cluster, at least 16 characters
      */
     public record Security(String requirepass, boolean protectedMode, Path aclFile, String httpToken,
-                           long clientQueryBuffersBytesMax) {
+                           long clientQueryBuffersBytesMax, String clusterSecret) {
         public static Security defaults() {
-            return new Security(null, true, null, null, io.calmdb.server.resp.RespServerConfig.QUERY_BUFFERS_BYTES_MAX_DEFAULT);
+            return new Security(null, true, null, null, io.calmdb.server.resp.RespServerConfig.QUERY_BUFFERS_BYTES_MAX_DEFAULT,
+                    null);
+        }
+
+        /** These settings with {@code secret} as the cluster secret. */
+        public Security withClusterSecret(String secret) {
+            return new Security(requirepass, protectedMode, aclFile, httpToken, clientQueryBuffersBytesMax, secret);
         }
     }
 
@@ -137,6 +146,8 @@ public record NodeConfig(
         require(security.httpToken() == null || security.httpToken().length() >= 16, "httpToken",
                 "must be at least 16 characters");
         require(security.clientQueryBuffersBytesMax() > 0, "clientQueryBuffersBytesMax", "must be > 0");
+        require(security.clusterSecret() == null || security.clusterSecret().length() >= 16, "clusterSecret",
+                "must be at least 16 characters");
         return this;
     }
 
@@ -175,7 +186,8 @@ public record NodeConfig(
                               @JsonProperty("requirepass") String requirepass,
                               @JsonProperty("protectedMode") Boolean protectedMode,
                               @JsonProperty("aclFile") String aclFile, @JsonProperty("httpToken") String httpToken,
-                              @JsonProperty("clientQueryBuffersBytesMax") Long clientQueryBuffersBytesMax) {}
+                              @JsonProperty("clientQueryBuffersBytesMax") Long clientQueryBuffersBytesMax,
+                              @JsonProperty("clusterSecret") String clusterSecret) {}
 
     /**
      * Reads and validates a YAML configuration file. Unknown keys are errors (a misspelt key must not be silently
@@ -246,7 +258,7 @@ public record NodeConfig(
                 raw.protectedMode() == null || raw.protectedMode(),
                 raw.aclFile() == null ? null : base.resolve(raw.aclFile()), raw.httpToken(),
                 raw.clientQueryBuffersBytesMax() == null ? Security.defaults().clientQueryBuffersBytesMax()
-                        : raw.clientQueryBuffersBytesMax()));
+                        : raw.clientQueryBuffersBytesMax(), raw.clusterSecret()));
     }
 
     private static ReplicaId replicaId(String name, String field) {

@@ -27,6 +27,9 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
     private PeerLink link;
     private String closeReason;
     private ScheduledFuture<?> handshakeTimeout;
+    /** With a cluster secret: the hello waiting for the dialer's proof, and the nonce we challenged it with. */
+    private WireProtocol.Frame pendingHello;
+    private byte[] challengeNonce;
 
     InboundHandler(NettyPeerTransport transport, FrameDecoder decoder) {
         this.transport = transport;
@@ -50,7 +53,11 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (link == null) {
-            handshake(context, frame);
+            if (pendingHello != null) {
+                proof(context, frame);
+            } else {
+                handshake(context, frame);
+            }
             return;
         }
         switch (frame.type()) {
@@ -115,6 +122,45 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
             refuse(context, null, "bad magic 0x" + Integer.toHexString(hello.magic()));
             return;
         }
+        if (hello.version() != WireProtocol.PROTOCOL_VERSION) {
+            reject(context, null, WireProtocol.RejectReason.UNSUPPORTED_VERSION, "protocol version "
+                    + hello.version() + " is not supported, this node speaks " + WireProtocol.PROTOCOL_VERSION);
+            return;
+        }
+        byte[] secret = config.clusterSecret();
+        if (secret != null) {
+            // Nothing about this node is told, and nothing is checked, before the dialer proves the secret.
+            pendingHello = frame;
+            challengeNonce = new byte[WireProtocol.NONCE_BYTES];
+            NettyPeerTransport.RANDOM.nextBytes(challengeNonce);
+            context.writeAndFlush(WireProtocol.encodeBytesFrame(context.alloc(), WireProtocol.TYPE_CHALLENGE,
+                    challengeNonce, WireProtocol.mac(secret, "calmdb-acceptor", frame.payload(), challengeNonce)));
+            return;
+        }
+        verdict(context, hello, false);
+    }
+
+    /** The dialer's answer to the challenge: without the right proof the connection closes unanswered. */
+    private void proof(ChannelHandlerContext context, WireProtocol.Frame frame) {
+        byte[] expected = WireProtocol.mac(transport.config().clusterSecret(), "calmdb-dialer", pendingHello.payload(),
+                challengeNonce);
+        if (frame.type() != WireProtocol.TYPE_PROOF
+                || !java.security.MessageDigest.isEqual(expected, frame.payload())) {
+            transport.countAuthenticationFailure();
+            refuse(context, null, "the dialer did not prove the cluster secret (it named itself "
+                    + WireProtocol.decodeHello(pendingHello.payload()).sender() + ")");
+            return;
+        }
+        verdict(context, WireProtocol.decodeHello(pendingHello.payload()), true);
+    }
+
+    /**
+     * Accepts or rejects a hello. The texts a rejection sends name nothing of this node unless the dialer proved
+     * the cluster secret; the log keeps the whole reason.
+     */
+    private void verdict(ChannelHandlerContext context, WireProtocol.Hello hello, boolean proven) {
+        TransportConfig config = transport.config();
+        this.proven = proven;
         ReplicaId sender = hello.sender();
         PeerLink candidate = transport.link(sender);
         if (hello.version() != WireProtocol.PROTOCOL_VERSION) {
@@ -175,11 +221,18 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Refuses a well-formed handshake: tells the dialer why, so its link state shows it, then closes. */
+    /** Set when the dialer proved the cluster secret, so a rejection may say why in full. */
+    private boolean proven;
+
+    /**
+     * Refuses a well-formed handshake: tells the dialer the reason code (and the text only when it proved the
+     * cluster secret, so a stranger learns no names), logs the whole text, then closes.
+     */
     private void reject(ChannelHandlerContext context, PeerLink known, WireProtocol.RejectReason reason,
             String text) {
         if (recordRefusal(context, known, text)) {
-            context.writeAndFlush(WireProtocol.encodeReject(context.alloc(), reason, text))
+            String told = proven ? text : "handshake refused (" + reason + "); the refusing node's log says why";
+            context.writeAndFlush(WireProtocol.encodeReject(context.alloc(), reason, told))
                     .addListener(ChannelFutureListener.CLOSE);
         }
     }

@@ -175,6 +175,20 @@ final class NettyPeerTransport implements PeerTransport {
         return partitioned.contains(peer);
     }
 
+    /** Nonces of the handshake: unpredictable, so a recorded proof cannot be replayed. */
+    static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+    private final java.util.concurrent.atomic.AtomicLong authenticationFailures = new java.util.concurrent.atomic.AtomicLong();
+
+    /** A dialer that could not prove the cluster secret (issue 11). */
+    void countAuthenticationFailure() {
+        authenticationFailures.incrementAndGet();
+    }
+
+    /** How many dialers failed to prove the cluster secret since start. */
+    public long authenticationFailures() {
+        return authenticationFailures.get();
+    }
+
     void countRejectedConnection() {
         connectionsRejected.incrementAndGet();
     }

@@ -18,6 +18,10 @@ final class OutboundHandler extends ChannelDuplexHandler {
     private boolean handshaken;
     private String closeReason;
     private ScheduledFuture<?> handshakeTimeout;
+    /** The payload of the hello this end sent, which both ends' proofs cover. */
+    private byte[] helloPayload;
+    /** True once the acceptor proved it knows the cluster secret. */
+    private boolean acceptorProven;
 
     OutboundHandler(NettyPeerTransport transport, PeerLink link, FrameDecoder decoder) {
         this.transport = transport;
@@ -28,8 +32,13 @@ final class OutboundHandler extends ChannelDuplexHandler {
     @Override
     public void channelActive(ChannelHandlerContext context) {
         TransportConfig config = transport.config();
-        context.writeAndFlush(WireProtocol.encodeHello(context.alloc(), WireProtocol.TYPE_HELLO,
-                config.clusterName(), config.self(), link.peer));
+        byte[] nonce = new byte[WireProtocol.NONCE_BYTES];
+        NettyPeerTransport.RANDOM.nextBytes(nonce);
+        io.netty.buffer.ByteBuf hello = WireProtocol.encodeHello(context.alloc(), WireProtocol.TYPE_HELLO,
+                config.clusterName(), config.self(), link.peer, nonce);
+        helloPayload = new byte[hello.readableBytes() - WireProtocol.LENGTH_FIELD_BYTES - 1];
+        hello.getBytes(hello.readerIndex() + WireProtocol.LENGTH_FIELD_BYTES + 1, helloPayload);
+        context.writeAndFlush(hello);
         long timeoutNanos = config.handshakeTimeout().toNanos();
         handshakeTimeout = context.executor().schedule(
                 () -> close(context, link.peer + " did not answer the handshake within "
@@ -50,6 +59,7 @@ final class OutboundHandler extends ChannelDuplexHandler {
             return;
         }
         switch (frame.type()) {
+            case WireProtocol.TYPE_CHALLENGE -> challenge(context, frame);
             case WireProtocol.TYPE_HELLO_ACCEPT -> accept(context, frame);
             case WireProtocol.TYPE_REJECT -> {
                 String reason;
@@ -65,8 +75,40 @@ final class OutboundHandler extends ChannelDuplexHandler {
         }
     }
 
+    /** The acceptor asks for the cluster secret: check its own proof, then answer with ours. */
+    private void challenge(ChannelHandlerContext context, WireProtocol.Frame frame) {
+        byte[] secret = transport.config().clusterSecret();
+        if (secret == null) {
+            close(context, link.peer + " requires a cluster secret and this node has none: set clusterSecret in "
+                    + "its YAML (docs/security.md)");
+            return;
+        }
+        byte[] payload = frame.payload();
+        if (acceptorProven || payload.length != WireProtocol.NONCE_BYTES + WireProtocol.MAC_BYTES) {
+            close(context, link.peer + " sent a malformed challenge");
+            return;
+        }
+        byte[] nonce = java.util.Arrays.copyOfRange(payload, 0, WireProtocol.NONCE_BYTES);
+        byte[] mac = java.util.Arrays.copyOfRange(payload, WireProtocol.NONCE_BYTES, payload.length);
+        if (!java.security.MessageDigest.isEqual(mac, WireProtocol.mac(secret, "calmdb-acceptor", helloPayload, nonce))) {
+            transport.countAuthenticationFailure();
+            close(context, "the node at " + link.config.host() + ":" + link.config.port() + " does not know the "
+                    + "cluster secret: it is not " + link.peer + ", or the secrets differ");
+            return;
+        }
+        acceptorProven = true;
+        context.writeAndFlush(WireProtocol.encodeBytesFrame(context.alloc(), WireProtocol.TYPE_PROOF,
+                WireProtocol.mac(secret, "calmdb-dialer", helloPayload, nonce)));
+    }
+
     private void accept(ChannelHandlerContext context, WireProtocol.Frame frame) {
         TransportConfig config = transport.config();
+        if (config.clusterSecret() != null && !acceptorProven) {
+            transport.countAuthenticationFailure();
+            close(context, "the node at " + link.config.host() + ":" + link.config.port() + " accepted without "
+                    + "proving the cluster secret: it is not " + link.peer + ", or it has no secret configured");
+            return;
+        }
         WireProtocol.Hello hello;
         try {
             hello = WireProtocol.decodeHello(frame.payload());

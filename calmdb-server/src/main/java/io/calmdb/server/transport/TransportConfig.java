@@ -34,6 +34,9 @@ import java.util.Set;
  * @param writeBufferHighWaterMarkBytes Netty's outbound buffer above which a channel turns unwritable
  * @param ioThreads                     number of Netty event-loop threads for links (plus one acceptor thread)
  * @param jitterSeed                    seed of the random source that jitters reconnection delays
+ * @param clusterSecret                 the shared secret both ends of every link prove they know (an HMAC-SHA256
+ *                                      challenge and response in the handshake), or null for none; at least
+ *                                      {@link #CLUSTER_SECRET_BYTES_MIN} bytes
  */
 public record TransportConfig(
         ReplicaId self,
@@ -53,7 +56,11 @@ public record TransportConfig(
         Duration idleTimeout,
         int writeBufferHighWaterMarkBytes,
         int ioThreads,
-        long jitterSeed) {
+        long jitterSeed,
+        byte[] clusterSecret) {
+
+    /** The shortest cluster secret accepted, in bytes: 128 bits of a random token written as text. */
+    public static final int CLUSTER_SECRET_BYTES_MIN = 16;
 
     /** Default {@link #frameBytesMax()}: 8 MiB, room for a bounded anti-entropy batch. */
     public static final int DEFAULT_FRAME_BYTES_MAX = 8 * 1024 * 1024;
@@ -97,6 +104,11 @@ public record TransportConfig(
         Objects.requireNonNull(self, "self");
         Objects.requireNonNull(clusterName, "clusterName");
         Objects.requireNonNull(listenHost, "listenHost");
+        if (clusterSecret != null && clusterSecret.length < CLUSTER_SECRET_BYTES_MIN) {
+            throw new IllegalArgumentException("clusterSecret must be at least " + CLUSTER_SECRET_BYTES_MIN
+                    + " bytes, got " + clusterSecret.length);
+        }
+        clusterSecret = clusterSecret == null ? null : clusterSecret.clone();
         Objects.requireNonNull(peers, "peers");
         checkClusterName(clusterName);
         if (listenHost.isBlank()) {
@@ -211,6 +223,7 @@ public record TransportConfig(
         private Duration idleTimeout = Duration.ofSeconds(10);
         private int writeBufferHighWaterMarkBytes = DEFAULT_WRITE_BUFFER_HIGH_WATER_MARK_BYTES;
         private int ioThreads = DEFAULT_IO_THREADS;
+        private byte[] clusterSecret;
         private long jitterSeed;
 
         private Builder(ReplicaId self, String clusterName) {
@@ -304,6 +317,12 @@ public record TransportConfig(
             return this;
         }
 
+        /** See {@link TransportConfig#clusterSecret()}; null for none. */
+        public Builder clusterSecret(byte[] secret) {
+            this.clusterSecret = secret;
+            return this;
+        }
+
         /** Seed of the reconnection jitter; default derived from the replica id so runs are repeatable. */
         public Builder jitterSeed(long seed) {
             this.jitterSeed = seed;
@@ -315,7 +334,7 @@ public record TransportConfig(
             return new TransportConfig(self, clusterName, listenHost, listenPort, peers, frameBytesMax,
                     messageBytesMax, queueBytesMax, queueMessagesMax, connectTimeout, reconnectBackoffMin,
                     reconnectBackoffMax, handshakeTimeout, heartbeatInterval, idleTimeout, writeBufferHighWaterMarkBytes,
-                    ioThreads, jitterSeed);
+                    ioThreads, jitterSeed, clusterSecret);
         }
     }
 }

@@ -27,9 +27,11 @@ final class WireProtocol {
      * fragment frames; a version 1 peer would close the link at the first of them, so the handshake keeps the two
      * apart instead. Version 3: keyspace deltas and transferred states carry each key's expiry register, which a
      * version 2 peer cannot decode. Version 4: new replication message types (pub/sub: 9; quorum reads: 14, 15;
-     * transfer resume: 16; claims: 10, 11), which a version 3 peer would drop as malformed.
+     * transfer resume: 16; claims: 10, 11), which a version 3 peer would drop as malformed. Version 5: the hello
+     * carries the dialer's nonce, and with a cluster secret the acceptor answers {@link #TYPE_CHALLENGE} and the
+     * dialer {@link #TYPE_PROOF} before the acceptor's verdict (issue 11).
      */
-    static final int PROTOCOL_VERSION = 4;
+    static final int PROTOCOL_VERSION = 5;
     /** Bytes of the length prefix. */
     static final int LENGTH_FIELD_BYTES = 4;
     /** Bound on a frame body before the handshake completed, in bytes; strangers cannot make us allocate more. */
@@ -46,6 +48,14 @@ final class WireProtocol {
     static final byte TYPE_FRAGMENT_START = 6;
     /** A later frame of that message: {@code next part}; the message ends when the announced length is reached. */
     static final byte TYPE_FRAGMENT_CONTINUATION = 7;
+    /** Acceptor to dialer, with a cluster secret: {@code nonceA(16) | HMAC(secret, "calmdb-acceptor" | hello | nonceA)}. */
+    static final byte TYPE_CHALLENGE = 8;
+    /** Dialer to acceptor: {@code HMAC(secret, "calmdb-dialer" | hello | nonceA)}. */
+    static final byte TYPE_PROOF = 9;
+    /** Bytes of each side's random nonce. */
+    static final int NONCE_BYTES = 16;
+    /** Bytes of an HMAC-SHA256. */
+    static final int MAC_BYTES = 32;
     /** Bytes of the announced message length at the start of a {@link #TYPE_FRAGMENT_START} payload. */
     static final int MESSAGE_LENGTH_FIELD_BYTES = 4;
 
@@ -60,7 +70,35 @@ final class WireProtocol {
      * The payload of a {@link #TYPE_HELLO} or {@link #TYPE_HELLO_ACCEPT}: who speaks, to whom, in which cluster.
      * Naming the recipient lets the acceptor catch a dialer whose configuration points at the wrong node.
      */
-    record Hello(int magic, int version, String clusterName, ReplicaId sender, ReplicaId recipient) {
+    record Hello(int magic, int version, String clusterName, ReplicaId sender, ReplicaId recipient, byte[] nonce) {
+    }
+
+    /** HMAC-SHA256 of {@code parts} under {@code secret}, labelled by {@code role} so a proof cannot be reflected. */
+    static byte[] mac(byte[] secret, String role, byte[] hello, byte[] nonce) {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(secret, "HmacSHA256"));
+            mac.update(role.getBytes(StandardCharsets.US_ASCII));
+            mac.update(hello);
+            mac.update(nonce);
+            return mac.doFinal();
+        } catch (java.security.GeneralSecurityException impossible) {
+            throw new IllegalStateException("every JDK has HmacSHA256", impossible);
+        }
+    }
+
+    static ByteBuf encodeBytesFrame(ByteBufAllocator allocator, byte type, byte[]... parts) {
+        int bodyBytes = 1;
+        for (byte[] part : parts) {
+            bodyBytes += part.length;
+        }
+        ByteBuf buffer = allocator.buffer(LENGTH_FIELD_BYTES + bodyBytes);
+        buffer.writeInt(bodyBytes);
+        buffer.writeByte(type);
+        for (byte[] part : parts) {
+            buffer.writeBytes(part);
+        }
+        return buffer;
     }
 
     /** Why an acceptor refused a handshake; the code travels as one byte so the dialer can act on it. */
@@ -74,10 +112,15 @@ final class WireProtocol {
 
     static ByteBuf encodeHello(ByteBufAllocator allocator, byte type, String clusterName, ReplicaId sender,
             ReplicaId recipient) {
+        return encodeHello(allocator, type, clusterName, sender, recipient, new byte[NONCE_BYTES]);
+    }
+
+    static ByteBuf encodeHello(ByteBufAllocator allocator, byte type, String clusterName, ReplicaId sender,
+            ReplicaId recipient, byte[] nonce) {
         byte[] cluster = clusterName.getBytes(StandardCharsets.US_ASCII);
         byte[] from = sender.name().getBytes(StandardCharsets.US_ASCII);
         byte[] to = recipient.name().getBytes(StandardCharsets.US_ASCII);
-        int bodyBytes = 1 + 4 + 2 + 1 + cluster.length + 1 + from.length + 1 + to.length;
+        int bodyBytes = 1 + 4 + 2 + 1 + cluster.length + 1 + from.length + 1 + to.length + NONCE_BYTES;
         ByteBuf buffer = allocator.buffer(LENGTH_FIELD_BYTES + bodyBytes);
         buffer.writeInt(bodyBytes);
         buffer.writeByte(type);
@@ -86,6 +129,7 @@ final class WireProtocol {
         writeShortString(buffer, cluster);
         writeShortString(buffer, from);
         writeShortString(buffer, to);
+        buffer.writeBytes(nonce, 0, NONCE_BYTES);
         return buffer;
     }
 
@@ -102,16 +146,21 @@ final class WireProtocol {
         Reader reader = new Reader(payload);
         int magic = reader.int32();
         if (magic != MAGIC) {
-            return new Hello(magic, 0, "", null, null);
+            return new Hello(magic, 0, "", null, null, null);
         }
         int version = reader.uint16();
+        if (version != PROTOCOL_VERSION) {
+            return new Hello(magic, version, "", null, null, null);
+        }
         String cluster = reader.shortString("cluster name");
         ReplicaId sender = replicaId(reader.shortString("sender replica id"), "sender replica id");
         ReplicaId recipient = replicaId(reader.shortString("recipient replica id"), "recipient replica id");
-        if (reader.remaining() != 0) {
-            throw new IllegalArgumentException("handshake has " + reader.remaining() + " trailing bytes");
+        if (reader.remaining() != NONCE_BYTES) {
+            throw new IllegalArgumentException("handshake has " + reader.remaining() + " bytes after the names, not a "
+                    + NONCE_BYTES + "-byte nonce");
         }
-        return new Hello(magic, version, cluster, sender, recipient);
+        byte[] nonce = java.util.Arrays.copyOfRange(payload, payload.length - NONCE_BYTES, payload.length);
+        return new Hello(magic, version, cluster, sender, recipient, nonce);
     }
 
     static ByteBuf encodeReject(ByteBufAllocator allocator, RejectReason reason, String text) {

@@ -33,7 +33,7 @@ class HttpSecurityTest {
     void start(@TempDir Path directory) {
         withToken = CalmServer.start(NodeConfig.builder("http-security", ReplicaId.of("virginia"), directory.resolve("a"))
                 .security(new NodeConfig.Security(null, true, null, TOKEN,
-                        RespServerConfig.QUERY_BUFFERS_BYTES_MAX_DEFAULT))
+                        RespServerConfig.QUERY_BUFFERS_BYTES_MAX_DEFAULT, null))
                 .build());
         withoutToken = CalmServer.start(NodeConfig.builder("http-security", ReplicaId.of("virginia"),
                 directory.resolve("b")).build());

@@ -39,7 +39,7 @@ class AuthenticationNodeTest {
         + " ~app:* &app.* -@all +@read +@write +@connection +@transaction +publish +subscribe -@dangerous\n");
     NodeConfig config = NodeConfig.builder("auth-test", ReplicaId.of("virginia"), directory.resolve("data"))
         .security(new NodeConfig.Security(PASSWORD, true, aclFile, null,
-            RespServerConfig.QUERY_BUFFERS_BYTES_MAX_DEFAULT))
+            RespServerConfig.QUERY_BUFFERS_BYTES_MAX_DEFAULT, null))
         .build();
     node = CalmNode.start(config);
     port = node.respPort();

@@ -46,7 +46,7 @@ class WireProtocolTest {
         }
         byte[] trailing = Arrays.copyOf(payload, payload.length + 1);
         assertThatThrownBy(() -> WireProtocol.decodeHello(trailing))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("trailing");
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a 16-byte nonce");
     }
 
     @Test
