@@ -210,6 +210,7 @@ public final class CalmNode implements AutoCloseable {
                 .accessControl(accessControl(config))
                 .protectedMode(config.security().protectedMode())
                 .queryBuffersBytesMax(config.security().clientQueryBuffersBytesMax())
+                .sslContext(respTls(config.security().tls()))
                 .build();
         warnWhenExposed(config);
         CommandRegistry commands = CommandRegistry.standard();
@@ -951,6 +952,27 @@ public final class CalmNode implements AutoCloseable {
             }
         }
         return access;
+    }
+
+    /** The RESP port's TLS context, or null without TLS (Netty's JDK provider; PEM files). */
+    private static io.netty.handler.ssl.SslContext respTls(NodeConfig.Tls tls) {
+        if (tls == null) {
+            return null;
+        }
+        try {
+            io.netty.handler.ssl.SslContextBuilder builder = io.netty.handler.ssl.SslContextBuilder
+                    .forServer(tls.certFile().toFile(), tls.keyFile().toFile())
+                    .protocols("TLSv1.3", "TLSv1.2");
+            if (tls.caFile() != null) {
+                builder.trustManager(tls.caFile().toFile());
+            }
+            builder.clientAuth(tls.clientAuth() ? io.netty.handler.ssl.ClientAuth.REQUIRE
+                    : io.netty.handler.ssl.ClientAuth.NONE);
+            return builder.build();
+        } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("invalid node configuration: tls: cannot load " + tls.certFile()
+                    + " / " + tls.keyFile() + ": " + e.getMessage(), e);
+        }
     }
 
     /** Logs loudly when a port listens beyond loopback while the node takes clients without a password. */

@@ -66,17 +66,38 @@ public record NodeConfig(
      *     challenge and response), or null for none; the same on every node of the cluster, at least 16 characters
      */
     public record Security(String requirepass, boolean protectedMode, Path aclFile, String httpToken,
-                           long clientQueryBuffersBytesMax, String clusterSecret) {
+                           long clientQueryBuffersBytesMax, String clusterSecret, Tls tls) {
+        public Security(String requirepass, boolean protectedMode, Path aclFile, String httpToken,
+                        long clientQueryBuffersBytesMax, String clusterSecret) {
+            this(requirepass, protectedMode, aclFile, httpToken, clientQueryBuffersBytesMax, clusterSecret, null);
+        }
+
         public static Security defaults() {
             return new Security(null, true, null, null, io.calmdb.server.resp.RespServerConfig.QUERY_BUFFERS_BYTES_MAX_DEFAULT,
-                    null);
+                    null, null);
         }
 
         /** These settings with {@code secret} as the cluster secret. */
         public Security withClusterSecret(String secret) {
-            return new Security(requirepass, protectedMode, aclFile, httpToken, clientQueryBuffersBytesMax, secret);
+            return new Security(requirepass, protectedMode, aclFile, httpToken, clientQueryBuffersBytesMax, secret, tls);
+        }
+
+        /** These settings with TLS on the RESP port. */
+        public Security withTls(Tls value) {
+            return new Security(requirepass, protectedMode, aclFile, httpToken, clientQueryBuffersBytesMax,
+                    clusterSecret, value);
         }
     }
+
+    /**
+     * TLS on the RESP port (the port then speaks only TLS, as Redis's {@code tls-port}).
+     *
+     * @param certFile the node's certificate chain, PEM
+     * @param keyFile its private key, PKCS#8 PEM (what {@code scripts/make-ca.sh} writes)
+     * @param caFile the CA that signs client certificates, PEM, or null when clients are not asked for one
+     * @param clientAuth whether clients must present a certificate signed by {@code caFile}
+     */
+    public record Tls(Path certFile, Path keyFile, Path caFile, boolean clientAuth) {}
 
     /** A configuration with the default security settings. */
     public NodeConfig(String cluster, ReplicaId replica, Path dataDirectory, FsyncPolicy fsync, Endpoint resp,
@@ -148,6 +169,14 @@ public record NodeConfig(
         require(security.clientQueryBuffersBytesMax() > 0, "clientQueryBuffersBytesMax", "must be > 0");
         require(security.clusterSecret() == null || security.clusterSecret().length() >= 16, "clusterSecret",
                 "must be at least 16 characters");
+        if (security.tls() != null) {
+            require(Files.isReadable(security.tls().certFile()), "tls.certFile", "must be a readable file, got "
+                    + security.tls().certFile());
+            require(Files.isReadable(security.tls().keyFile()), "tls.keyFile", "must be a readable file, got "
+                    + security.tls().keyFile());
+            require(!security.tls().clientAuth() || security.tls().caFile() != null, "tls.caFile",
+                    "must be set when tls.clientAuth is true");
+        }
         return this;
     }
 
@@ -187,7 +216,11 @@ public record NodeConfig(
                               @JsonProperty("protectedMode") Boolean protectedMode,
                               @JsonProperty("aclFile") String aclFile, @JsonProperty("httpToken") String httpToken,
                               @JsonProperty("clientQueryBuffersBytesMax") Long clientQueryBuffersBytesMax,
-                              @JsonProperty("clusterSecret") String clusterSecret) {}
+                              @JsonProperty("clusterSecret") String clusterSecret,
+                              @JsonProperty("tls") FileTls tls) {}
+
+    private record FileTls(@JsonProperty("certFile") String certFile, @JsonProperty("keyFile") String keyFile,
+                           @JsonProperty("caFile") String caFile, @JsonProperty("clientAuth") Boolean clientAuth) {}
 
     /**
      * Reads and validates a YAML configuration file. Unknown keys are errors (a misspelt key must not be silently
@@ -258,7 +291,11 @@ public record NodeConfig(
                 raw.protectedMode() == null || raw.protectedMode(),
                 raw.aclFile() == null ? null : base.resolve(raw.aclFile()), raw.httpToken(),
                 raw.clientQueryBuffersBytesMax() == null ? Security.defaults().clientQueryBuffersBytesMax()
-                        : raw.clientQueryBuffersBytesMax(), raw.clusterSecret()));
+                        : raw.clientQueryBuffersBytesMax(), raw.clusterSecret(), raw.tls() == null ? null
+                        : new Tls(base.resolve(required(raw.tls().certFile(), "tls.certFile")),
+                                base.resolve(required(raw.tls().keyFile(), "tls.keyFile")),
+                                raw.tls().caFile() == null ? null : base.resolve(raw.tls().caFile()),
+                                raw.tls().clientAuth() != null && raw.tls().clientAuth())));
     }
 
     private static ReplicaId replicaId(String name, String field) {
@@ -275,6 +312,11 @@ public record NodeConfig(
         }
         requireField(raw.port(), field + ".port");
         return new Endpoint(raw.host() == null ? "127.0.0.1" : raw.host(), raw.port());
+    }
+
+    private static String required(String value, String field) {
+        requireField(value, field);
+        return value;
     }
 
     private static void requireField(Object value, String field) {

@@ -120,6 +120,9 @@ final class NettyRespServer implements RespServer {
           @Override
           protected void initChannel(Channel channel) {
             connectionsAccepted.increment();
+            if (config.sslContext() != null) {
+              channel.pipeline().addLast("tls", config.sslContext().newHandler(channel.alloc()));
+            }
             channel.pipeline().addLast("resp", new ClientConnection(NettyRespServer.this,
                 nextConnectionId.getAndIncrement()));
           }

@@ -38,12 +38,13 @@ import java.util.Objects;
  * @param queryBuffersBytesMax node-wide budget for the bytes of all connections' partly received commands (the
  *     input buffer plus the arguments decoded so far); a connection whose growth would pass it gets an error and is
  *     closed, so a crowd of slow or partial senders cannot exhaust memory
+ * @param sslContext when set, the port speaks only TLS with it (Redis's {@code tls-port}); null for plain TCP
  */
 public record RespServerConfig(String host, int port, int ioThreads, int bulkBytesMax, int multibulkArgumentsMax,
     int inlineBytesMax, long commandBytesMax, int pipelineCommandsMax, int replyBacklogBytesMax, int connectionsMax,
     String serverName, String serverVersion, boolean nativeTransport, String threadNamePrefix,
     long stopTimeoutMillis, AccessControl accessControl, boolean protectedMode, int preAuthBulkBytesMax,
-    int preAuthArgumentsMax, long queryBuffersBytesMax) {
+    int preAuthArgumentsMax, long queryBuffersBytesMax, io.netty.handler.ssl.SslContext sslContext) {
 
   /** Loopback: exposing a node to the network is a deployment decision, made in its configuration. */
   public static final String HOST_DEFAULT = "127.0.0.1";
@@ -146,6 +147,7 @@ public record RespServerConfig(String host, int port, int ioThreads, int bulkByt
     private int preAuthBulkBytesMax = PRE_AUTH_BULK_BYTES_MAX_DEFAULT;
     private int preAuthArgumentsMax = PRE_AUTH_ARGUMENTS_MAX_DEFAULT;
     private long queryBuffersBytesMax = QUERY_BUFFERS_BYTES_MAX_DEFAULT;
+    private io.netty.handler.ssl.SslContext sslContext;
 
     private Builder() {}
 
@@ -269,6 +271,12 @@ public record RespServerConfig(String host, int port, int ioThreads, int bulkByt
       return this;
     }
 
+    /** See {@link RespServerConfig#sslContext()}. */
+    public Builder sslContext(io.netty.handler.ssl.SslContext value) {
+      sslContext = value;
+      return this;
+    }
+
     /** The validated configuration. */
     public RespServerConfig build() {
       return new RespServerConfig(host, port, ioThreads, bulkBytesMax, multibulkArgumentsMax, inlineBytesMax,
@@ -276,7 +284,7 @@ public record RespServerConfig(String host, int port, int ioThreads, int bulkByt
           nativeTransport, threadNamePrefix, stopTimeoutMillis,
           accessControl == null ? AccessControl.open() : accessControl, protectedMode,
           Math.min(preAuthBulkBytesMax, bulkBytesMax), Math.min(preAuthArgumentsMax, multibulkArgumentsMax),
-          queryBuffersBytesMax);
+          queryBuffersBytesMax, sslContext);
     }
   }
 }
