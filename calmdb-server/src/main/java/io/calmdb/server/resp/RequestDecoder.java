@@ -208,6 +208,13 @@ final class RequestDecoder {
     if (split == null) {
       throw new RespProtocolException("unbalanced quotes in request");
     }
+    // The argument bounds hold for inline commands too (found by RespDecoderFuzzTest): a 64 KiB line of short
+    // words is otherwise a command of thousands of arguments, before authentication as well.
+    int argumentsMax = unauthenticatedArgumentsMax > 0 ? unauthenticatedArgumentsMax : multibulkArgumentsMax;
+    if (split.length > argumentsMax) {
+      throw new RespProtocolException(unauthenticatedArgumentsMax > 0 ? "unauthenticated multibulk length"
+          : "invalid multibulk length");
+    }
     return split;
   }
 

@@ -108,6 +108,8 @@ class RequestDecoderTest {
         {"ECHO \"unbalanced\n", "unbalanced quotes in request"},
         {"ECHO \"a\"b\n", "unbalanced quotes in request"},
         {"x".repeat(65), "too big inline request"},
+        // Found by RespDecoderFuzzTest: the argument bound (8 here) holds for inline commands too.
+        {"a b c d e f g h i\n", "invalid multibulk length"},
     };
     for (String[] testCase : cases) {
       RequestDecoder fresh = new RequestDecoder(BULK_BYTES_MAX, 8, 64, 4096);
