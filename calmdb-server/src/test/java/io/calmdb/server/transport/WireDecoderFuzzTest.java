@@ -99,6 +99,21 @@ public class WireDecoderFuzzTest {
 
     @Override
     public void note(String message) {}
+
+    @Override
+    public void appendLocalSynced(long sequence, OrMap<Bytes, KeyValue> delta, byte[] encodedDelta) {}
+
+    @Override
+    public void published(ReplicaId origin, byte[] channel, byte[] message) {}
+
+    @Override
+    public void quorumReadAnswered(long ticket, io.calmdb.replication.core.QuorumReadOutcome outcome) {}
+
+    @Override
+    public void boundedAnswered(long ticket, long sequence, long value, String error) {}
+
+    @Override
+    public void claimAnswered(long ticket, io.calmdb.replication.claim.ClaimResult result) {}
   };
 
   /** Handshakes and rejections as the transport writes them, the seeds of the committed corpus. */
