@@ -173,7 +173,12 @@ public final class CalmNode implements AutoCloseable {
                 .listen(config.replication().host(), config.replication().port())
                 .clusterSecret(config.security().clusterSecret() == null ? null
                         : config.security().clusterSecret().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        if (config.security().clusterSecret() == null && !isLoopbackHost(config.replication().host())) {
+        NodeConfig.Tls tls = config.security().tls();
+        if (tls != null && tls.caFile() != null) {
+            links.tls(peerTls(tls, true), peerTls(tls, false));
+        }
+        if (config.security().clusterSecret() == null && (tls == null || tls.caFile() == null)
+                && !isLoopbackHost(config.replication().host())) {
             LOG.warn("WARNING: node {} accepts replication links on {} with no clusterSecret (and no TLS): anyone "
                     + "who can reach the port can join as a region and write; set clusterSecret (docs/security.md)",
                     config.replica(), config.replication().host());
@@ -972,6 +977,24 @@ public final class CalmNode implements AutoCloseable {
         } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
             throw new IllegalArgumentException("invalid node configuration: tls: cannot load " + tls.certFile()
                     + " / " + tls.keyFile() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Mutual TLS for region links: this node's certificate both ways, peers' certificates checked against the CA,
+     * and (in the transport) each peer's certificate must name the region it claims.
+     */
+    public static io.netty.handler.ssl.SslContext peerTls(NodeConfig.Tls tls, boolean server) {
+        try {
+            io.netty.handler.ssl.SslContextBuilder builder = server
+                    ? io.netty.handler.ssl.SslContextBuilder.forServer(tls.certFile().toFile(), tls.keyFile().toFile())
+                            .clientAuth(io.netty.handler.ssl.ClientAuth.REQUIRE)
+                    : io.netty.handler.ssl.SslContextBuilder.forClient()
+                            .keyManager(tls.certFile().toFile(), tls.keyFile().toFile());
+            return builder.trustManager(tls.caFile().toFile()).protocols("TLSv1.3", "TLSv1.2").build();
+        } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("invalid node configuration: tls: cannot build region-link TLS from "
+                    + tls.certFile() + ", " + tls.keyFile() + ", " + tls.caFile() + ": " + e.getMessage(), e);
         }
     }
 

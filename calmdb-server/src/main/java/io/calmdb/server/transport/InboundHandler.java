@@ -162,6 +162,11 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
         TransportConfig config = transport.config();
         this.proven = proven;
         ReplicaId sender = hello.sender();
+        if (sender != null && !NettyPeerTransport.certificateNames(context.channel(), sender)) {
+            transport.countAuthenticationFailure();
+            refuse(context, null, "the dialer claims to be " + sender + " but its TLS certificate does not name it");
+            return;
+        }
         PeerLink candidate = transport.link(sender);
         if (hello.version() != WireProtocol.PROTOCOL_VERSION) {
             reject(context, candidate, WireProtocol.RejectReason.UNSUPPORTED_VERSION, "protocol version "

@@ -107,6 +107,9 @@ final class NettyPeerTransport implements PeerTransport {
                     @Override
                     protected void initChannel(SocketChannel channel) {
                         FrameDecoder decoder = new FrameDecoder();
+                        if (config.serverTls() != null) {
+                            channel.pipeline().addLast("tls", config.serverTls().newHandler(channel.alloc()));
+                        }
                         channel.pipeline().addLast("frames", decoder);
                         channel.pipeline().addLast("link", new InboundHandler(NettyPeerTransport.this, decoder));
                     }
@@ -131,6 +134,10 @@ final class NettyPeerTransport implements PeerTransport {
                     @Override
                     protected void initChannel(SocketChannel channel) {
                         FrameDecoder decoder = new FrameDecoder();
+                        if (config.clientTls() != null) {
+                            channel.pipeline().addLast("tls", config.clientTls().newHandler(channel.alloc(),
+                                    link.config.host(), link.config.port()));
+                        }
                         channel.pipeline().addLast("frames", decoder);
                         channel.pipeline().addLast("link",
                                 new OutboundHandler(NettyPeerTransport.this, link, decoder));
@@ -173,6 +180,42 @@ final class NettyPeerTransport implements PeerTransport {
 
     boolean isPartitioned(ReplicaId peer) {
         return partitioned.contains(peer);
+    }
+
+    /**
+     * Whether the TLS peer of {@code channel} presented a certificate naming {@code region} (its subject CN or a DNS
+     * subject alternative name); true when the link has no TLS.
+     */
+    static boolean certificateNames(io.netty.channel.Channel channel, io.calmdb.crdt.ReplicaId region) {
+        io.netty.handler.ssl.SslHandler tls = channel.pipeline().get(io.netty.handler.ssl.SslHandler.class);
+        if (tls == null) {
+            return true;
+        }
+        try {
+            java.security.cert.Certificate[] chain = tls.engine().getSession().getPeerCertificates();
+            if (chain.length == 0 || !(chain[0] instanceof java.security.cert.X509Certificate certificate)) {
+                return false;
+            }
+            java.util.Collection<java.util.List<?>> alternatives = certificate.getSubjectAlternativeNames();
+            if (alternatives != null) {
+                for (java.util.List<?> name : alternatives) {
+                    if (Integer.valueOf(2).equals(name.get(0)) && region.name().equals(name.get(1))) {
+                        return true;
+                    }
+                }
+            }
+            javax.naming.ldap.LdapName subject = new javax.naming.ldap.LdapName(
+                    certificate.getSubjectX500Principal().getName());
+            for (javax.naming.ldap.Rdn part : subject.getRdns()) {
+                if (part.getType().equalsIgnoreCase("CN") && region.name().equals(String.valueOf(part.getValue()))) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (javax.net.ssl.SSLPeerUnverifiedException | java.security.cert.CertificateParsingException
+                | javax.naming.InvalidNameException unverified) {
+            return false;
+        }
     }
 
     /** Nonces of the handshake: unpredictable, so a recorded proof cannot be replayed. */

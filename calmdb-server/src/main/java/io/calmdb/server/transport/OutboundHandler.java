@@ -103,6 +103,12 @@ final class OutboundHandler extends ChannelDuplexHandler {
 
     private void accept(ChannelHandlerContext context, WireProtocol.Frame frame) {
         TransportConfig config = transport.config();
+        if (!NettyPeerTransport.certificateNames(context.channel(), link.peer)) {
+            transport.countAuthenticationFailure();
+            close(context, "the node at " + link.config.host() + ":" + link.config.port() + " presented a TLS "
+                    + "certificate that does not name " + link.peer);
+            return;
+        }
         if (config.clusterSecret() != null && !acceptorProven) {
             transport.countAuthenticationFailure();
             close(context, "the node at " + link.config.host() + ":" + link.config.port() + " accepted without "

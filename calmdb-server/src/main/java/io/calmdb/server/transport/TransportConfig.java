@@ -37,6 +37,9 @@ import java.util.Set;
  * @param clusterSecret                 the shared secret both ends of every link prove they know (an HMAC-SHA256
  *                                      challenge and response in the handshake), or null for none; at least
  *                                      {@link #CLUSTER_SECRET_BYTES_MIN} bytes
+ * @param serverTls                     mutual TLS for accepted links (requires a client certificate), or null
+ * @param clientTls                     mutual TLS for dialed links, or null; set both or neither. With TLS, each
+ *                                      end checks that the other's certificate names the region it claims
  */
 public record TransportConfig(
         ReplicaId self,
@@ -57,7 +60,9 @@ public record TransportConfig(
         int writeBufferHighWaterMarkBytes,
         int ioThreads,
         long jitterSeed,
-        byte[] clusterSecret) {
+        byte[] clusterSecret,
+        io.netty.handler.ssl.SslContext serverTls,
+        io.netty.handler.ssl.SslContext clientTls) {
 
     /** The shortest cluster secret accepted, in bytes: 128 bits of a random token written as text. */
     public static final int CLUSTER_SECRET_BYTES_MIN = 16;
@@ -109,6 +114,9 @@ public record TransportConfig(
                     + " bytes, got " + clusterSecret.length);
         }
         clusterSecret = clusterSecret == null ? null : clusterSecret.clone();
+        if ((serverTls == null) != (clientTls == null)) {
+            throw new IllegalArgumentException("serverTls and clientTls must be set together");
+        }
         Objects.requireNonNull(peers, "peers");
         checkClusterName(clusterName);
         if (listenHost.isBlank()) {
@@ -224,6 +232,8 @@ public record TransportConfig(
         private int writeBufferHighWaterMarkBytes = DEFAULT_WRITE_BUFFER_HIGH_WATER_MARK_BYTES;
         private int ioThreads = DEFAULT_IO_THREADS;
         private byte[] clusterSecret;
+        private io.netty.handler.ssl.SslContext serverTls;
+        private io.netty.handler.ssl.SslContext clientTls;
         private long jitterSeed;
 
         private Builder(ReplicaId self, String clusterName) {
@@ -317,6 +327,13 @@ public record TransportConfig(
             return this;
         }
 
+        /** Mutual TLS on every link; see {@link TransportConfig#serverTls()}. */
+        public Builder tls(io.netty.handler.ssl.SslContext server, io.netty.handler.ssl.SslContext client) {
+            this.serverTls = server;
+            this.clientTls = client;
+            return this;
+        }
+
         /** See {@link TransportConfig#clusterSecret()}; null for none. */
         public Builder clusterSecret(byte[] secret) {
             this.clusterSecret = secret;
@@ -334,7 +351,7 @@ public record TransportConfig(
             return new TransportConfig(self, clusterName, listenHost, listenPort, peers, frameBytesMax,
                     messageBytesMax, queueBytesMax, queueMessagesMax, connectTimeout, reconnectBackoffMin,
                     reconnectBackoffMax, handshakeTimeout, heartbeatInterval, idleTimeout, writeBufferHighWaterMarkBytes,
-                    ioThreads, jitterSeed, clusterSecret);
+                    ioThreads, jitterSeed, clusterSecret, serverTls, clientTls);
         }
     }
 }
