@@ -76,17 +76,6 @@ public record NodeConfig(
             return new Security(null, true, null, null, io.calmdb.server.resp.RespServerConfig.QUERY_BUFFERS_BYTES_MAX_DEFAULT,
                     null, null);
         }
-
-        /** These settings with {@code secret} as the cluster secret. */
-        public Security withClusterSecret(String secret) {
-            return new Security(requirepass, protectedMode, aclFile, httpToken, clientQueryBuffersBytesMax, secret, tls);
-        }
-
-        /** These settings with TLS on the RESP port. */
-        public Security withTls(Tls value) {
-            return new Security(requirepass, protectedMode, aclFile, httpToken, clientQueryBuffersBytesMax,
-                    clusterSecret, value);
-        }
     }
 
     /**

@@ -361,7 +361,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
       context.close();
       return;
     }
-    Reply accessRefused = accessRefusal(arguments);
+    // One table lookup per command: the access check and the dispatch below share it.
+    CommandSpec spec = server.table().lookup(arguments[0]);
+    Reply accessRefused = accessRefusal(spec, arguments);
     if (accessRefused != null) {
       if (transaction != null) {
         transaction.fail();
@@ -374,7 +376,6 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
       enqueue(transaction.queue(server.table(), arguments));
       return;
     }
-    CommandSpec spec = server.table().lookup(arguments[0]);
     if (spec == null) {
       lastCommandName = "unknown";
       Reply unknown = Reply.error(CommandErrors.unknownCommand(arguments));
@@ -535,8 +536,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
   }
 
   /** The refusal of a command this connection may not run yet or at all, or null when it may. */
-  private Reply accessRefusal(byte[][] arguments) {
-    CommandSpec spec = server.table().lookup(arguments[0]);
+  private Reply accessRefusal(CommandSpec spec, byte[][] arguments) {
     if (spec == null || !spec.acceptsArgumentCount(arguments.length)) {
       return null;
     }
@@ -568,8 +568,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         }
       }
     }
-    Reply channels = channelRefusal(current, spec.name(), arguments);
-    return channels;
+    return channelRefusal(current, spec.name(), arguments);
   }
 
   private static Reply channelRefusal(AccessControl.User user, String name, byte[][] arguments) {

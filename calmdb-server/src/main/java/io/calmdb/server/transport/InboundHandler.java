@@ -168,10 +168,8 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         PeerLink candidate = transport.link(sender);
-        if (hello.version() != WireProtocol.PROTOCOL_VERSION) {
-            reject(context, candidate, WireProtocol.RejectReason.UNSUPPORTED_VERSION, "protocol version "
-                    + hello.version() + " is not supported, this node speaks " + WireProtocol.PROTOCOL_VERSION);
-        } else if (!hello.clusterName().equals(config.clusterName())) {
+        // The version was checked in handshake(), before anything else: a hello of another version has no names.
+        if (!hello.clusterName().equals(config.clusterName())) {
             reject(context, candidate, WireProtocol.RejectReason.WRONG_CLUSTER, "cluster '" + hello.clusterName()
                     + "' does not match this node's cluster '" + config.clusterName() + "'");
         } else if (sender.equals(config.self())) {

@@ -8,8 +8,8 @@ import java.util.Map;
 
 /**
  * Writes the committed seed corpus of every fuzz target, where Jazzer's regression mode reads it
- * ({@code src/test/resources/<package>/<Class>Inputs/<method>/}). Run after changing an encoder:
- * {@code ./calmdb fuzz --seeds} (docs/security.md, "Fuzzing").
+ * ({@code src/test/resources/<package>/<Class>Inputs/<method>/}). Run its {@code main} with the test class path from
+ * the calmdb-server directory after changing an encoder (docs/security.md, "Fuzzing").
  */
 public final class FuzzSeeds {
   private FuzzSeeds() {}

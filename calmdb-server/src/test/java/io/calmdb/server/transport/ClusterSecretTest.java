@@ -6,17 +6,15 @@ import static io.calmdb.server.transport.TransportTestSupport.awaitLinkUp;
 import static io.calmdb.server.transport.TransportTestSupport.fastConfig;
 import static io.calmdb.server.transport.TransportTestSupport.link;
 import static io.calmdb.server.transport.TransportTestSupport.text;
+import static io.calmdb.server.transport.TransportTestSupport.readUntilClosed;
 import static io.calmdb.server.transport.TransportTestSupport.unusedPort;
+import static io.calmdb.server.transport.TransportTestSupport.write;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.calmdb.crdt.ReplicaId;
 import io.calmdb.server.transport.TransportTestSupport.Inbox;
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
@@ -54,31 +52,6 @@ class ClusterSecretTest {
         PeerTransport transport = PeerTransport.start(builder.build(), inbox);
         resources.add(transport);
         return transport;
-    }
-
-    private static byte[] readUntilClosed(Socket socket) throws IOException {
-        ByteArrayOutputStream received = new ByteArrayOutputStream();
-        InputStream in = socket.getInputStream();
-        byte[] buffer = new byte[1024];
-        try {
-            while (true) {
-                int count = in.read(buffer);
-                if (count < 0) {
-                    return received.toByteArray();
-                }
-                received.write(buffer, 0, count);
-            }
-        } catch (SocketException reset) {
-            return received.toByteArray();
-        }
-    }
-
-    private static void write(Socket socket, ByteBuf frame) throws IOException {
-        byte[] bytes = new byte[frame.readableBytes()];
-        frame.readBytes(bytes);
-        frame.release();
-        socket.getOutputStream().write(bytes);
-        socket.getOutputStream().flush();
     }
 
     @Test

@@ -6,23 +6,20 @@ import static io.calmdb.server.transport.TransportTestSupport.awaitLinkUp;
 import static io.calmdb.server.transport.TransportTestSupport.fastConfig;
 import static io.calmdb.server.transport.TransportTestSupport.link;
 import static io.calmdb.server.transport.TransportTestSupport.text;
+import static io.calmdb.server.transport.TransportTestSupport.readUntilClosed;
 import static io.calmdb.server.transport.TransportTestSupport.unusedPort;
+import static io.calmdb.server.transport.TransportTestSupport.write;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import io.calmdb.crdt.ReplicaId;
 import io.calmdb.server.transport.TransportTestSupport.Inbox;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.UnpooledByteBufAllocator;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.Socket;
-import java.net.SocketException;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -77,34 +74,6 @@ class HostilePeerTest {
         socket.setSoTimeout((int) TransportTestSupport.WAIT_MAX.toMillis());
         resources.add(socket);
         return socket;
-    }
-
-    private static void write(Socket socket, ByteBuf frame) throws IOException {
-        byte[] bytes = new byte[frame.readableBytes()];
-        frame.readBytes(bytes);
-        frame.release();
-        socket.getOutputStream().write(bytes);
-        socket.getOutputStream().flush();
-    }
-
-    /** Reads until the node closes the connection and returns what it sent first (a rejection, if any). */
-    private static byte[] readUntilClosed(Socket socket) throws IOException {
-        ByteArrayOutputStream received = new ByteArrayOutputStream();
-        InputStream in = socket.getInputStream();
-        byte[] buffer = new byte[1024];
-        try {
-            while (true) {
-                int count = in.read(buffer);
-                if (count < 0) {
-                    return received.toByteArray();
-                }
-                received.write(buffer, 0, count);
-            }
-        } catch (SocketTimeoutException timeout) {
-            return fail("the node did not close the hostile connection within " + TransportTestSupport.WAIT_MAX);
-        } catch (SocketException reset) {
-            return received.toByteArray();
-        }
     }
 
     /** Proves the healthy link still delivers, in order, after the hostile episode. */

@@ -109,4 +109,33 @@ final class TransportTestSupport {
         }
         return messages;
     }
+
+    /** Writes one encoded frame to a raw socket and releases it. */
+    static void write(java.net.Socket socket, io.netty.buffer.ByteBuf frame) throws java.io.IOException {
+        byte[] bytes = new byte[frame.readableBytes()];
+        frame.readBytes(bytes);
+        frame.release();
+        socket.getOutputStream().write(bytes);
+        socket.getOutputStream().flush();
+    }
+
+    /** Reads until the node closes the connection and returns what it sent (a rejection, if any). */
+    static byte[] readUntilClosed(java.net.Socket socket) throws java.io.IOException {
+        java.io.ByteArrayOutputStream received = new java.io.ByteArrayOutputStream();
+        java.io.InputStream in = socket.getInputStream();
+        byte[] buffer = new byte[1024];
+        try {
+            while (true) {
+                int count = in.read(buffer);
+                if (count < 0) {
+                    return received.toByteArray();
+                }
+                received.write(buffer, 0, count);
+            }
+        } catch (java.net.SocketTimeoutException timeout) {
+            return fail("the node did not close the connection within " + WAIT_MAX);
+        } catch (java.net.SocketException reset) {
+            return received.toByteArray();
+        }
+    }
 }
