@@ -42,7 +42,8 @@ public final class CalmServer implements AutoCloseable {
             node.close();
             throw e;
         }
-        LOG.info("node {} serving HTTP on {}:{}", config.replica(), config.http().host(), http.port());
+        LOG.info("node {} serving {} on {}:{}", config.replica(), config.security().tls() == null ? "HTTP" : "HTTPS",
+                config.http().host(), http.port());
         return new CalmServer(node, http);
     }
 

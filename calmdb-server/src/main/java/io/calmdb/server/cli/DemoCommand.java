@@ -5,6 +5,9 @@ import io.calmdb.server.CalmServer;
 import io.calmdb.server.node.NodeConfig;
 import io.calmdb.server.storage.FsyncPolicy;
 import io.calmdb.sim.Region;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -31,6 +35,8 @@ public final class DemoCommand implements Callable<Integer> {
     static final int REPLICATION_PORT_BASE = 7380;
     /** How many ports the demo binds: RESP, HTTP and replication for each of the three regions. */
     static final int PORTS_PER_DEMO = 9;
+    /** How long {@code --tls} waits for {@code scripts/make-ca.sh} to make the CA and certificates, in seconds. */
+    static final long CERTIFICATES_WAIT_SECONDS_MAX = 120;
     /** The lowest {@code --port-base}: ports below are privileged on most systems. */
     static final int PORT_BASE_MIN = 1024;
     /** The highest {@code --port-base}: the ninth port must still be a valid port. */
@@ -98,6 +104,11 @@ public final class DemoCommand implements Callable<Integer> {
             description = "always, everysec or no, as Redis's appendfsync (default: ${DEFAULT-VALUE}).")
     private String fsync;
 
+    @Option(names = "--tls", description = "Make a private CA and a certificate per region (scripts/make-ca.sh, "
+            + "into DATA/tls) and serve RESP and HTTP over TLS only, with mutual TLS bound to region names on the "
+            + "region links.")
+    private boolean tls;
+
     @Override
     public Integer call() throws InterruptedException {
         Path root = data != null ? data
@@ -117,6 +128,14 @@ public final class DemoCommand implements Callable<Integer> {
             return 2;
         }
         Region[] regions = Region.values();
+        if (tls) {
+            try {
+                makeCertificates(root.resolve("tls"));
+            } catch (IllegalStateException e) {
+                System.err.println("calmdb demo: --tls: " + e.getMessage());
+                return 1;
+            }
+        }
         List<CalmServer> nodes = new ArrayList<>();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -168,7 +187,49 @@ public final class DemoCommand implements Callable<Integer> {
                 builder.peer(replica(regions[j]), "127.0.0.1", ports.replication(j), latency);
             }
         }
+        if (tls) {
+            Path dir = root.resolve("tls").toAbsolutePath();
+            String name = replica(regions[index]).name();
+            builder.security(NodeConfig.Security.defaults().withTls(new NodeConfig.Tls(dir.resolve(name + ".crt"),
+                    dir.resolve(name + ".key"), dir.resolve("ca.crt"), false)));
+        }
         return builder.build();
+    }
+
+    /** Serves RESP and HTTP over TLS only and runs region links over mutual TLS, as {@code --tls} does. */
+    DemoCommand withTls() {
+        tls = true;
+        return this;
+    }
+
+    /**
+     * Runs {@code scripts/make-ca.sh DIR virginia frankfurt tokyo}, found under {@code CALMDB_ROOT} (the launcher
+     * sets it) or the working directory or its parent; the script keeps certificates made by an earlier run.
+     *
+     * @throws IllegalStateException when the script is missing or fails
+     */
+    static void makeCertificates(Path dir) throws InterruptedException {
+        String home = System.getenv("CALMDB_ROOT");
+        List<Path> candidates = home != null ? List.of(Path.of(home)) : List.of(Path.of("."), Path.of(".."));
+        Path script = candidates.stream().map(base -> base.resolve("scripts").resolve("make-ca.sh"))
+                .filter(Files::isRegularFile).findFirst()
+                .orElseThrow(() -> new IllegalStateException("cannot find scripts/make-ca.sh under " + candidates
+                        + " (run the demo through ./calmdb)"));
+        List<String> command = new ArrayList<>(List.of("bash", script.toString(), dir.toString()));
+        for (Region region : Region.values()) {
+            command.add(replica(region).name());
+        }
+        try {
+            Process make = new ProcessBuilder(command).redirectErrorStream(true).start();
+            make.getOutputStream().close();
+            String output = new String(make.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!make.waitFor(CERTIFICATES_WAIT_SECONDS_MAX, TimeUnit.SECONDS) || make.exitValue() != 0) {
+                make.destroyForcibly();
+                throw new IllegalStateException("scripts/make-ca.sh failed: " + output.strip());
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run " + script + ": " + e.getMessage(), e);
+        }
     }
 
     private static ReplicaId replica(Region region) {
@@ -179,19 +240,29 @@ public final class DemoCommand implements Callable<Integer> {
         System.out.println("CalmDB demo: three regions replicating on loopback"
                 + (wan ? " with wide-area latencies" : "") + ", fsync " + policy.configName() + ", data in " + root);
         System.out.println();
+        String ca = root.resolve("tls").resolve("ca.crt").toAbsolutePath().toString();
+        String cli = tls ? "redis-cli --tls --cacert " + ca + " -p " : "redis-cli -p ";
+        String curl = tls ? "curl -s --cacert " + ca + " https://localhost:" : "curl -s 127.0.0.1:";
+        String web = tls ? "https://localhost:" : "http://127.0.0.1:";
+        if (tls) {
+            System.out.println("TLS: RESP and HTTP speak only TLS with certificates of the private CA " + ca
+                    + "; region links run mutual TLS");
+            System.out.println();
+        }
         for (int i = 0; i < regions.length; i++) {
             CalmServer node = nodes.get(i);
-            System.out.printf("  %-10s redis-cli -p %d    http://127.0.0.1:%d/v1/cluster    replication 127.0.0.1:%d%n",
-                    replica(regions[i]).name(), node.node().respPort(), node.httpPort(), node.node().replicationPort());
+            System.out.printf("  %-10s %s%d    %s%d/v1/cluster    replication 127.0.0.1:%d%n",
+                    replica(regions[i]).name(), cli, node.node().respPort(), web, node.httpPort(),
+                    node.node().replicationPort());
         }
         int firstResp = nodes.get(0).node().respPort();
         int firstHttp = nodes.get(0).httpPort();
         System.out.println();
-        System.out.println("Try:  redis-cli -p " + firstResp + " INCR x    then    redis-cli -p "
+        System.out.println("Try:  " + cli + firstResp + " INCR x    then    " + cli
                 + nodes.get(1).node().respPort() + " GET x");
-        System.out.println("      redis-cli -p " + nodes.get(2).node().respPort()
+        System.out.println("      " + cli + nodes.get(2).node().respPort()
                 + " CLUSTER PARTITION virginia frankfurt   (and CLUSTER HEAL)");
-        System.out.println("      curl -s 127.0.0.1:" + firstHttp + "/v1/keys/x/state    curl -s 127.0.0.1:"
+        System.out.println("      " + curl + firstHttp + "/v1/keys/x/state    " + curl
                 + firstHttp + "/metrics    (docs/http.md)");
         System.out.println("Press Ctrl-C to stop.");
         System.out.flush();

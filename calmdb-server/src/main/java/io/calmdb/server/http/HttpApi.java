@@ -12,6 +12,7 @@ import io.calmdb.server.node.CalmNode;
 import io.calmdb.server.node.KeyspaceTask;
 import io.calmdb.server.node.NodeConfig;
 import io.calmdb.server.node.NodeMetrics;
+import io.calmdb.server.node.TlsContexts;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -29,6 +30,13 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,8 +93,36 @@ public final class HttpApi implements AutoCloseable {
             threads.setName("calmdb-http-" + node.replica());
             threads.setDaemon(true);
             config.jetty.threadPool = threads;
+            NodeConfig.Tls tls = node.config().security().tls();
+            if (tls != null) {
+                config.jetty.addConnector((server, http) -> httpsConnector(server, http, tls, node.config().http()));
+            }
         });
         routes();
+    }
+
+    /**
+     * With a {@code tls} section the port speaks only HTTPS, with the node's certificate; when the section names a
+     * CA, clients may present a certificate it signed (with {@code clientAuth} they must), and such a client may
+     * write as a bearer of the {@code httpToken} may ({@link HttpGuard}).
+     */
+    private static ServerConnector httpsConnector(Server server, HttpConfiguration http, NodeConfig.Tls tls,
+                                                  NodeConfig.Endpoint endpoint) {
+        SslContextFactory.Server ssl = new SslContextFactory.Server();
+        ssl.setSslContext(TlsContexts.http(tls));
+        ssl.setIncludeProtocols(TlsContexts.PROTOCOLS.toArray(String[]::new));
+        if (tls.clientAuth()) {
+            ssl.setNeedClientAuth(true);
+        } else if (tls.caFile() != null) {
+            ssl.setWantClientAuth(true);
+        }
+        // Certificates name regions (and localhost), not every host name clients use, so SNI is not enforced.
+        http.addCustomizer(new SecureRequestCustomizer(false));
+        ServerConnector connector = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"),
+                new HttpConnectionFactory(http));
+        connector.setHost(endpoint.host());
+        connector.setPort(endpoint.port());
+        return connector;
     }
 
     /**
@@ -98,7 +134,11 @@ public final class HttpApi implements AutoCloseable {
         HttpApi api = new HttpApi(node, metrics);
         NodeConfig.Endpoint endpoint = node.config().http();
         try {
-            api.app.start(endpoint.host(), endpoint.port());
+            if (node.config().security().tls() != null) {
+                api.app.start(); // the HTTPS connector carries the address
+            } else {
+                api.app.start(endpoint.host(), endpoint.port());
+            }
         } catch (RuntimeException e) {
             api.app.stop();
             throw new IllegalStateException("cannot serve HTTP on " + endpoint.host() + ":" + endpoint.port() + ": "

@@ -22,8 +22,10 @@ import java.util.Set;
  *   <li>when it has an {@code Origin} header (browsers add one), come from the API's own origin (403 otherwise).
  * </ul>
  *
- * <p>Without a token, every request must also name a loopback host in its {@code Host} header (403 otherwise), so a
- * page whose domain is re-pointed at 127.0.0.1 (DNS rebinding) cannot read or write through the victim's browser.
+ * <p>Over HTTPS, a client certificate signed by the node's CA (Jetty verifies it in the handshake) counts as the
+ * token does. Over plain HTTP without a token, every request must also name a loopback host in its {@code Host}
+ * header (403 otherwise), so a page whose domain is re-pointed at 127.0.0.1 (DNS rebinding) cannot read or write
+ * through the victim's browser; over HTTPS the rebound name would not match the node's certificate.
  */
 final class HttpGuard {
     private static final Set<HandlerType> READS = Set.of(HandlerType.GET, HandlerType.HEAD, HandlerType.OPTIONS);
@@ -37,19 +39,23 @@ final class HttpGuard {
 
     /** Refuses the request with an {@link HttpError}, or returns when it may go on. */
     void check(Context ctx) {
-        if (token == null && !isLoopbackHost(ctx.host())) {
+        boolean certified = hasClientCertificate(ctx);
+        if (token == null && !ctx.req().isSecure() && !isLoopbackHost(ctx.host())) {
             throw new HttpError(403, "the Host header must name this node's loopback address when the node has no "
                     + "httpToken (DNS rebinding protection); see docs/security.md");
         }
         if (READS.contains(ctx.method())) {
             return;
         }
-        if (token != null) {
+        if (certified) {
+            // Authenticated by the TLS handshake.
+        } else if (token != null) {
             String authorization = ctx.header("Authorization");
             if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)
                     || !MessageDigest.isEqual(token, authorization.substring(7).trim().getBytes(StandardCharsets.UTF_8))) {
                 ctx.header("WWW-Authenticate", "Bearer realm=\"calmdb\"");
-                throw new HttpError(401, "this request changes the node: it needs 'Authorization: Bearer <httpToken>'");
+                throw new HttpError(401, "this request changes the node: it needs 'Authorization: Bearer <httpToken>' (or, over HTTPS, a "
+                        + "client certificate from the node's CA)");
             }
         } else if (!isLoopbackAddress(ctx.req().getRemoteAddr())) {
             throw new HttpError(401, "this node has no httpToken, so only clients on loopback may change it; set "
@@ -68,6 +74,11 @@ final class HttpGuard {
         if (!json) {
             throw new HttpError(415, "requests that change the node must send 'Content-Type: application/json'");
         }
+    }
+
+    private static boolean hasClientCertificate(Context ctx) {
+        Object certificates = ctx.req().getAttribute("jakarta.servlet.request.X509Certificate");
+        return certificates instanceof java.security.cert.X509Certificate[] chain && chain.length > 0;
     }
 
     private static boolean sameOrigin(String origin, String host) {

@@ -175,7 +175,7 @@ public final class CalmNode implements AutoCloseable {
                         : config.security().clusterSecret().getBytes(java.nio.charset.StandardCharsets.UTF_8));
         NodeConfig.Tls tls = config.security().tls();
         if (tls != null && tls.caFile() != null) {
-            links.tls(peerTls(tls, true), peerTls(tls, false));
+            links.tls(TlsContexts.peer(tls, true), TlsContexts.peer(tls, false));
         }
         if (config.security().clusterSecret() == null && (tls == null || tls.caFile() == null)
                 && !isLoopbackHost(config.replication().host())) {
@@ -215,7 +215,7 @@ public final class CalmNode implements AutoCloseable {
                 .accessControl(accessControl(config))
                 .protectedMode(config.security().protectedMode())
                 .queryBuffersBytesMax(config.security().clientQueryBuffersBytesMax())
-                .sslContext(respTls(config.security().tls()))
+                .sslContext(TlsContexts.resp(config.security().tls()))
                 .build();
         warnWhenExposed(config);
         CommandRegistry commands = CommandRegistry.standard();
@@ -957,45 +957,6 @@ public final class CalmNode implements AutoCloseable {
             }
         }
         return access;
-    }
-
-    /** The RESP port's TLS context, or null without TLS (Netty's JDK provider; PEM files). */
-    private static io.netty.handler.ssl.SslContext respTls(NodeConfig.Tls tls) {
-        if (tls == null) {
-            return null;
-        }
-        try {
-            io.netty.handler.ssl.SslContextBuilder builder = io.netty.handler.ssl.SslContextBuilder
-                    .forServer(tls.certFile().toFile(), tls.keyFile().toFile())
-                    .protocols("TLSv1.3", "TLSv1.2");
-            if (tls.caFile() != null) {
-                builder.trustManager(tls.caFile().toFile());
-            }
-            builder.clientAuth(tls.clientAuth() ? io.netty.handler.ssl.ClientAuth.REQUIRE
-                    : io.netty.handler.ssl.ClientAuth.NONE);
-            return builder.build();
-        } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("invalid node configuration: tls: cannot load " + tls.certFile()
-                    + " / " + tls.keyFile() + ": " + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * Mutual TLS for region links: this node's certificate both ways, peers' certificates checked against the CA,
-     * and (in the transport) each peer's certificate must name the region it claims.
-     */
-    public static io.netty.handler.ssl.SslContext peerTls(NodeConfig.Tls tls, boolean server) {
-        try {
-            io.netty.handler.ssl.SslContextBuilder builder = server
-                    ? io.netty.handler.ssl.SslContextBuilder.forServer(tls.certFile().toFile(), tls.keyFile().toFile())
-                            .clientAuth(io.netty.handler.ssl.ClientAuth.REQUIRE)
-                    : io.netty.handler.ssl.SslContextBuilder.forClient()
-                            .keyManager(tls.certFile().toFile(), tls.keyFile().toFile());
-            return builder.trustManager(tls.caFile().toFile()).protocols("TLSv1.3", "TLSv1.2").build();
-        } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("invalid node configuration: tls: cannot build region-link TLS from "
-                    + tls.certFile() + ", " + tls.keyFile() + ", " + tls.caFile() + ": " + e.getMessage(), e);
-        }
     }
 
     /** Logs loudly when a port listens beyond loopback while the node takes clients without a password. */

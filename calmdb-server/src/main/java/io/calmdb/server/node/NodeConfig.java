@@ -76,6 +76,12 @@ public record NodeConfig(
             return new Security(null, true, null, null, io.calmdb.server.resp.RespServerConfig.QUERY_BUFFERS_BYTES_MAX_DEFAULT,
                     null, null);
         }
+
+        /** These settings with TLS from {@code value} (null: none). */
+        public Security withTls(Tls value) {
+            return new Security(requirepass, protectedMode, aclFile, httpToken, clientQueryBuffersBytesMax,
+                    clusterSecret, value);
+        }
     }
 
     /**

@@ -8,6 +8,9 @@ import io.calmdb.server.CalmServer;
 import io.calmdb.server.storage.FsyncPolicy;
 import io.calmdb.server.transport.LinkSnapshot;
 import io.calmdb.server.transport.LinkState;
+import io.netty.handler.ssl.JdkSslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -27,6 +30,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -113,6 +117,31 @@ class DemoCommandTest {
                 awaitTrue("every link of " + region.node().replica() + " up in both directions",
                         () -> allLinksUp(region));
             }
+        } finally {
+            regions.forEach(CalmServer::close);
+        }
+    }
+
+    @Test
+    void startRegions_withTls_linkTheRegionsOverMutualTls_andServeHttpsWithThePrivateCa(@TempDir Path data)
+            throws Exception {
+        int base = freeBlockOfNinePorts();
+        DemoCommand.PortPlan plan = DemoCommand.PortPlan.fromBase(base);
+        DemoCommand.makeCertificates(data.resolve("tls"));
+        List<CalmServer> regions = new DemoCommand().withTls().startRegions(data, FsyncPolicy.EVERYSEC, plan);
+        try {
+            for (CalmServer region : regions) {
+                awaitTrue("every link of " + region.node().replica() + " up in both directions",
+                        () -> allLinksUp(region));
+            }
+            SSLContext trustTheCa = ((JdkSslContext) SslContextBuilder.forClient().sslProvider(SslProvider.JDK)
+                    .trustManager(data.resolve("tls").resolve("ca.crt").toFile()).build()).context();
+            HttpClient https = HttpClient.newBuilder().sslContext(trustTheCa)
+                    .connectTimeout(Duration.ofMillis(ANSWER_WAIT_MILLIS_MAX)).build();
+            HttpResponse<String> health = https.send(HttpRequest.newBuilder(
+                            URI.create("https://localhost:" + plan.http(2) + "/health"))
+                    .timeout(Duration.ofMillis(ANSWER_WAIT_MILLIS_MAX)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(health.statusCode()).isEqualTo(200);
         } finally {
             regions.forEach(CalmServer::close);
         }

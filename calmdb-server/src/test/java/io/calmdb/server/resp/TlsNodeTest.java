@@ -5,6 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.calmdb.crdt.ReplicaId;
 import io.calmdb.server.node.CalmNode;
 import io.calmdb.server.node.NodeConfig;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SslOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
 import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -26,7 +31,7 @@ import redis.clients.jedis.Jedis;
 
 /**
  * TLS on the RESP port with certificates from {@code scripts/make-ca.sh}: the real redis-cli with {@code --tls} and
- * Jedis over TLS are served; a plain-TCP client is not.
+ * Jedis and Lettuce over TLS are served; a plain-TCP client is not.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TlsNodeTest {
@@ -84,6 +89,24 @@ class TlsNodeTest {
         .ssl(true).sslSocketFactory(context.getSocketFactory()).password(PASSWORD).timeoutMillis(10_000).build())) {
       assertThat(jedis.set("jedis-tls", "ok")).isEqualTo("OK");
       assertThat(jedis.get("jedis-tls")).isEqualTo("ok");
+    }
+  }
+
+  @Test
+  void lettuceOverTls_trustingThePrivateCa_isServed() {
+    RedisURI uri = RedisURI.builder().withHost("localhost").withPort(node.respPort()).withSsl(true)
+        .withPassword(PASSWORD.toCharArray()).withTimeout(java.time.Duration.ofSeconds(10)).build();
+    RedisClient client = RedisClient.create(uri);
+    try {
+      client.setOptions(ClientOptions.builder()
+          .sslOptions(SslOptions.builder().jdkSslProvider().trustManager(tls.resolve("ca.crt").toFile()).build())
+          .build());
+      try (StatefulRedisConnection<String, String> connection = client.connect()) {
+        assertThat(connection.sync().set("lettuce-tls", "ok")).isEqualTo("OK");
+        assertThat(connection.sync().get("lettuce-tls")).isEqualTo("ok");
+      }
+    } finally {
+      client.shutdown(java.time.Duration.ZERO, java.time.Duration.ofSeconds(5));
     }
   }
 

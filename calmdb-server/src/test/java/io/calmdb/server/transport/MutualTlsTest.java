@@ -10,8 +10,8 @@ import static io.calmdb.server.transport.TransportTestSupport.unusedPort;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.calmdb.crdt.ReplicaId;
-import io.calmdb.server.node.CalmNode;
 import io.calmdb.server.node.NodeConfig;
+import io.calmdb.server.node.TlsContexts;
 import io.calmdb.server.transport.TransportTestSupport.Inbox;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -61,7 +61,7 @@ class MutualTlsTest {
     NodeConfig.Tls files = new NodeConfig.Tls(tls.resolve(certificateOf + ".crt"), tls.resolve(certificateOf + ".key"),
         tls.resolve("ca.crt"), true);
     PeerTransport transport = PeerTransport.start(fastConfig(self, CLUSTER).listen("127.0.0.1", port)
-        .tls(CalmNode.peerTls(files, true), CalmNode.peerTls(files, false))
+        .tls(TlsContexts.peer(files, true), TlsContexts.peer(files, false))
         .peer(peer, "127.0.0.1", peerPort).build(), inbox);
     resources.add(transport);
     return transport;
