@@ -92,6 +92,8 @@ public final class CalmNode implements AutoCloseable {
     private final ServerInfo serverInfo = new ServerInfo();
     /** The Lua engine of EVAL and its script cache (keyspace thread only). */
     private final LuaScripting scripting = new LuaScripting(LuaScripting.Limits.DEFAULT);
+    /** The users and passwords the RESP port checks; scripts check their calls against the caller's user. */
+    private io.calmdb.server.resp.AccessControl access;
     /** The checkpoint the core is writing, or null (keyspace thread only). */
     private DurableKeyspace.Checkpoint checkpoint;
     private volatile boolean closed;
@@ -208,11 +210,12 @@ public final class CalmNode implements AutoCloseable {
             return null;
         });
         timers.add(thread.every(TICK_MILLIS, this::tick));
+        access = accessControl(config);
         RespServerConfig respConfig = RespServerConfig.builder()
                 .host(config.resp().host()).port(config.resp().port())
                 .bulkBytesMax(config.limits().bulkBytesMax())
                 .threadNamePrefix("calmdb-resp-" + config.replica())
-                .accessControl(accessControl(config))
+                .accessControl(access)
                 .protectedMode(config.security().protectedMode())
                 .queryBuffersBytesMax(config.security().clientQueryBuffersBytesMax())
                 .sslContext(TlsContexts.resp(config.security().tls()))
@@ -241,6 +244,11 @@ public final class CalmNode implements AutoCloseable {
     }
 
     /** The bound RESP port (the configured one, or the one chosen when 0 was configured). */
+    /** The users and their permissions (the RESP port's, which scripts' {@code redis.call} checks too). */
+    io.calmdb.server.resp.AccessControl accessControl() {
+        return access;
+    }
+
     public int respPort() {
         return resp.port();
     }

@@ -1,6 +1,7 @@
 package io.calmdb.server.node;
 
 import io.calmdb.replication.keyspace.Keyspace;
+import io.calmdb.server.resp.AccessControl;
 import io.calmdb.server.resp.Command;
 import io.calmdb.server.resp.CommandErrors;
 import io.calmdb.server.resp.CommandFlag;
@@ -42,12 +43,23 @@ final class ScriptCommands {
 
     /** The node handler of the four EVAL commands: the script in a unit of its own. */
     static CompletionStage<Reply> eval(CalmNode node, Connection connection, Command command) {
+        AccessControl.User caller = caller(node, connection);
         return KeyspaceCommands.run(node, connection, command,
-                (keyspace, commits, now, cmd) -> evalInUnit(node, keyspace, commits, now, cmd), true);
+                (keyspace, commits, now, cmd) -> evalInUnit(node, caller, keyspace, commits, now, cmd), true);
+    }
+
+    /** The user whose permissions a script's calls are checked against, or null before authentication. */
+    static AccessControl.User caller(CalmNode node, Connection connection) {
+        if (connection == null || connection.user() == null) {
+            return null;
+        }
+        AccessControl.User user = node.accessControl().user(connection.user());
+        return user;
     }
 
     /** Runs an EVAL command inside a unit already on the keyspace thread (its own, or a transaction's). */
-    static Reply evalInUnit(CalmNode node, Keyspace keyspace, KeyspaceTask.Commits commits, long now, Command command) {
+    static Reply evalInUnit(CalmNode node, AccessControl.User caller, Keyspace keyspace, KeyspaceTask.Commits commits,
+                            long now, Command command) {
         String name = command.name();
         boolean bySha = name.startsWith("evalsha");
         boolean readOnly = name.endsWith("_ro");
@@ -83,12 +95,15 @@ final class ScriptCommands {
             (i < 3 + keyCount ? keys : arguments).add(command.argument(i));
         }
         return scripting.run(sha, keys, arguments,
-                argv -> callFromScript(node, keyspace, commits, now, argv, readOnly));
+                argv -> callFromScript(node, caller, keyspace, commits, now, argv, readOnly));
     }
 
-    /** One {@code redis.call}: Redis's checks, then the command in the script's unit. */
-    private static Reply callFromScript(CalmNode node, Keyspace keyspace, KeyspaceTask.Commits commits, long now,
-                                        byte[][] argv, boolean readOnly) {
+    /**
+     * One {@code redis.call}: Redis's checks (the caller's ACL permissions for the command and its keys among them),
+     * then the command in the script's unit.
+     */
+    private static Reply callFromScript(CalmNode node, AccessControl.User caller, Keyspace keyspace,
+                                        KeyspaceTask.Commits commits, long now, byte[][] argv, boolean readOnly) {
         String name = new String(argv[0], StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
         CommandRegistry.Entry entry = CommandRegistry.standard().find(name);
         if (entry == null) {
@@ -104,6 +119,15 @@ final class ScriptCommands {
         }
         if (readOnly && spec.flags().contains(CommandFlag.WRITE)) {
             return Reply.error(WRITE_FROM_READ_ONLY);
+        }
+        AccessControl.Denial denial = caller == null ? null : caller.denial(spec, argv);
+        if (denial != null) {
+            return Reply.error(switch (denial) {
+                case COMMAND -> "ERR The user executing the script can't run this command or subcommand";
+                case KEY -> "ERR The user executing the script can't access at least one of the keys mentioned in the "
+                        + "command arguments";
+                case CHANNEL -> "ERR The user executing the script can't publish to the channel mentioned in the command";
+            });
         }
         Command command = Command.of(spec, argv);
         if (entry.nodeHandler() != null) {

@@ -117,7 +117,8 @@ final class TransactionCommands {
             return Reply.integer(node.peersAcknowledgingNow(connection));
         }
         if (ScriptCommands.SCRIPT_COMMANDS.contains(command.name())) {
-            return ScriptCommands.evalInUnit(node, keyspace, commits, now, command);
+            return ScriptCommands.evalInUnit(node, ScriptCommands.caller(node, connection), keyspace, commits, now,
+                    command);
         }
         if (entry.nodeHandler() != null) {
             return entry.nodeHandler().run(node, connection, command);

@@ -283,6 +283,51 @@ public final class AccessControl {
   }
 
   /** One user: immutable; every change makes a new value. */
+  /** Commands whose first argument names a subcommand ({@code config|set}) for ACL rules and error texts. */
+  static final java.util.Set<String> CONTAINERS = java.util.Set.of("pubsub", "client", "config", "command",
+      "cluster", "script", "object", "memory", "debug");
+
+  static String fullName(CommandSpec spec, byte[][] arguments) {
+    if (CONTAINERS.contains(spec.name()) && arguments.length > 1) {
+      return spec.name() + "|" + new String(arguments[1], java.nio.charset.StandardCharsets.UTF_8)
+          .toLowerCase(java.util.Locale.ROOT);
+    }
+    return spec.name();
+  }
+
+  /** What an ACL refuses: the command (or subcommand), one of its keys, or one of its channels. */
+  public enum Denial { COMMAND, KEY, CHANNEL }
+
+  private static boolean mayUseChannels(User user, String name, byte[][] arguments) {
+    int first;
+    int last;
+    boolean patterns = false;
+    switch (name) {
+      case "publish", "spublish" -> {
+        first = 1;
+        last = 1;
+      }
+      case "subscribe", "ssubscribe" -> {
+        first = 1;
+        last = arguments.length - 1;
+      }
+      case "psubscribe" -> {
+        first = 1;
+        last = arguments.length - 1;
+        patterns = true;
+      }
+      default -> {
+        return true;
+      }
+    }
+    for (int index = first; index <= last; index++) {
+      if (!user.mayUseChannel(arguments[index], patterns)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   public record User(String name, boolean enabled, boolean nopass, Set<String> passwordDigests,
       List<String> commandRules, List<KeyPattern> keyPatterns, List<String> channelPatterns, boolean allChannels) {
 
@@ -404,6 +449,44 @@ public final class AccessControl {
       return false;
     }
 
+    /**
+     * Why this user may not run {@code arguments} (a command of {@code spec}), or null when it may. The front door
+     * asks before running a command ({@link #refusal}), and a script asks for each {@code redis.call}.
+     */
+    public Denial denial(CommandSpec spec, byte[][] arguments) {
+      if (unrestricted()) {
+        return null;
+      }
+      String subcommand = CONTAINERS.contains(spec.name()) && arguments.length > 1
+          ? new String(arguments[1], StandardCharsets.UTF_8).toLowerCase(java.util.Locale.ROOT) : null;
+      if (!mayRun(spec, subcommand)) {
+        return Denial.COMMAND;
+      }
+      if (spec.hasKeys()) {
+        boolean write = !spec.flags().contains(CommandFlag.READONLY);
+        int last = spec.lastKey() < 0 ? arguments.length + spec.lastKey() : Math.min(spec.lastKey(), arguments.length - 1);
+        for (int index = spec.firstKey(); index <= last; index += spec.keyStep()) {
+          if (!mayAccessKey(arguments[index], write)) {
+            return Denial.KEY;
+          }
+        }
+      }
+      return mayUseChannels(this, spec.name(), arguments) ? null : Denial.CHANNEL;
+    }
+
+    /** Redis's {@code NOPERM} reply when this user may not run {@code arguments}, or null when it may. */
+    public Reply refusal(CommandSpec spec, byte[][] arguments) {
+      Denial denial = denial(spec, arguments);
+      if (denial == null) {
+        return null;
+      }
+      return Reply.error(switch (denial) {
+        case COMMAND -> "NOPERM this user has no permissions to run the '" + fullName(spec, arguments) + "' command";
+        case KEY -> "NOPERM this user has no permissions to access one of the keys used as arguments";
+        case CHANNEL -> "NOPERM this user has no permissions to access one of the channels used as arguments";
+      });
+    }
+
     /** Whether the command rules let this user run {@code spec} (with {@code subcommand}, lower case, or null). */
     public boolean mayRun(CommandSpec spec, String subcommand) {
       Set<String> categories = null;
@@ -468,10 +551,14 @@ public final class AccessControl {
       keyPatterns.forEach(pattern -> line.append(' ').append(pattern.describe()));
       if (allChannels) {
         line.append(" &*");
-      } else if (channelPatterns.isEmpty()) {
+      } else {
+        // As Redis writes it: the reset first, so the line means the same whatever the defaults.
         line.append(" resetchannels");
+        channelPatterns.forEach(pattern -> line.append(" &").append(pattern));
       }
-      channelPatterns.forEach(pattern -> line.append(" &").append(pattern));
+      if (commandRules.isEmpty() || !commandRules.get(0).equals("+@all") && !commandRules.get(0).equals("-@all")) {
+        line.append(" -@all"); // allows nothing by itself, so prefixing it changes no permission
+      }
       commandRules.forEach(rule -> line.append(' ').append(rule));
       return line.toString();
     }

@@ -394,7 +394,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
     long startedNanos = System.nanoTime();
     if (protocolVersion == RespReplies.PROTOCOL_2 && subscriptionCount() > 0
         && !ALLOWED_WHILE_SUBSCRIBED.contains(spec.name())) {
-      Reply refused = Reply.error("ERR Can't execute '" + fullName(spec, arguments) + "': only (P|S)SUBSCRIBE / "
+      Reply refused = Reply.error("ERR Can't execute '" + AccessControl.fullName(spec, arguments) + "': only (P|S)SUBSCRIBE / "
           + "(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
       server.commandStatistics().rejected(statisticsName, refused);
       enqueue(refused);
@@ -470,7 +470,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
   }
 
   /** The user this connection authenticated as, or null. */
-  String userName() {
+  @Override
+  public String user() {
     return userName;
   }
 
@@ -550,55 +551,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
       authenticateAs(null);
       return Reply.error("NOAUTH Authentication required.");
     }
-    if (current.unrestricted()) {
-      return null;
-    }
-    String subcommand = CONTAINERS.contains(spec.name()) && arguments.length > 1
-        ? new String(arguments[1], java.nio.charset.StandardCharsets.UTF_8).toLowerCase(java.util.Locale.ROOT) : null;
-    if (!current.mayRun(spec, subcommand)) {
-      return Reply.error("NOPERM this user has no permissions to run the '" + fullName(spec, arguments)
-          + "' command");
-    }
-    if (spec.hasKeys()) {
-      boolean write = !spec.flags().contains(CommandFlag.READONLY);
-      int last = spec.lastKey() < 0 ? arguments.length + spec.lastKey() : Math.min(spec.lastKey(), arguments.length - 1);
-      for (int index = spec.firstKey(); index <= last; index += spec.keyStep()) {
-        if (!current.mayAccessKey(arguments[index], write)) {
-          return Reply.error("NOPERM this user has no permissions to access one of the keys used as arguments");
-        }
-      }
-    }
-    return channelRefusal(current, spec.name(), arguments);
-  }
-
-  private static Reply channelRefusal(AccessControl.User user, String name, byte[][] arguments) {
-    int first;
-    int last;
-    boolean patterns = false;
-    switch (name) {
-      case "publish", "spublish" -> {
-        first = 1;
-        last = 1;
-      }
-      case "subscribe", "ssubscribe" -> {
-        first = 1;
-        last = arguments.length - 1;
-      }
-      case "psubscribe" -> {
-        first = 1;
-        last = arguments.length - 1;
-        patterns = true;
-      }
-      default -> {
-        return null;
-      }
-    }
-    for (int index = first; index <= last; index++) {
-      if (!user.mayUseChannel(arguments[index], patterns)) {
-        return Reply.error("NOPERM this user has no permissions to access one of the channels used as arguments");
-      }
-    }
-    return null;
+    return current.refusal(spec, arguments);
   }
 
   // Pub/sub (issue 9).
@@ -607,23 +560,12 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
   private static final java.util.Set<String> ALLOWED_WHILE_SUBSCRIBED = java.util.Set.of("subscribe", "psubscribe",
       "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe", "ping", "quit", "reset");
   /** Commands whose refusal names the subcommand too ({@code 'pubsub|numsub'}), as Redis's full names do. */
-  private static final java.util.Set<String> CONTAINERS = java.util.Set.of("pubsub", "client", "config", "command",
-      "cluster", "script", "object", "memory", "debug");
-
-  private static String fullName(CommandSpec spec, byte[][] arguments) {
-    if (CONTAINERS.contains(spec.name()) && arguments.length > 1) {
-      return spec.name() + "|" + new String(arguments[1], java.nio.charset.StandardCharsets.UTF_8)
-          .toLowerCase(java.util.Locale.ROOT);
-    }
-    return spec.name();
-  }
-
   /** The longest subcommand name counted as {@code container|subcommand}, in bytes; longer ones count as the container. */
   private static final int SUBCOMMAND_NAME_BYTES_MAX = 32;
 
   /** The name {@code INFO commandstats} counts a command under: {@code client|list} for a container's subcommand. */
   private static String statisticsName(CommandSpec spec, byte[][] arguments) {
-    if (!CONTAINERS.contains(spec.name()) || arguments.length < 2 || arguments[1].length > SUBCOMMAND_NAME_BYTES_MAX) {
+    if (!AccessControl.CONTAINERS.contains(spec.name()) || arguments.length < 2 || arguments[1].length > SUBCOMMAND_NAME_BYTES_MAX) {
       return spec.name();
     }
     for (byte character : arguments[1]) {
@@ -632,7 +574,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Con
         return spec.name();
       }
     }
-    return fullName(spec, arguments);
+    return AccessControl.fullName(spec, arguments);
   }
 
   /** How many channels and patterns this connection is subscribed to. */

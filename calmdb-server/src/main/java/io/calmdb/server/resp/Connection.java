@@ -17,6 +17,9 @@ public interface Connection {
   /** The name set by {@code CLIENT SETNAME} or {@code HELLO ... SETNAME}, or null. */
   String name();
 
+  /** The ACL user this connection is authenticated as, or null before it is. */
+  String user();
+
   /** 2 or 3: the RESP version this connection speaks now. */
   int protocolVersion();
 

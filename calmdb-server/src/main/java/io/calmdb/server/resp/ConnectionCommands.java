@@ -374,7 +374,7 @@ final class ConnectionCommands {
         if (arguments.length != 2) {
           return Reply.error("ERR wrong number of arguments for 'acl|whoami' command");
         }
-        String user = connection.userName();
+        String user = connection.user();
         return Reply.bulk(user == null ? AccessControl.DEFAULT_USER : user);
       }
       case "users" -> {
@@ -518,7 +518,7 @@ final class ConnectionCommands {
         return Reply.error(WRONGPASS);
       }
       connection.authenticateAs(authUser);
-    } else if (connection.userName() == null) {
+    } else if (connection.user() == null) {
       return Reply.error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
           + "<proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol "
           + "version at the same time");

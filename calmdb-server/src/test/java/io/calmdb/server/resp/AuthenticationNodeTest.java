@@ -36,7 +36,8 @@ class AuthenticationNodeTest {
     aclFile = directory.resolve("users.acl");
     Files.writeString(aclFile, "user reader on >readpw ~public:* resetchannels -@all +@read +ping\n"
         + "user app on #" + AccessControl.digest("apppw".getBytes(StandardCharsets.UTF_8))
-        + " ~app:* &app.* -@all +@read +@write +@connection +@transaction +publish +subscribe -@dangerous\n");
+        + " ~app:* &app.* -@all +@read +@write +@connection +@transaction +publish +subscribe -@dangerous\n"
+        + "user scripter on >scriptpw ~app:* resetchannels -@all +@scripting +get +multi +exec\n");
     NodeConfig config = NodeConfig.builder("auth-test", ReplicaId.of("virginia"), directory.resolve("data"))
         .security(new NodeConfig.Security(PASSWORD, true, aclFile, null,
             RespServerConfig.QUERY_BUFFERS_BYTES_MAX_DEFAULT, null))
@@ -151,6 +152,43 @@ class AuthenticationNodeTest {
       raw.command("GET", "app:t");
       assertThat(raw.readReply()).as("a failed transaction runs nothing").isEqualTo("$nil");
     }
+  }
+
+  @Test
+  void aScriptsCallsAreHeldToTheCallersCommandsAndKeys_asRedisRefusesThem() throws Exception {
+    String[] scripter = {"--user", "scripter", "--pass", "scriptpw", "--no-auth-warning"};
+    RedisCli.run(port, "-a", PASSWORD, "--no-auth-warning", "SET", "app:seen", "yes");
+    RedisCli.run(port, "-a", PASSWORD, "--no-auth-warning", "SET", "secret", "no");
+    assertThat(RedisCli.run(port, concat(scripter, "EVAL", "return redis.call('get', KEYS[1])", "1", "app:seen")))
+        .isEqualTo("yes");
+    assertThat(RedisCli.run(port, concat(scripter, "EVAL", "return redis.call('set', 'app:x', '1')", "0")))
+        .startsWith("ERR The user executing the script can't run this command or subcommand script: ")
+        .endsWith(", on @user_script:1.");
+    assertThat(RedisCli.run(port, concat(scripter, "EVAL", "return redis.call('get', 'secret')", "0")))
+        .startsWith("ERR The user executing the script can't access at least one of the keys mentioned in the "
+            + "command arguments script: ");
+    assertThat(RedisCli.run(port, concat(scripter, "EVAL", "return redis.pcall('get', 'secret')", "0")))
+        .isEqualTo("ERR The user executing the script can't access at least one of the keys mentioned in the "
+            + "command arguments");
+    // Inside a transaction the script is held to the same user.
+    try (RawRespClient raw = new RawRespClient(port)) {
+      raw.command("AUTH", "scripter", "scriptpw");
+      assertThat(raw.readReply()).isEqualTo("+OK");
+      raw.command("MULTI");
+      assertThat(raw.readReply()).isEqualTo("+OK");
+      raw.command("EVAL", "return redis.pcall('set', 'app:y', '1')", "0");
+      assertThat(raw.readReply()).isEqualTo("+QUEUED");
+      raw.command("EXEC");
+      assertThat(raw.readReply())
+          .isEqualTo("*[-ERR The user executing the script can't run this command or subcommand]");
+    }
+    assertThat(RedisCli.run(port, "-a", PASSWORD, "--no-auth-warning", "EXISTS", "app:x", "app:y")).isEqualTo("0");
+  }
+
+  private static String[] concat(String[] first, String... rest) {
+    String[] all = java.util.Arrays.copyOf(first, first.length + rest.length);
+    System.arraycopy(rest, 0, all, first.length, rest.length);
+    return all;
   }
 
   @Test
